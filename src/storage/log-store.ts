@@ -1,0 +1,30 @@
+import type { Entry, HardState, SnapshotMeta } from "../core/entry.js";
+import type { LogReader } from "../core/log-reader.js";
+
+/** The durable part of one Ready, written atomically (one transaction, one fsync). */
+export interface PersistBatch {
+  /**
+   * A snapshot received from the leader. The log keeps the entries after it only when it
+   * holds the snapshot's own (index, term); otherwise the whole log is discarded.
+   */
+  readonly snapshot?: SnapshotMeta | undefined;
+  /** New entries; any existing entries at or after entries[0].index are replaced. */
+  readonly entries: readonly Entry[];
+  readonly hardState?: HardState | undefined;
+}
+
+/**
+ * Durable storage for the Raft log, hard state and snapshot metadata (the analogue of
+ * hashicorp/raft's LogStore + StableStore). Every method is synchronous: the driver relies on
+ * "persist before send" holding within one event-loop turn.
+ */
+export interface LogStore extends LogReader {
+  /** Writes the batch durably and atomically. On return it survives a crash or power loss. */
+  persist(batch: PersistBatch): void;
+  /**
+   * Records a locally taken snapshot and drops entries up to `snapshot.index`.
+   * Preconditions: the log holds `snapshot.index` with `snapshot.term`, and
+   * snapshot.index > snapshotMeta().index. Entries after snapshot.index are kept.
+   */
+  compact(snapshot: SnapshotMeta): void;
+}
