@@ -1,0 +1,100 @@
+import { NO_NODE, type NodeId } from "./ids.js";
+import type { Message } from "./message.js";
+import { hasQuorum } from "./quorum.js";
+import type { RaftState } from "./raft-state.js";
+import { becomeFollower, campaign, isPromotable } from "./role-transitions.js";
+import { broadcastAppend, broadcastHeartbeat, leaderRemovedAndCommitted } from "./replication.js";
+import { stepNonLeader } from "./step-follower.js";
+import { stepLeader } from "./step-leader.js";
+import { stepTerm } from "./step-term.js";
+
+/** Routes a message through the term rules, then to the handler of the current role. */
+export function stepFollowerOrLeader(s: RaftState, message: Message): void {
+  if (stepTerm(s, message)) {
+    if (s.role === "leader") stepLeader(s, message);
+    else stepNonLeader(s, message);
+  }
+  afterLeaderProgress(s);
+}
+
+/** One tick of logical time. */
+export function tick(s: RaftState): void {
+  if (s.role === "leader") tickLeader(s);
+  else tickElection(s);
+  afterLeaderProgress(s);
+}
+
+function tickElection(s: RaftState): void {
+  s.electionElapsed += 1;
+  if (!isPromotable(s) || s.electionElapsed < s.randomizedElectionTicks) return;
+  s.electionElapsed = 0;
+  campaign(s, s.config.preVote ? "pre-vote" : "election");
+}
+
+function tickLeader(s: RaftState): void {
+  s.heartbeatElapsed += 1;
+  s.electionElapsed += 1;
+  if (s.electionElapsed >= s.config.electionTicks) {
+    s.electionElapsed = 0;
+    if (s.config.checkQuorum && !quorumRecentlyActive(s)) {
+      // Check-quorum: a leader cut off from a majority steps down, so that clients stop
+      // waiting on it and lease reads stay safe (thesis 6.4.1).
+      becomeFollower(s, s.term, NO_NODE);
+      return;
+    }
+    retryStalledSnapshots(s);
+    s.leadTransferee = NO_NODE; // A transfer that has not finished in one timeout is aborted.
+  }
+  if (s.heartbeatElapsed >= s.config.heartbeatTicks) {
+    s.heartbeatElapsed = 0;
+    broadcastHeartbeat(s);
+  }
+}
+
+function quorumRecentlyActive(s: RaftState): boolean {
+  const active = hasQuorum(s.currentConfig().voters, (id) =>
+    id === s.id || s.progress.get(id)?.recentActive === true);
+  for (const [id, progress] of s.progress) progress.recentActive = id === s.id;
+  return active;
+}
+
+/**
+ * A snapshot message can be lost without the transport noticing. A follower still in
+ * snapshot state at two consecutive quorum checks goes back to probing, which resends.
+ */
+function retryStalledSnapshots(s: RaftState): void {
+  const stalledNow = new Set<NodeId>();
+  for (const [id, progress] of s.progress) {
+    if (progress.state !== "snapshot") continue;
+    if (s.snapshotStalled.has(id)) {
+      progress.pendingSnapshot = 0 as typeof progress.pendingSnapshot;
+      progress.becomeProbe();
+    } else {
+      stalledNow.add(id);
+    }
+  }
+  s.snapshotStalled.clear();
+  for (const id of stalledNow) s.snapshotStalled.add(id);
+}
+
+/**
+ * Thesis 4.2.2: a leader removed from the configuration leads until that configuration
+ * commits, then steps down, handing over to its most up-to-date voter at once.
+ */
+export function afterLeaderProgress(s: RaftState): void {
+  if (!leaderRemovedAndCommitted(s)) return;
+  broadcastAppend(s);
+  let successor = NO_NODE;
+  let successorMatch = -1;
+  for (const voter of s.currentConfig().voters) {
+    const match = s.progress.get(voter)?.match ?? -1;
+    if (match > successorMatch) {
+      successor = voter;
+      successorMatch = match;
+    }
+  }
+  if (successor !== NO_NODE && successorMatch === s.log.lastIndex()) {
+    s.send({ type: "timeout-now", from: s.id, to: successor, term: s.term });
+  }
+  becomeFollower(s, s.term, NO_NODE);
+}
