@@ -4,11 +4,13 @@ import type { StoredSnapshot } from "../storage/snapshot-store.js";
 
 /**
  * What a transport delivers inbound: the node steps the message (persisting and draining its
- * Ready synchronously) and returns the messages it produced for `message.from`, so that a
- * request/response transport can answer the RPC with the correlated response.
+ * Ready synchronously, so the state a response promises is durable before it is returned)
+ * and returns the *response-type* messages (see isResponse()) it produced for
+ * `message.from`, so that a request/response transport can answer the RPC with them. Every
+ * other message the node produces leaves through PeerTransport.send().
  */
 export interface InboundHandler {
-  /** Steps a peer message; returns the responses addressed to its sender. */
+  /** Steps a peer message; returns the response-type messages addressed to its sender. */
   receive(message: Message): Message[];
   /** A snapshot's bytes arrived (before its metadata-only snapshot-request is received). */
   receiveSnapshotData(snapshot: StoredSnapshot): void;
