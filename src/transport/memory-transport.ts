@@ -1,0 +1,92 @@
+import type { NodeId } from "../core/ids.js";
+import type { Message } from "../core/message.js";
+import type { StoredSnapshot } from "../storage/snapshot-store.js";
+import type { InboundHandler, PeerTransport } from "./peer-transport.js";
+
+/**
+ * An in-process network for multi-member tests and examples (hashicorp/raft's InmemTransport
+ * analogue). Delivery is asynchronous (one macrotask per message) and in order per link, as
+ * with one gRPC channel per peer. Links can be cut to model partitions; a message over a cut
+ * link is dropped and the sender is told the peer is unreachable.
+ */
+export class MemoryNetwork {
+  private readonly handlers = new Map<NodeId, InboundHandler>();
+  private readonly cut = new Set<string>();
+  private readonly queueMax: number;
+  private queued = 0;
+
+  constructor(options: { queueMax?: number } = {}) {
+    this.queueMax = options.queueMax ?? 100_000;
+  }
+
+  transport(self: NodeId): PeerTransport {
+    return new MemoryTransport(this, self);
+  }
+
+  register(id: NodeId, handler: InboundHandler): void {
+    this.handlers.set(id, handler);
+  }
+
+  unregister(id: NodeId): void {
+    this.handlers.delete(id);
+  }
+
+  /** Cuts both directions between a and b. */
+  partition(a: NodeId, b: NodeId): void {
+    this.cut.add(`${String(a)}>${String(b)}`);
+    this.cut.add(`${String(b)}>${String(a)}`);
+  }
+
+  /** Cuts every link to and from `id`. */
+  isolate(id: NodeId, others: readonly NodeId[]): void {
+    for (const other of others) if (other !== id) this.partition(id, other);
+  }
+
+  heal(): void {
+    this.cut.clear();
+  }
+
+  deliver(from: NodeId, message: Message, snapshot: StoredSnapshot | undefined): void {
+    const sender = this.handlers.get(from);
+    if (this.cut.has(`${String(from)}>${String(message.to)}`) || this.queued >= this.queueMax) {
+      setImmediate(() => sender?.reportUnreachable(message.to));
+      return;
+    }
+    this.queued += 1;
+    setImmediate(() => {
+      this.queued -= 1;
+      const target = this.handlers.get(message.to);
+      if (target === undefined) {
+        sender?.reportUnreachable(message.to);
+        return;
+      }
+      if (snapshot !== undefined) target.receiveSnapshotData(snapshot);
+      const responses = target.receive(message);
+      // Responses travel back over the same link, as an RPC's reply would.
+      if (this.cut.has(`${String(message.to)}>${String(from)}`)) return;
+      const back = this.handlers.get(from);
+      for (const response of responses) back?.receive(response);
+    });
+  }
+}
+
+class MemoryTransport implements PeerTransport {
+  constructor(private readonly network: MemoryNetwork, private readonly self: NodeId) {}
+
+  attach(handler: InboundHandler): void {
+    this.network.register(this.self, handler);
+  }
+
+  send(message: Message, snapshot?: StoredSnapshot): void {
+    this.network.deliver(this.self, message, snapshot);
+  }
+
+  setPeerAddress(): void {
+    // Every member of a MemoryNetwork is reachable by id.
+  }
+
+  close(): Promise<void> {
+    this.network.unregister(this.self);
+    return Promise.resolve();
+  }
+}
