@@ -1,0 +1,183 @@
+import type { MembershipConfig } from "../../src/core/entry.js";
+import type { ProposeResult } from "../../src/core/errors.js";
+import type { NodeId } from "../../src/core/ids.js";
+import { isLearner, type ConfigChange } from "../../src/core/membership-config.js";
+import type { SeededRandom } from "../../src/core/random.js";
+import { Nemesis, type ClusterView, type FaultProfile, type NemesisAction } from "./faults.js";
+import { CALM_NETWORK, FAULTY_NETWORK, type SimNetwork } from "./network.js";
+import type { SimCluster, SimContext } from "./sim-cluster.js";
+
+/**
+ * Carries out the nemesis' decisions on the simulated cluster and network, and shows the
+ * nemesis the cluster through ClusterView. Membership changes go through the leader's
+ * core like an operator's would; a removed node keeps running (the disruptive server,
+ * thesis 4.2.3).
+ */
+export class NemesisRunner implements ClusterView {
+  private readonly nemesis: Nemesis;
+  private readonly spares: NodeId[];
+
+  constructor(
+    private readonly ctx: SimContext,
+    private readonly cluster: SimCluster,
+    private readonly network: SimNetwork,
+    profile: FaultProfile,
+    random: SeededRandom,
+    spares: readonly NodeId[],
+    schedule: (delayMicros: number, event: { kind: "nemesis"; action: NemesisAction }) => void,
+  ) {
+    this.spares = [...spares];
+    this.nemesis = new Nemesis(profile, random, this, (delay, action) => schedule(delay, { kind: "nemesis", action }));
+    cluster.onCrash = (id) => this.nemesis.nodeCrashed(id);
+  }
+
+  gapMicros(): number {
+    return this.nemesis.gapMicros();
+  }
+
+  decide(): void {
+    const action = this.nemesis.decide();
+    if (action !== undefined) this.execute(action);
+  }
+
+  /** Ends the fault phase: every link heals, every node runs (TESTING.md 2.1.2 "heal"). */
+  healEverything(): void {
+    this.cluster.onCrash = undefined;
+    this.network.healAll();
+    for (const id of this.cluster.ids()) {
+      this.cluster.disarmCrash(id);
+      this.cluster.resume(id);
+      this.cluster.restart(id);
+    }
+    this.trace(undefined, "heal everything");
+  }
+
+  execute(action: NemesisAction): void {
+    this.trace(undefined, `nemesis ${describeAction(action)}`);
+    switch (action.type) {
+      case "partition":
+        for (const link of action.links) this.network.block(link.from, link.to);
+        return;
+      case "heal":
+        this.network.healAll();
+        return;
+      case "flap":
+        return this.flap(action);
+      case "crash":
+        if (action.point === undefined) this.cluster.crash(action.node);
+        else this.cluster.armCrash(action.node, action.point);
+        return;
+      case "restart":
+        return this.cluster.restart(action.node);
+      case "pause":
+        return this.cluster.pause(action.node);
+      case "resume":
+        return this.cluster.resume(action.node);
+      case "add-learner":
+        return this.addLearner(action.node);
+      case "promote":
+        return this.promote(action.node, action.attempts);
+      case "remove":
+        this.changeConfig({ type: "remove", node: action.node });
+        return;
+      case "transfer": {
+        const leader = this.leaderId();
+        if (leader !== undefined) this.cluster.invoke(leader, (node) => node.transferLeadership(action.target));
+        return;
+      }
+      case "network":
+        this.network.setProfile(action.profile === "calm" ? CALM_NETWORK : FAULTY_NETWORK);
+        return;
+    }
+  }
+
+  // ClusterView
+
+  nodeIds(): readonly NodeId[] {
+    return this.cluster.ids();
+  }
+
+  runningIds(): readonly NodeId[] {
+    return this.cluster.reachable().map((node) => node.id);
+  }
+
+  downOrPausedIds(): readonly NodeId[] {
+    return this.cluster.ids().filter((id) => !this.cluster.isRunning(id) || this.cluster.isPaused(id));
+  }
+
+  leaderId(): NodeId | undefined {
+    return this.cluster.leader()?.id;
+  }
+
+  leaderMembership(): MembershipConfig | undefined {
+    return this.cluster.leader()?.core.membership();
+  }
+
+  freshNodeId(): NodeId | undefined {
+    return this.spares[0];
+  }
+
+  private flap(action: NemesisAction & { type: "flap" }): void {
+    const cut = action.remaining % 2 === 0;
+    for (const link of action.links) {
+      if (cut) this.network.block(link.from, link.to);
+      else this.network.unblock(link.from, link.to);
+    }
+    if (action.remaining > 0) {
+      this.nemesisSchedule(action.gapMicros, { ...action, remaining: action.remaining - 1 });
+    }
+  }
+
+  private addLearner(node: NodeId): void {
+    if (this.spares[0] !== node) return;
+    this.spares.shift();
+    this.cluster.addEmptyNode(node);
+    const result = this.changeConfig({ type: "add-learner", node });
+    if (result?.ok === true) this.nemesis.learnerAdded(node);
+  }
+
+  private promote(node: NodeId, attempts: number): void {
+    const config = this.leaderMembership();
+    if (config === undefined) return this.nemesis.promotionRefused(node, attempts);
+    if (!isLearner(config, node)) return;
+    const result = this.changeConfig({ type: "add-voter", node });
+    if (result === undefined || !result.ok) this.nemesis.promotionRefused(node, attempts);
+  }
+
+  private changeConfig(change: ConfigChange): ProposeResult | undefined {
+    const leader = this.leaderId();
+    if (leader === undefined) return undefined;
+    const result = this.cluster.invoke(leader, (node) => node.proposeConfigChange(change));
+    this.trace(leader, `config change ${change.type} ${change.node}: ${result === undefined ? "crashed" : result.ok ? `proposed at ${result.index}` : result.refusal.reason}`);
+    return result;
+  }
+
+  private nemesisSchedule(delayMicros: number, action: NemesisAction): void {
+    this.ctx.queue.push(this.ctx.nowMicros + delayMicros, { kind: "nemesis", action });
+  }
+
+  private trace(node: NodeId | undefined, text: string): void {
+    this.ctx.trace.line(this.ctx.nowMicros, node, () => text);
+  }
+}
+
+export function describeAction(action: NemesisAction): string {
+  switch (action.type) {
+    case "partition":
+      return `partition ${action.shape} ${action.links.map((l) => `${l.from}>${l.to}`).join(" ")}`;
+    case "flap":
+      return `flap ${action.remaining} ${action.links.map((l) => `${l.from}>${l.to}`).join(" ")}`;
+    case "crash":
+      return `crash ${action.node}${action.point === undefined ? "" : ` at ${action.point}`}`;
+    case "promote":
+      return `promote ${action.node}`;
+    case "transfer":
+      return `transfer to ${action.target}`;
+    case "network":
+      return `network ${action.profile}`;
+    case "heal":
+      return "heal";
+    default:
+      return `${action.type} ${action.node}`;
+  }
+}

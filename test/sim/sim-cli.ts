@@ -1,0 +1,70 @@
+// The seed sweeper and replayer (TESTING.md 2.1.7): `node dist/test/sim/sim-cli.js` after
+// `npm run build`.
+//   SEEDS=n   how many seeds to run (default 100), starting at START (default 1)
+//   SEED=s    replay one seed with a readable trace on stdout, one line per event
+//   VOTERS, LEARNERS, MODE (safety|liveness), PREVOTE, CHECKQUORUM (0|1), BUGS (comma list),
+//   SEND_BEFORE_PERSIST (0|1) shape the runs.
+// The last line is exactly `seeds: N, violations: V`; the exit code is 1 on any violation.
+import type { PlantedBug } from "../../src/core/raft-config.js";
+import { DEFAULT_SIM_OPTIONS, replayHint, runSimulation, type SimOptions } from "./simulator.js";
+
+function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer`);
+  return value;
+}
+
+function envFlag(name: string, fallback: boolean): boolean {
+  const raw = process.env[name];
+  return raw === undefined || raw === "" ? fallback : raw === "1" || raw === "true";
+}
+
+function optionsFor(seed: number): SimOptions {
+  const bugs = (process.env["BUGS"] ?? "").split(",").filter((bug) => bug !== "") as PlantedBug[];
+  return {
+    ...DEFAULT_SIM_OPTIONS,
+    seed,
+    voters: envNumber("VOTERS", DEFAULT_SIM_OPTIONS.voters),
+    learners: envNumber("LEARNERS", DEFAULT_SIM_OPTIONS.learners),
+    mode: process.env["MODE"] === "liveness" ? "liveness" : "safety",
+    preVote: envFlag("PREVOTE", DEFAULT_SIM_OPTIONS.preVote),
+    checkQuorum: envFlag("CHECKQUORUM", DEFAULT_SIM_OPTIONS.checkQuorum),
+    plantedBugs: bugs,
+    sendBeforePersist: envFlag("SEND_BEFORE_PERSIST", false),
+  };
+}
+
+function replay(seed: number): number {
+  process.stdout.write(`seed ${seed}\n`);
+  const result = runSimulation({ ...optionsFor(seed), traceSink: (line) => process.stdout.write(`${line}\n`) });
+  process.stdout.write(`events: ${result.events}, virtual time: ${result.virtualMicros}us, ops: ${result.history.length}, trace ${result.traceDigest}\n`);
+  if (result.violation !== undefined) process.stdout.write(`VIOLATION: ${result.violation}\n`);
+  process.stdout.write(`seeds: 1, violations: ${result.violation === undefined ? 0 : 1}\n`);
+  return result.violation === undefined ? 0 : 1;
+}
+
+function sweep(start: number, count: number): number {
+  const failing: number[] = [];
+  const startedMs = performance.now();
+  for (let i = 0; i < count; i++) {
+    const seed = start + i;
+    const result = runSimulation(optionsFor(seed));
+    if (result.violation !== undefined) {
+      failing.push(seed);
+      process.stdout.write(`seed ${seed}: VIOLATION ${result.violation}\n  replay: ${replayHint(seed)}\n`);
+    }
+    if ((i + 1) % 100 === 0) {
+      const seconds = (performance.now() - startedMs) / 1000;
+      process.stdout.write(`progress: ${i + 1}/${count} seeds, ${failing.length} violations, ${(((i + 1) / seconds)).toFixed(1)} seeds/s\n`);
+    }
+  }
+  if (failing.length > 0) process.stdout.write(`failing seeds: ${failing.join(" ")}\n`);
+  process.stdout.write(`seeds: ${count}, violations: ${failing.length}\n`);
+  return failing.length === 0 ? 0 : 1;
+}
+
+const replaySeed = process.env["SEED"];
+process.exitCode =
+  replaySeed !== undefined && replaySeed !== "" ? replay(envNumber("SEED", 0)) : sweep(envNumber("START", 1), envNumber("SEEDS", 100));

@@ -1,0 +1,287 @@
+import { DEFAULT_RAFT_CONFIG, type PlantedBug, type RaftConfig } from "../../src/core/raft-config.js";
+import { nodeId, type NodeId } from "../../src/core/ids.js";
+import { makeConfig } from "../../src/core/membership-config.js";
+import { SeededRandom } from "../../src/core/random.js";
+import { checkKvHistory, type KvOperation } from "../checker/kv-model.js";
+import { EventQueue } from "./event-queue.js";
+import { DEFAULT_FAULTS, type FaultProfile, type NemesisAction } from "./faults.js";
+import { SafetyChecker } from "./invariants.js";
+import { CALM_NETWORK, FAULTY_NETWORK, SimNetwork } from "./network.js";
+import { NemesisRunner } from "./nemesis-runner.js";
+import { SimCluster, type SimContext, type SimEvent } from "./sim-cluster.js";
+import { finalChecks, livenessChecks } from "./final-checks.js";
+import { Trace } from "./trace.js";
+import { Workload, type WorkloadOptions } from "./workload.js";
+
+/** One simulation run's shape. Everything random derives from `seed`. */
+export interface SimOptions {
+  readonly seed: number;
+  readonly voters: number;
+  /** Founding learners (ids after the voters). */
+  readonly learners: number;
+  /** Ids the nemesis may add later as learners (then promote). */
+  readonly spareNodes: number;
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly plantedBugs: readonly PlantedBug[];
+  /** Driver-side planted bug: send a Ready's messages before persisting it. */
+  readonly sendBeforePersist: boolean;
+  /** Faults and client traffic run for this long; then everything heals. */
+  readonly faultMicros: number;
+  /** After healing: time for in-flight work to settle before the final reads. */
+  readonly quietMicros: number;
+  /** Budget for the final reads (safety) or for recovery (liveness), after the quiet period. */
+  readonly finalMicros: number;
+  readonly faults: FaultProfile | undefined;
+  readonly workload: WorkloadOptions;
+  /** "liveness": after healing, one leader must emerge and all work must commit in time. */
+  readonly mode: "safety" | "liveness";
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+  /** A runaway guard, not a tuning knob. */
+  readonly eventsMax: number;
+  /** Print each trace line here (SEED replays). */
+  readonly traceSink?: (line: string) => void;
+  readonly traceEnabled?: boolean;
+  readonly linearizabilityTimeoutMs?: number;
+}
+
+export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
+  voters: 3,
+  learners: 0,
+  spareNodes: 2,
+  preVote: true,
+  checkQuorum: true,
+  plantedBugs: [],
+  sendBeforePersist: false,
+  faultMicros: 6_000_000,
+  quietMicros: 1_500_000,
+  finalMicros: 4_000_000,
+  faults: DEFAULT_FAULTS,
+  workload: { clientCount: 4, keyCount: 5, opTimeoutMicros: 400_000, thinkMicrosMax: 20_000, stickToLeaderProbability: 0.8 },
+  mode: "safety",
+  electionTicks: 10,
+  heartbeatTicks: 2,
+  eventsMax: 3_000_000,
+};
+
+export interface SimResult {
+  readonly seed: number;
+  /** Undefined when every check passed. */
+  readonly violation: string | undefined;
+  readonly events: number;
+  readonly virtualMicros: number;
+  readonly history: readonly KvOperation[];
+  readonly traceDigest: string;
+  /** The last trace lines before the failure (only when tracing was on). */
+  readonly traceTail: readonly string[];
+}
+
+/** How to replay a failing seed, for every failure message. */
+export function replayHint(seed: number): string {
+  return `SEED=${seed} make sim   (or: npm run build && SEED=${seed} node dist/test/sim/sim-cli.js)`;
+}
+
+/**
+ * Runs one seeded simulation: faults and clients for `faultMicros`, then heal, a quiet period,
+ * final reads, and the end-of-run checks (convergence, linearizability, or liveness). Safety
+ * invariants are checked after every event. Deterministic: the same options give the same
+ * trace, event for event.
+ */
+export function runSimulation(options: SimOptions): SimResult {
+  const sim = new Simulation(options);
+  return sim.run();
+}
+
+class Simulation {
+  private readonly ctx: SimContext;
+  private readonly cluster: SimCluster;
+  private readonly workload: Workload;
+  private readonly nemesis: NemesisRunner | undefined;
+  private readonly network: SimNetwork;
+  private events = 0;
+  private phase: "faults" | "quiet" | "final" | "done" = "faults";
+
+  constructor(private readonly options: SimOptions) {
+    const root = new SeededRandom(options.seed);
+    const streams = {
+      network: root.fork("network"),
+      nodes: root.fork("nodes"),
+      workload: root.fork("workload"),
+      faults: root.fork("faults"),
+    };
+    const trace = new Trace(options.traceEnabled ?? options.traceSink !== undefined, options.traceSink, 60);
+    this.ctx = { nowMicros: 0, queue: new EventQueue<SimEvent>(), trace, checker: new SafetyChecker() };
+    this.network = new SimNetwork(streams.network, options.faults === undefined ? CALM_NETWORK : FAULTY_NETWORK);
+    const founders = makeConfig(
+      range(1, options.voters),
+      range(options.voters + 1, options.voters + options.learners),
+    );
+    this.cluster = new SimCluster(
+      this.ctx,
+      {
+        founders,
+        raftConfig: (id) => this.raftConfig(id),
+        tickMicros: 10_000,
+        driftMax: 0.05,
+        snapshotEveryEntriesMin: 20,
+        snapshotEveryEntriesMax: 60,
+        sendBeforePersist: options.sendBeforePersist,
+        reportUnreachableProbability: 0.3,
+      },
+      this.network,
+      streams.nodes,
+    );
+    this.workload = new Workload(options.workload, streams.workload, {
+      nowMicros: () => this.ctx.nowMicros,
+      reachableNodeIds: () => this.cluster.reachable().map((node) => node.id),
+      invoke: (id, call) => this.cluster.invoke(id, call),
+      scheduleClientStep: (delay, clientId) => this.push(delay, { kind: "client-step", clientId }),
+      scheduleClientTimeout: (delay, clientId, requestId) => this.push(delay, { kind: "client-timeout", clientId, requestId }),
+    });
+    this.cluster.listener = this.workload;
+    if (options.faults !== undefined) {
+      const firstSpare = options.voters + options.learners + 1;
+      const spares = range(firstSpare, firstSpare + options.spareNodes - 1).map(nodeId);
+      const schedule = (delay: number, action: SimEvent & { kind: "nemesis" }): void => this.push(delay, action);
+      this.nemesis = new NemesisRunner(this.ctx, this.cluster, this.network, options.faults, streams.faults, spares, schedule);
+      this.push(this.nemesis.gapMicros(), { kind: "nemesis-decide" });
+    } else {
+      this.nemesis = undefined;
+    }
+    this.push(options.faultMicros, { kind: "phase", phase: "heal" });
+  }
+
+  run(): SimResult {
+    let violation: string | undefined;
+    try {
+      violation = this.loop();
+    } catch (error: unknown) {
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      violation = `at ${this.ctx.nowMicros}us: ${text}`;
+    }
+    return {
+      seed: this.options.seed,
+      violation,
+      events: this.events,
+      virtualMicros: this.ctx.nowMicros,
+      history: this.workload.history,
+      traceDigest: this.ctx.trace.digest(),
+      traceTail: this.ctx.trace.lastLines(),
+    };
+  }
+
+  /** The event loop; returns a violation found by the end-of-run checks, if any. */
+  private loop(): string | undefined {
+    for (;;) {
+      const next = this.ctx.queue.pop();
+      if (next === undefined) return "the event queue ran dry";
+      this.ctx.nowMicros = next.timeMicros;
+      if (++this.events > this.options.eventsMax) return `more than ${this.options.eventsMax} events`;
+      const verdict = this.handle(next.item);
+      this.cluster.observeAll();
+      if (verdict !== "continue") return verdict;
+      if (this.phase === "final" && this.finalDone()) return this.finish();
+    }
+  }
+
+  private handle(event: SimEvent): string | undefined | "continue" {
+    switch (event.kind) {
+      case "tick":
+      case "deliver":
+      case "unreachable":
+        this.cluster.handle(event);
+        return "continue";
+      case "client-step":
+        this.workload.step(event.clientId);
+        return "continue";
+      case "client-timeout":
+        this.workload.timedOut(event.clientId, event.requestId);
+        return "continue";
+      case "nemesis":
+        // After the fault phase only repairs still run; the heal already did them all.
+        if (this.phase === "faults" || isRepair(event.action)) this.nemesis?.execute(event.action);
+        return "continue";
+      case "nemesis-decide":
+        if (this.phase === "faults" && this.nemesis !== undefined) {
+          this.nemesis.decide();
+          this.push(this.nemesis.gapMicros(), { kind: "nemesis-decide" });
+        }
+        return "continue";
+      case "phase":
+        return this.onPhase(event.phase);
+    }
+  }
+
+  private onPhase(phase: "heal" | "final" | "end"): string | undefined | "continue" {
+    if (phase === "heal") {
+      this.phase = "quiet";
+      this.nemesis?.healEverything();
+      this.network.setProfile(CALM_NETWORK);
+      if (this.options.mode === "liveness") {
+        this.workload.stopIssuing();
+        this.phase = "final";
+        this.workload.startFinalReads();
+        this.push(this.options.finalMicros, { kind: "phase", phase: "end" });
+        return "continue";
+      }
+      this.workload.stopIssuing();
+      this.push(this.options.quietMicros, { kind: "phase", phase: "final" });
+      return "continue";
+    }
+    if (phase === "final") {
+      this.phase = "final";
+      this.workload.startFinalReads();
+      this.push(this.options.finalMicros, { kind: "phase", phase: "end" });
+      return "continue";
+    }
+    return this.finish();
+  }
+
+  private finalDone(): boolean {
+    if (!this.workload.finalReadsDone()) return false;
+    return this.options.mode === "safety" ? this.membersConverged() : livenessChecks(this.cluster) === undefined;
+  }
+
+  private membersConverged(): boolean {
+    return finalChecks(this.cluster) === undefined;
+  }
+
+  private finish(): string | undefined {
+    this.phase = "done";
+    if (!this.workload.finalReadsDone()) return `final reads did not complete within ${this.options.finalMicros}us of healing`;
+    const settled = this.options.mode === "safety" ? finalChecks(this.cluster) : livenessChecks(this.cluster);
+    if (settled !== undefined) return settled;
+    const check = checkKvHistory(this.workload.history, { timeoutMs: this.options.linearizabilityTimeoutMs ?? 20_000 });
+    if (check.outcome !== "ok") return check.report;
+    return undefined;
+  }
+
+  private raftConfig(id: NodeId): RaftConfig {
+    return {
+      ...DEFAULT_RAFT_CONFIG,
+      nodeId: id,
+      electionTicks: this.options.electionTicks,
+      heartbeatTicks: this.options.heartbeatTicks,
+      preVote: this.options.preVote,
+      checkQuorum: this.options.checkQuorum,
+      appendEntriesMax: 8,
+      inflightAppendsMax: 4,
+      plantedBugs: new Set(this.options.plantedBugs),
+    };
+  }
+
+  private push(delayMicros: number, event: SimEvent): void {
+    this.ctx.queue.push(this.ctx.nowMicros + delayMicros, event);
+  }
+}
+
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i <= to; i++) out.push(i);
+  return out;
+}
+
+function isRepair(action: NemesisAction): boolean {
+  return action.type === "restart" || action.type === "resume" || action.type === "heal";
+}
