@@ -32,7 +32,14 @@ export interface Settings {
 }
 
 /** Every setting: its flag, its RAFTKV_* variable, its default and what it means (README table). */
-export const SETTING_DOCS: readonly { flag: string; env: string; fallback: string; meaning: string }[] = [
+export interface SettingDoc {
+  readonly flag: string;
+  readonly env: string;
+  readonly fallback: string;
+  readonly meaning: string;
+}
+
+export const SETTING_DOCS: readonly SettingDoc[] = [
   { flag: "--id", env: "RAFTKV_ID", fallback: "1", meaning: "this member's id (positive integer)" },
   { flag: "--cluster-id", env: "RAFTKV_CLUSTER_ID", fallback: "hash of --initial-cluster", meaning: "cluster id; peers from another cluster are refused" },
   { flag: "--listen-client", env: "RAFTKV_LISTEN_CLIENT", fallback: "127.0.0.1:7379", meaning: "client gRPC listen address (KV, Cluster, Health, reflection)" },
@@ -64,8 +71,7 @@ export function loadSettings(argv: readonly string[], env: NodeJS.ProcessEnv): S
   );
   let parsed: Record<string, string | undefined>;
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false })
-      .values as Record<string, string | undefined>;
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
   } catch (error: unknown) {
     throw new SettingsError(error instanceof Error ? error.message : String(error));
   }

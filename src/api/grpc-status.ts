@@ -22,7 +22,10 @@ export interface GrpcStatus {
  * the caller logs them with their stack. `leaderAddress` resolves a leader id to the client
  * address to put in trailing metadata.
  */
-export function toGrpcStatus(error: unknown, leaderAddress: (id: number) => string | undefined): GrpcStatus {
+export function toGrpcStatus(
+  error: unknown,
+  leaderAddress: (id: number) => string | undefined,
+): GrpcStatus {
   const metadata = new Metadata();
   const status = (code: GrpcCode, details: string): GrpcStatus => ({ code, details, metadata });
   if (isServiceError(error)) {
@@ -47,7 +50,9 @@ export function toGrpcStatus(error: unknown, leaderAddress: (id: number) => stri
       error instanceof NodeStoppedError) {
     return status(GrpcCode.UNAVAILABLE, error.message);
   }
-  if (error instanceof DeadlineExceededError) return status(GrpcCode.DEADLINE_EXCEEDED, error.message);
+  if (error instanceof DeadlineExceededError) {
+    return status(GrpcCode.DEADLINE_EXCEEDED, error.message);
+  }
   if (error instanceof QueueFullError) return status(GrpcCode.RESOURCE_EXHAUSTED, error.message);
   return status(GrpcCode.INTERNAL, "internal error");
 }

@@ -24,4 +24,6 @@ export type ProposeResult =
   | { readonly ok: true; readonly index: LogIndex; readonly term: Term }
   | { readonly ok: false; readonly refusal: Refusal };
 
-export type RequestResult = { readonly ok: true } | { readonly ok: false; readonly refusal: Refusal };
+export type RequestResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly refusal: Refusal };

@@ -16,7 +16,10 @@ export type ConfigChange =
 
 export const EMPTY_CONFIG: MembershipConfig = { voters: [], learners: [] };
 
-export function makeConfig(voters: readonly number[], learners: readonly number[] = []): MembershipConfig {
+export function makeConfig(
+  voters: readonly number[],
+  learners: readonly number[] = [],
+): MembershipConfig {
   const config: MembershipConfig = {
     voters: [...voters].map(nodeId).sort((a, b) => a - b),
     learners: [...learners].map(nodeId).sort((a, b) => a - b),
@@ -102,7 +105,8 @@ const textDecoder = new TextDecoder("utf-8", { fatal: true });
 /** Encodes a configuration as the data of a `config` entry (versioned, JSON text). */
 export function encodeMembershipConfig(config: MembershipConfig): Uint8Array {
   assertValidConfig(config);
-  return textEncoder.encode(JSON.stringify({ v: 1, voters: config.voters, learners: config.learners }));
+  const record = { v: 1, voters: config.voters, learners: config.learners };
+  return textEncoder.encode(JSON.stringify(record));
 }
 
 /** Decodes the data of a `config` entry; asserts, because entries come from our own log. */

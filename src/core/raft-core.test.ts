@@ -47,7 +47,9 @@ class MiniCluster {
     const core = this.cores.get(id)!;
     while (core.hasReady()) {
       const ready = core.ready();
-      this.stores.get(id)!.persist({ snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState });
+      this.stores.get(id)!.persist({
+        snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState,
+      });
       this.queue.push(...ready.messages);
       this.applied.get(id)!.push(...ready.committedEntries);
       this.reads.get(id)!.push(...ready.readStates);

@@ -46,8 +46,12 @@ export class RaftCore {
     const membership = new MembershipTracker(snapshot);
     const first = options.storage.firstIndex();
     const last = options.storage.lastIndex();
-    if (last >= first) membership.onAppend(options.storage.entries(first, (last + 1) as LogIndex, Infinity));
-    this.s = new RaftState({ config: options.config, random: options.random, log, membership, hardState });
+    if (last >= first) {
+      membership.onAppend(options.storage.entries(first, (last + 1) as LogIndex, Infinity));
+    }
+    this.s = new RaftState({
+      config: options.config, random: options.random, log, membership, hardState,
+    });
     this.id = options.config.nodeId;
     if (options.appliedIndex !== undefined && options.appliedIndex > log.applied) {
       log.appliedTo(options.appliedIndex);
@@ -71,7 +75,8 @@ export class RaftCore {
 
   /** Appends a command if this node leads; the result names the entry's (index, term). */
   propose(data: Uint8Array): ProposeResult {
-    const refusal = this.proposalRefusal(entrySizeBytes({ data } as Parameters<typeof entrySizeBytes>[0]));
+    const sizeBytes = entrySizeBytes({ term: this.s.term, index: this.s.log.lastIndex(), kind: "command", data });
+    const refusal = this.proposalRefusal(sizeBytes);
     if (refusal !== undefined) return { ok: false, refusal };
     const entry = appendLeaderEntry(this.s, "command", data);
     checkInvariants(this.s);
@@ -152,7 +157,7 @@ export class RaftCore {
       s.droppedReads.length > 0 || s.log.unstable.snapshot !== undefined ||
       s.log.unstableEntries().length > 0 || s.lastSoftRole !== s.role ||
       s.lastSoftLeader !== s.leader || hardStateChanged(s) ||
-      (s.log.unstable.snapshot === undefined && s.log.hasNextCommittedEntries())
+      s.log.hasNextCommittedEntries()
     );
   }
 

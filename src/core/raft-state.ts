@@ -59,7 +59,7 @@ export class RaftState {
   readonly uncommittedQueue: { index: LogIndex; bytes: number }[] = [];
   /** Leader: replication owed to followers, flushed by ready() so that proposals batch. */
   broadcastPending = false;
-  /** Leader: followers seen in snapshot state at the last quorum check (to retry lost snapshots). */
+  /** Leader: followers in snapshot state at the last quorum check (lost snapshots are retried). */
   readonly snapshotStalled = new Set<NodeId>();
 
   /** Leader: the latest ReadIndex heartbeat round; followers echo it back. */

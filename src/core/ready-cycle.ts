@@ -16,7 +16,8 @@ export function collectReady(s: RaftState): Ready {
   const hardState = s.hardState();
   const last = s.lastHardState;
   const hardChanged =
-    last.term !== hardState.term || last.vote !== hardState.vote || last.commit !== hardState.commit;
+    last.term !== hardState.term || last.vote !== hardState.vote ||
+    last.commit !== hardState.commit;
   const ready: Ready = {
     softState: softChanged ? { role: s.role, leader: s.leader } : undefined,
     hardState: hardChanged ? hardState : undefined,

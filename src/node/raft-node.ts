@@ -141,7 +141,8 @@ export class RaftNode<Result> implements InboundHandler {
     }
     const result = this.core.propose(data);
     if (!result.ok) return Promise.reject(refusalToError(result.refusal));
-    const promise = this.proposals.add(result.index, this.nowMs() + timeoutMs, { term: result.term });
+    const deadlineMs = this.nowMs() + timeoutMs;
+    const promise = this.proposals.add(result.index, deadlineMs, { term: result.term });
     this.scheduleDrain();
     return promise;
   }
@@ -151,7 +152,8 @@ export class RaftNode<Result> implements InboundHandler {
     if (this.stopped) return Promise.reject(new NodeStoppedError("the member is shutting down"));
     const result = this.core.proposeConfigChange(change);
     if (!result.ok) return Promise.reject(refusalToError(result.refusal));
-    const promise = this.proposals.add(result.index, this.nowMs() + timeoutMs, { term: result.term });
+    const deadlineMs = this.nowMs() + timeoutMs;
+    const promise = this.proposals.add(result.index, deadlineMs, { term: result.term });
     this.scheduleDrain();
     return promise;
   }
@@ -246,7 +248,8 @@ export class RaftNode<Result> implements InboundHandler {
         if (waiter.extra.term !== entry.term) {
           this.proposals.reject(entry.index, new ProposalDroppedError("the entry was replaced by a newer leader's"));
         } else {
-          this.proposals.resolve(entry.index, { index: entry.index, term: entry.term, result: outcome.results.get(entry.index) });
+          const result = outcome.results.get(entry.index);
+          this.proposals.resolve(entry.index, { index: entry.index, term: entry.term, result });
         }
       }
       for (const read of ready.readStates) this.markRead(read.requestId, read.index);

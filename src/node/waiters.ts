@@ -49,7 +49,9 @@ export class WaiterTable<T, Extra = undefined> {
   }
 
   /** Settles, in key order, every waiter for which `decide` returns a settlement. */
-  settleWhere(decide: (key: number, extra: Extra) => { value: T } | { error: Error } | undefined): void {
+  settleWhere(
+    decide: (key: number, extra: Extra) => { value: T } | { error: Error } | undefined,
+  ): void {
     for (const [key, waiter] of this.waiters) {
       const outcome = decide(key, waiter.extra);
       if (outcome === undefined) continue;
