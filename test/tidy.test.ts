@@ -240,12 +240,17 @@ function defaultExports(source: Source): string[] {
   return found;
 }
 
-/** Lines longer than LINE_LENGTH_MAX code points, unless they hold a URL. */
+/**
+ * Lines longer than LINE_LENGTH_MAX code points, unless they hold a URL or a string or
+ * template literal: the same exemptions as eslint's max-len (ignoreStrings,
+ * ignoreTemplateLiterals, ignoreUrls), so that a message is never split mid-sentence.
+ */
 function longLines(source: Source): string[] {
   const found: string[] = [];
   source.text.split("\n").forEach((line, i) => {
     const length = Array.from(line.replace(/\r$/, "")).length;
-    if (length > LINE_LENGTH_MAX && !/https?:\/\//.test(line)) {
+    const exempt = /https?:\/\//.test(line) || /["'`]/.test(line);
+    if (length > LINE_LENGTH_MAX && !exempt) {
       found.push(`${source.path}:${i + 1}: ${length} characters (max ${LINE_LENGTH_MAX})`);
     }
   });
@@ -370,12 +375,13 @@ describe("tidy: the scanner finds what it must and ignores prose", () => {
     expect(defaultExports(source).map((v) => v.split(":")[1])).toEqual(["1", "3", "4"]);
   });
 
-  it("measures lines in characters and lets URLs run long", () => {
-    const long = `const x = "${"é".repeat(95)}";`;
+  it("measures lines in characters and lets URLs and strings run long", () => {
+    const long = `const x = ${"é".repeat(95)};`;
     const url = `// See https://example.org/${"a".repeat(120)}`;
-    const fits = `const y = "${"é".repeat(87)}";`;
-    const source = snippet([long, url, fits].join("\n"));
-    expect(longLines(source)).toEqual(["src/core/snippet.ts:1: 108 characters (max 100)"]);
+    const text = `const y = "${"é".repeat(120)}";`;
+    const fits = `const z = ${"é".repeat(87)};`;
+    const source = snippet([long, url, text, fits].join("\n"));
+    expect(longLines(source)).toEqual(["src/core/snippet.ts:1: 106 characters (max 100)"]);
   });
 });
 
