@@ -1,0 +1,427 @@
+// Goal: SqliteLogStore keeps the LogStore contract exactly as MemoryLogStore (the reference)
+// does, durably: what persist() wrote is there after close and reopen, caches agree with
+// the disk, a data directory refuses another member's identity, and a damaged log (a gap)
+// is refused at load rather than served.
+// Method: one contract suite runs against both stores (describe.each); a fast-check model
+// test drives both with the same random operation sequences and requires identical
+// observable state after every step (or the same refusal); SQLite-only cases reopen the file
+// or tamper with it through a second connection. Each store lives in its own mkdtemp dir.
+// The last case prints persist() latency (p50/p99) for the record; it asserts only that
+// every write landed, never a time.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import fc from "fast-check";
+import { AssertionError } from "../../core/assert.js";
+import type { Entry, HardState, SnapshotMeta } from "../../core/entry.js";
+import { logIndex, NO_NODE, nodeId, term, type LogIndex } from "../../core/ids.js";
+import { makeConfig } from "../../core/membership-config.js";
+import type { LogStore, PersistBatch } from "../log-store.js";
+import { MemoryLogStore } from "../memory-log-store.js";
+import {
+  IdentityMismatchError,
+  SQLITE_LOG_STORE_SETTINGS,
+  SqliteLogStore,
+  type MemberIdentity,
+} from "./sqlite-log-store.js";
+
+const idx = (value: number): LogIndex => logIndex(value);
+const IDENTITY: MemberIdentity = { clusterId: "test-cluster", memberId: nodeId(1) };
+
+function entry(index: number, entryTerm: number, dataBytes = 0): Entry {
+  const data = new Uint8Array(dataBytes).map((_, i) => (index * 31 + i) & 0xff);
+  return { index: logIndex(index), term: term(entryTerm), kind: "command", data };
+}
+
+function run(first: number, terms: readonly number[], dataBytes = 0): Entry[] {
+  return terms.map((entryTerm, i) => entry(first + i, entryTerm, dataBytes));
+}
+
+function snapshotAt(index: number, snapshotTerm: number): SnapshotMeta {
+  return { index: logIndex(index), term: term(snapshotTerm), config: makeConfig([1, 2, 3]) };
+}
+
+function hardState(hardTerm: number, commit: number, vote = 0): HardState {
+  return { term: term(hardTerm), vote: nodeId(vote), commit: logIndex(commit) };
+}
+
+const temporaryDirectories: string[] = [];
+const openStores: SqliteLogStore[] = [];
+
+function temporaryDirectory(): string {
+  const directory = mkdtempSync(join(tmpdir(), "raftkv-log-store-"));
+  temporaryDirectories.push(directory);
+  return directory;
+}
+
+function openSqlite(path: string, identity: MemberIdentity = IDENTITY): SqliteLogStore {
+  const store = SqliteLogStore.open({ path, identity, ...SQLITE_LOG_STORE_SETTINGS });
+  openStores.push(store);
+  return store;
+}
+
+function closeQuietly(store: SqliteLogStore): void {
+  try {
+    store.close();
+  } catch {
+    // Already closed by the test itself.
+  }
+}
+
+afterEach(() => {
+  for (const store of openStores.splice(0)) closeQuietly(store);
+  for (const directory of temporaryDirectories.splice(0)) {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+/** Every observable fact about a store, for comparing two stores or a store before/after. */
+function observe(store: LogStore): unknown {
+  const first = store.firstIndex();
+  const last = store.lastIndex();
+  const entries = first <= last ? store.entries(first, idx(last + 1), Infinity) : [];
+  return {
+    initial: store.initialState(),
+    first,
+    last,
+    terms: Array.from({ length: last - first + 2 }, (_, i) => store.term(idx(first - 1 + i))),
+    beyond: store.term(idx(last + 1)),
+    entries: entries.map((e) => ({ ...e, data: Array.from(e.data) })),
+  };
+}
+
+const factories: [string, () => LogStore][] = [
+  ["MemoryLogStore", () => new MemoryLogStore()],
+  ["SqliteLogStore", () => openSqlite(join(temporaryDirectory(), "raft.db"))],
+];
+
+describe.each(factories)("the LogStore contract: %s", (name, makeStore) => {
+  /** Snapshot (2, 1), entries 3..6 with terms [1, 2, 2, 3] and 10 data bytes, commit 3. */
+  function sampleStore(): LogStore {
+    const store = makeStore();
+    store.persist({
+      snapshot: snapshotAt(2, 1),
+      entries: run(3, [1, 2, 2, 3], 10),
+      hardState: hardState(3, 3),
+    });
+    return store;
+  }
+
+  function expectRefusedUnchanged(store: LogStore, write: () => void): void {
+    const before = observe(store);
+    expect(write).toThrow(AssertionError);
+    expect(observe(store)).toEqual(before);
+  }
+
+  it("starts empty", () => {
+    const store = makeStore();
+    expect([store.firstIndex(), store.lastIndex(), store.term(idx(0))]).toEqual([1, 0, 0]);
+    expect(store.term(idx(1))).toBeUndefined();
+    expect(store.initialState()).toEqual({
+      hardState: { term: 0, vote: NO_NODE, commit: 0 },
+      snapshot: { index: 0, term: 0, config: { voters: [], learners: [] } },
+    });
+  });
+
+  it("answers terms for [snapshot index, lastIndex] and undefined outside", () => {
+    const store = sampleStore();
+    expect([store.firstIndex(), store.lastIndex()]).toEqual([3, 6]);
+    expect([1, 2, 3, 4, 5, 6, 7].map((i) => store.term(idx(i)))).toEqual([
+      undefined, 1, 1, 2, 2, 3, undefined,
+    ]);
+  });
+
+  it("returns entries in [low, high) within the byte budget, but at least one", () => {
+    const store = sampleStore();
+    const indexes = (low: number, high: number, maxBytes: number): number[] =>
+      store.entries(idx(low), idx(high), maxBytes).map((e) => e.index);
+    const size = 24 + 10; // entrySizeBytes of one sample entry
+    expect(indexes(3, 7, Infinity)).toEqual([3, 4, 5, 6]);
+    expect(indexes(4, 6, Infinity)).toEqual([4, 5]);
+    expect(indexes(3, 7, 0)).toEqual([3]);
+    expect(indexes(3, 7, 2 * size)).toEqual([3, 4]);
+    expect(indexes(3, 7, 2 * size + 1)).toEqual([3, 4]);
+    expect(indexes(3, 7, 3 * size - 1)).toEqual([3, 4]);
+    expect(indexes(5, 5, Infinity)).toEqual([]);
+    expect(Array.from(store.entries(idx(4), idx(5), Infinity)[0]!.data)).toEqual(
+      Array.from(entry(4, 2, 10).data),
+    );
+  });
+
+  it("asserts the entries() range precondition", () => {
+    const store = sampleStore();
+    expect(() => store.entries(idx(2), idx(4), Infinity)).toThrow(AssertionError);
+    expect(() => store.entries(idx(3), idx(8), Infinity)).toThrow(AssertionError);
+    expect(() => store.entries(idx(5), idx(4), Infinity)).toThrow(AssertionError);
+  });
+
+  it("appends after the last entry and replaces a suffix from entries[0].index", () => {
+    const store = sampleStore();
+    store.persist({ entries: run(7, [3, 3]) });
+    expect(store.lastIndex()).toBe(8);
+    store.persist({ entries: run(5, [4]) });
+    expect([store.lastIndex(), store.term(idx(4)), store.term(idx(5))]).toEqual([5, 2, 4]);
+    expect(store.term(idx(6))).toBeUndefined();
+    store.persist({ entries: run(3, [5, 5]) });
+    expect([store.lastIndex(), store.term(idx(3)), store.term(idx(4))]).toEqual([4, 5, 5]);
+  });
+
+  it("refuses entries that leave a gap, overlap the snapshot or go back in term", () => {
+    const store = sampleStore();
+    expectRefusedUnchanged(store, () => store.persist({ entries: run(8, [3]) }));
+    expectRefusedUnchanged(store, () => store.persist({ entries: run(2, [1]) }));
+    expectRefusedUnchanged(store, () => store.persist({ entries: run(7, [4, 3]) }));
+    const gap = [entry(7, 3), entry(9, 3)];
+    expectRefusedUnchanged(store, () => store.persist({ entries: gap }));
+  });
+
+  // MemoryLogStore checks the term across the boundary with the stored log only after it
+  // has assigned the new log, so the refused write stays visible there (reported to its
+  // owner); the case runs against SqliteLogStore until that is fixed.
+  const itAtomicAtBoundary = name === "MemoryLogStore" ? it.skip : it;
+  itAtomicAtBoundary("refuses entries with an older term than the entry before them", () => {
+    const store = sampleStore();
+    expectRefusedUnchanged(store, () => store.persist({ entries: run(7, [2]) }));
+    expectRefusedUnchanged(store, () => store.persist({ entries: run(6, [1]) }));
+  });
+
+  it("stores the hard state and never lets term or commit go back", () => {
+    const store = sampleStore();
+    store.persist({ entries: [], hardState: hardState(4, 5, 2) });
+    expect(store.initialState().hardState).toEqual(hardState(4, 5, 2));
+    store.persist({ entries: run(7, [4]) });
+    expect(store.initialState().hardState).toEqual(hardState(4, 5, 2));
+    expectRefusedUnchanged(store, () => store.persist({ entries: [], hardState: hardState(3, 5) }));
+    expectRefusedUnchanged(store, () => store.persist({ entries: [], hardState: hardState(4, 4) }));
+    expectRefusedUnchanged(store, () => store.persist({ entries: [], hardState: hardState(4, 8) }));
+  });
+
+  it("is atomic: a batch refused for its hard state writes none of its entries", () => {
+    const store = sampleStore();
+    const bad: PersistBatch = { entries: run(7, [3, 3]), hardState: hardState(2, 8) };
+    expectRefusedUnchanged(store, () => store.persist(bad));
+  });
+
+  it("accepts a commit up to the entries of the same batch", () => {
+    const store = sampleStore();
+    store.persist({ entries: run(7, [3, 3]), hardState: hardState(3, 8) });
+    expect(store.initialState().hardState.commit).toBe(8);
+  });
+
+  it("keeps the entries after a snapshot whose (index, term) the log holds", () => {
+    const store = sampleStore();
+    store.persist({ snapshot: snapshotAt(4, 2), entries: [] });
+    expect([store.firstIndex(), store.lastIndex(), store.term(idx(4))]).toEqual([5, 6, 2]);
+    expect(store.entries(idx(5), idx(7), Infinity).map((e) => e.term)).toEqual([2, 3]);
+  });
+
+  it("drops the whole log for a snapshot with another term or beyond it", () => {
+    const other = sampleStore();
+    other.persist({ snapshot: snapshotAt(5, 3), entries: [] });
+    expect([other.firstIndex(), other.lastIndex(), other.term(idx(5))]).toEqual([6, 5, 3]);
+    const beyond = sampleStore();
+    beyond.persist({
+      snapshot: snapshotAt(9, 4),
+      entries: run(10, [4]),
+      hardState: hardState(4, 9),
+    });
+    expect([beyond.firstIndex(), beyond.lastIndex(), beyond.term(idx(10))]).toEqual([10, 10, 4]);
+    expect(beyond.initialState().snapshot).toEqual(snapshotAt(9, 4));
+  });
+
+  it("refuses a snapshot older than the stored one", () => {
+    const store = sampleStore();
+    expectRefusedUnchanged(store, () => store.persist({ snapshot: snapshotAt(1, 1), entries: [] }));
+  });
+
+  it("compacts committed entries and keeps those after the compaction point", () => {
+    const store = sampleStore();
+    store.persist({ entries: [], hardState: hardState(3, 5) });
+    store.compact(snapshotAt(4, 2));
+    expect([store.firstIndex(), store.lastIndex(), store.term(idx(4))]).toEqual([5, 6, 2]);
+    expect(store.term(idx(3))).toBeUndefined();
+    expect(store.snapshotMeta()).toEqual(snapshotAt(4, 2));
+    store.compact(snapshotAt(5, 2));
+    expect(store.entries(idx(6), idx(7), Infinity).map((e) => e.term)).toEqual([3]);
+  });
+
+  it("refuses compaction that is not past the snapshot, not in the log, or uncommitted", () => {
+    const store = sampleStore();
+    expectRefusedUnchanged(store, () => store.compact(snapshotAt(2, 1)));
+    expectRefusedUnchanged(store, () => store.compact(snapshotAt(3, 2)));
+    expectRefusedUnchanged(store, () => store.compact(snapshotAt(4, 2)));
+  });
+
+  it("copies entry data, so a caller reusing its buffer cannot rewrite the log", () => {
+    const store = makeStore();
+    const data = new Uint8Array([1, 2, 3]);
+    store.persist({ entries: [{ index: idx(1), term: term(1), kind: "noop", data }] });
+    data[0] = 99;
+    const stored = store.entries(idx(1), idx(2), Infinity)[0]!;
+    expect([stored.kind, ...stored.data]).toEqual(["noop", 1, 2, 3]);
+  });
+});
+
+describe("SqliteLogStore against MemoryLogStore, on random operation sequences", () => {
+  type Operation =
+    | { readonly type: "append"; readonly from: number; readonly terms: number[]; readonly bytes: number }
+    | { readonly type: "hard-state"; readonly termBump: number; readonly commitStep: number }
+    | { readonly type: "snapshot"; readonly offset: number; readonly termBump: number }
+    | { readonly type: "compact"; readonly offset: number };
+
+  const operation: fc.Arbitrary<Operation> = fc.oneof(
+    fc.record({
+      type: fc.constant("append" as const),
+      from: fc.integer({ min: -3, max: 1 }),
+      terms: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: 1, maxLength: 5 }),
+      bytes: fc.integer({ min: 0, max: 40 }),
+    }),
+    fc.record({
+      type: fc.constant("hard-state" as const),
+      termBump: fc.integer({ min: -1, max: 1 }),
+      commitStep: fc.integer({ min: -1, max: 3 }),
+    }),
+    fc.record({
+      type: fc.constant("snapshot" as const),
+      offset: fc.integer({ min: -2, max: 3 }),
+      termBump: fc.integer({ min: 0, max: 1 }),
+    }),
+    fc.record({ type: fc.constant("compact" as const), offset: fc.integer({ min: -3, max: 1 }) }),
+  );
+
+  /** Turns an abstract operation into a concrete call on `store` (valid or not). */
+  function perform(store: LogStore, op: Operation): void {
+    const last = store.lastIndex();
+    const { hardState: hs } = store.initialState();
+    const lastTerm = store.term(last) ?? 0;
+    switch (op.type) {
+      case "append": {
+        const from = Math.max(1, last + 1 + op.from);
+        let entryTerm = Math.max(lastTerm, hs.term);
+        const entries = op.terms.map((bump, i) => entry(from + i, (entryTerm += bump), op.bytes));
+        store.persist({ entries });
+        return;
+      }
+      case "hard-state":
+        store.persist({
+          entries: [],
+          hardState: hardState(
+            Math.max(0, hs.term + op.termBump),
+            Math.max(0, hs.commit + op.commitStep),
+          ),
+        });
+        return;
+      case "snapshot": {
+        const index = Math.max(0, last + op.offset);
+        const snapshotTerm = (store.term(idx(index)) ?? lastTerm) + op.termBump;
+        store.persist({ snapshot: snapshotAt(index, snapshotTerm), entries: [] });
+        return;
+      }
+      case "compact": {
+        const index = Math.max(0, hs.commit + op.offset);
+        store.compact(snapshotAt(index, store.term(idx(index)) ?? 0));
+        return;
+      }
+    }
+  }
+
+  it("observes the same state after every operation, or the same refusal", () => {
+    fc.assert(
+      fc.property(fc.array(operation, { minLength: 1, maxLength: 30 }), (operations) => {
+        const memory = new MemoryLogStore();
+        const path = join(temporaryDirectory(), "raft.db");
+        const sqlite = openSqlite(path);
+        for (const op of operations) {
+          let memoryError: unknown;
+          let sqliteError: unknown;
+          try {
+            perform(memory, op);
+          } catch (error) {
+            memoryError = error;
+          }
+          try {
+            perform(sqlite, op);
+          } catch (error) {
+            sqliteError = error;
+          }
+          expect(sqliteError?.constructor).toBe(memoryError?.constructor);
+          expect(observe(sqlite)).toEqual(observe(memory));
+        }
+        sqlite.close();
+        expect(observe(openSqlite(path))).toEqual(observe(memory)); // and durably so
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("SqliteLogStore on disk", () => {
+  it("reloads exactly what was written after close and reopen", () => {
+    const path = join(temporaryDirectory(), "raft.db");
+    const store = openSqlite(path);
+    store.persist({ snapshot: snapshotAt(2, 1), entries: run(3, [1, 2, 2, 3], 7) });
+    store.persist({ entries: run(7, [3, 3, 4]), hardState: hardState(4, 8, 3) });
+    store.compact(snapshotAt(4, 2));
+    const before = observe(store);
+    store.close();
+    expect(observe(openSqlite(path))).toEqual(before);
+  });
+
+  it("refuses a data directory of another member or another cluster", () => {
+    const path = join(temporaryDirectory(), "raft.db");
+    openSqlite(path).close();
+    expect(() => openSqlite(path, { clusterId: "test-cluster", memberId: nodeId(2) })).toThrow(
+      IdentityMismatchError,
+    );
+    expect(() => openSqlite(path, { clusterId: "other", memberId: nodeId(1) })).toThrow(
+      IdentityMismatchError,
+    );
+    expect(openSqlite(path).lastIndex()).toBe(0);
+  });
+
+  it("refuses at load a log with a gap, or terms that go back", () => {
+    const gapPath = join(temporaryDirectory(), "raft.db");
+    const store = openSqlite(gapPath);
+    store.persist({ entries: run(1, [1, 1, 2, 2]) });
+    store.close();
+    const raw = new Database(gapPath);
+    raw.prepare("DELETE FROM log_entry WHERE log_index = 2").run();
+    raw.close();
+    expect(() => openSqlite(gapPath)).toThrow(AssertionError);
+
+    const termPath = join(temporaryDirectory(), "raft.db");
+    openSqlite(termPath).persist({ entries: run(1, [1, 2, 2]) });
+    const rawTerms = new Database(termPath);
+    rawTerms.prepare("UPDATE log_entry SET term = 1 WHERE log_index = 3").run();
+    rawTerms.close();
+    expect(() => openSqlite(termPath)).toThrow(AssertionError);
+  });
+
+  it("reports persist() latency for single entries and 64-entry batches", () => {
+    const store = openSqlite(join(temporaryDirectory(), "raft.db"));
+    const percentiles = (samples: number[]): string => {
+      const sorted = [...samples].sort((a, b) => a - b);
+      const at = (p: number): string => sorted[Math.floor(p * (sorted.length - 1))]!.toFixed(3);
+      return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`;
+    };
+    const measure = (count: number, batchSize: number): number[] => {
+      const samples: number[] = [];
+      for (let i = 0; i < count; i++) {
+        const first = store.lastIndex() + 1;
+        const entries = Array.from({ length: batchSize }, (_, j) => entry(first + j, 1, 256));
+        const started = process.hrtime.bigint();
+        store.persist({ entries, hardState: hardState(1, first + batchSize - 1) });
+        samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+      }
+      return samples;
+    };
+    const single = measure(1000, 1);
+    const batched = measure(200, 64);
+    expect(store.lastIndex()).toBe(1000 + 200 * 64);
+    console.log(
+      `SqliteLogStore.persist (256 B entries, synchronous=FULL): 1 entry ${percentiles(single)}; ` +
+        `64 entries ${percentiles(batched)}`,
+    );
+  });
+});
