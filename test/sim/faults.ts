@@ -1,5 +1,6 @@
 import type { MembershipConfig } from "../../src/core/entry.js";
 import type { NodeId } from "../../src/core/ids.js";
+import type { ConfigChange } from "../../src/core/membership-config.js";
 import type { SeededRandom } from "../../src/core/random.js";
 import { partitionLinks, PARTITION_SHAPES, type DirectedLink, type PartitionShape } from "./partitions.js";
 import type { ReadyCrashPoint } from "./sim-node.js";
@@ -7,7 +8,8 @@ import { READY_CRASH_POINTS } from "./sim-node.js";
 
 /** One thing the nemesis does to the cluster; the simulator executes and traces it. */
 export type NemesisAction =
-  | { readonly type: "partition"; readonly shape: PartitionShape | "flap"; readonly links: readonly DirectedLink[] }
+  /** `clog`: hold messages until the heal instead of dropping them. */
+  | { readonly type: "partition"; readonly shape: PartitionShape; readonly links: readonly DirectedLink[]; readonly clog: boolean }
   | { readonly type: "heal" }
   /** Toggles `links` `remaining` more times, `gapMicros` apart (flapping links). */
   | { readonly type: "flap"; readonly links: readonly DirectedLink[]; readonly remaining: number; readonly gapMicros: number }
@@ -19,6 +21,8 @@ export type NemesisAction =
   | { readonly type: "add-learner"; readonly node: NodeId }
   | { readonly type: "promote"; readonly node: NodeId; readonly attempts: number }
   | { readonly type: "remove"; readonly node: NodeId }
+  /** Several changes proposed back to back; the core must refuse all but the first. */
+  | { readonly type: "reconfigure"; readonly changes: readonly ConfigChange[] }
   | { readonly type: "transfer"; readonly target: NodeId }
   | { readonly type: "network"; readonly profile: "calm" | "faulty" };
 
@@ -44,6 +48,10 @@ export interface FaultProfile {
   readonly crashInsideReadyProbability: number;
   /** Most nodes down or paused at once. */
   readonly downNodesMax: number;
+  /** Probability that a partition clogs (delays until healed) rather than drops. */
+  readonly clogProbability: number;
+  /** Probability that a membership fault is a burst of two changes at once. */
+  readonly reconfigureBurstProbability: number;
 }
 
 export const DEFAULT_FAULTS: FaultProfile = {
@@ -53,6 +61,8 @@ export const DEFAULT_FAULTS: FaultProfile = {
   faultMicrosMax: 1_500_000,
   crashInsideReadyProbability: 0.5,
   downNodesMax: 2,
+  reconfigureBurstProbability: 0.2,
+  clogProbability: 0.3,
 };
 
 /** What the nemesis can see of the cluster when it decides. */
@@ -143,7 +153,7 @@ export class Nemesis {
     const shape = PARTITION_SHAPES[this.random.intBelow(PARTITION_SHAPES.length)]!;
     const links = partitionLinks(shape, nodes, this.random, this.cluster.leaderId());
     this.schedule(this.durationMicros(), { type: "heal" });
-    return { type: "partition", shape, links };
+    return { type: "partition", shape, links, clog: this.random.chance(this.profile.clogProbability) };
   }
 
   private flap(): NemesisAction | undefined {
@@ -173,6 +183,7 @@ export class Nemesis {
     if (config === undefined) return undefined;
     const memberCount = config.voters.length + config.learners.length;
     const fresh = this.cluster.freshNodeId();
+    if (this.random.chance(this.profile.reconfigureBurstProbability)) return this.burst(config, fresh);
     if (fresh !== undefined && memberCount < 7 && (config.voters.length <= 3 || this.random.chance(0.5))) {
       return { type: "add-learner", node: fresh };
     }
@@ -182,6 +193,20 @@ export class Nemesis {
     const leader = this.cluster.leaderId();
     const victim = leader !== undefined && this.random.chance(0.3) ? leader : config.voters[this.random.intBelow(config.voters.length)]!;
     return { type: "remove", node: victim };
+  }
+
+  /**
+   * Two single-server changes at once (add a fresh voter, remove another voter): exactly
+   * the overlap the "config change pending" guard exists to forbid (raft-dev, July 2015).
+   */
+  private burst(config: MembershipConfig, fresh: NodeId | undefined): NemesisAction | undefined {
+    const changes: ConfigChange[] = [];
+    if (fresh !== undefined) changes.push({ type: "add-voter", node: fresh });
+    const leader = this.cluster.leaderId();
+    const others = config.voters.filter((id) => id !== leader);
+    const victim = others[this.random.intBelow(Math.max(1, others.length))];
+    if (victim !== undefined && config.voters.length >= 3) changes.push({ type: "remove", node: victim });
+    return changes.length < 2 ? undefined : { type: "reconfigure", changes };
   }
 
   private transfer(): NemesisAction | undefined {

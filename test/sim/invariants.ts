@@ -99,6 +99,10 @@ export class SafetyChecker {
       if (cut !== undefined) {
         this.fail(isLeader, id, `leader in term ${status.term} truncated its log from ${cut} (Leader Append-Only)`);
         this.fail(cut <= record.durableCommit, id, `truncated the log from ${cut}, at or below commit ${record.durableCommit}`);
+        // Stronger than the local rule: no node may drop an entry committed anywhere, since
+        // every later leader must hold it (§5.4) and so never sends a conflicting one.
+        const committed = this.committedChain[cut];
+        this.fail(committed !== undefined && record.log.chainAt(cut) === committed, id, `truncated committed index ${cut} from its log`);
       }
       this.writeEntries(id, record, ready.entries);
     }

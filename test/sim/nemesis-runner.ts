@@ -5,7 +5,7 @@ import { isLearner, type ConfigChange } from "../../src/core/membership-config.j
 import type { SeededRandom } from "../../src/core/random.js";
 import { Nemesis, type ClusterView, type FaultProfile, type NemesisAction } from "./faults.js";
 import { CALM_NETWORK, FAULTY_NETWORK, type SimNetwork } from "./network.js";
-import type { SimCluster, SimContext } from "./sim-cluster.js";
+import type { Delivery, SimCluster, SimContext } from "./sim-cluster.js";
 
 /**
  * Carries out the nemesis' decisions on the simulated cluster and network, and shows the
@@ -20,7 +20,7 @@ export class NemesisRunner implements ClusterView {
   constructor(
     private readonly ctx: SimContext,
     private readonly cluster: SimCluster,
-    private readonly network: SimNetwork,
+    private readonly network: SimNetwork<Delivery>,
     profile: FaultProfile,
     random: SeededRandom,
     spares: readonly NodeId[],
@@ -43,7 +43,7 @@ export class NemesisRunner implements ClusterView {
   /** Ends the fault phase: every link heals, every node runs (TESTING.md 2.1.2 "heal"). */
   healEverything(): void {
     this.cluster.onCrash = undefined;
-    this.network.healAll();
+    this.cluster.release(this.network.healAll());
     for (const id of this.cluster.ids()) {
       this.cluster.disarmCrash(id);
       this.cluster.resume(id);
@@ -56,10 +56,13 @@ export class NemesisRunner implements ClusterView {
     this.trace(undefined, `nemesis ${describeAction(action)}`);
     switch (action.type) {
       case "partition":
-        for (const link of action.links) this.network.block(link.from, link.to);
+        for (const link of action.links) {
+          if (action.clog) this.network.clog(link.from, link.to);
+          else this.network.block(link.from, link.to);
+        }
         return;
       case "heal":
-        this.network.healAll();
+        this.cluster.release(this.network.healAll());
         return;
       case "flap":
         return this.flap(action);
@@ -79,6 +82,9 @@ export class NemesisRunner implements ClusterView {
         return this.promote(action.node, action.attempts);
       case "remove":
         this.changeConfig({ type: "remove", node: action.node });
+        return;
+      case "reconfigure":
+        for (const change of action.changes) this.reconfigure(change);
         return;
       case "transfer": {
         const leader = this.leaderId();
@@ -136,6 +142,15 @@ export class NemesisRunner implements ClusterView {
     if (result?.ok === true) this.nemesis.learnerAdded(node);
   }
 
+  private reconfigure(change: ConfigChange): void {
+    if (change.type !== "remove" && this.spares[0] === change.node) {
+      this.spares.shift();
+      this.cluster.addEmptyNode(change.node);
+    }
+    const result = this.changeConfig(change);
+    if (result?.ok === true && change.type === "add-learner") this.nemesis.learnerAdded(change.node);
+  }
+
   private promote(node: NodeId, attempts: number): void {
     const config = this.leaderMembership();
     if (config === undefined) return this.nemesis.promotionRefused(node, attempts);
@@ -164,7 +179,7 @@ export class NemesisRunner implements ClusterView {
 export function describeAction(action: NemesisAction): string {
   switch (action.type) {
     case "partition":
-      return `partition ${action.shape} ${action.links.map((l) => `${l.from}>${l.to}`).join(" ")}`;
+      return `partition${action.clog ? " (clog)" : ""} ${action.shape} ${action.links.map((l) => `${l.from}>${l.to}`).join(" ")}`;
     case "flap":
       return `flap ${action.remaining} ${action.links.map((l) => `${l.from}>${l.to}`).join(" ")}`;
     case "crash":
@@ -177,6 +192,8 @@ export function describeAction(action: NemesisAction): string {
       return `network ${action.profile}`;
     case "heal":
       return "heal";
+    case "reconfigure":
+      return `reconfigure ${action.changes.map((c) => `${c.type} ${c.node}`).join(", ")}`;
     default:
       return `${action.type} ${action.node}`;
   }

@@ -48,14 +48,20 @@ function linkKey(from: NodeId, to: NodeId): string {
 }
 
 /**
- * The simulated network: per directed link delay, loss and duplication, plus a set of
- * blocked directed links that models partitions, including one-way ones. It only decides
- * what happens to a message; the simulator owns the clock and schedules deliveries.
+ * The simulated network: per directed link delay, loss and duplication, plus partitions of
+ * directed links (so one-way ones too) in two flavours. A *blocked* link drops everything
+ * (iptables DROP and a broken connection). A *clogged* link holds messages and releases them
+ * when it heals, like TCP retransmitting over a connection that outlived a short partition
+ * (FoundationDB's clog/unclog): this is what delivers a stale leader's appends after a heal.
+ * The network only decides what happens to a message; the simulator owns the clock and
+ * schedules deliveries. `P` is the simulator's payload for held messages.
  */
-export class SimNetwork {
+export class SimNetwork<P> {
   private readonly links = new Map<string, Link>();
   /** Directed links that currently drop everything. Invariant: keys are linkKey(from, to). */
   private readonly blocked = new Map<string, { from: NodeId; to: NodeId }>();
+  /** Clogged directed links and the messages they hold, in send order. */
+  private readonly clogged = new Map<string, P[]>();
   private profile: NetworkProfile;
 
   constructor(
@@ -101,6 +107,19 @@ export class SimNetwork {
     return this.blocked.has(linkKey(from, to));
   }
 
+  /** Holds `payload` if the link is clogged; returns whether it did. */
+  holdIfClogged(from: NodeId, to: NodeId, payload: P): boolean {
+    const held = this.clogged.get(linkKey(from, to));
+    if (held === undefined) return false;
+    held.push(payload);
+    return true;
+  }
+
+  clog(from: NodeId, to: NodeId): void {
+    const key = linkKey(from, to);
+    if (from !== to && !this.clogged.has(key)) this.clogged.set(key, []);
+  }
+
   block(from: NodeId, to: NodeId): void {
     if (from !== to) this.blocked.set(linkKey(from, to), { from, to });
   }
@@ -119,8 +138,13 @@ export class SimNetwork {
     }
   }
 
-  healAll(): void {
+  /** Heals every link; returns the messages clogged links held, to be delivered now. */
+  healAll(): P[] {
     this.blocked.clear();
+    const released: P[] = [];
+    for (const held of this.clogged.values()) released.push(...held);
+    this.clogged.clear();
+    return released;
   }
 
   blockedLinks(): { from: NodeId; to: NodeId }[] {
@@ -130,7 +154,9 @@ export class SimNetwork {
   /** A short description of the partition state for traces, e.g. "1>2 1>3". */
   describe(): string {
     const keys = [...this.blocked.keys()].sort();
-    return keys.length === 0 ? "healed" : keys.join(" ");
+    const clogged = [...this.clogged.keys()].sort().map((key) => `${key}(clog)`);
+    const all = [...keys, ...clogged];
+    return all.length === 0 ? "healed" : all.join(" ");
   }
 
   private link(from: NodeId, to: NodeId): Link {

@@ -27,6 +27,9 @@ export type SimEvent =
   | { readonly kind: "nemesis-decide" }
   | { readonly kind: "phase"; readonly phase: "heal" | "final" | "end" };
 
+/** A message on its way, with the snapshot bytes a snapshot-request carries. */
+export type Delivery = SimEvent & { readonly kind: "deliver" };
+
 /** The clock, agenda, trace and checker every part of one run shares. */
 export interface SimContext {
   nowMicros: number;
@@ -84,7 +87,7 @@ export class SimCluster implements SimNodeHooks {
   constructor(
     private readonly ctx: SimContext,
     private readonly options: ClusterOptions,
-    private readonly network: SimNetwork,
+    private readonly network: SimNetwork<Delivery>,
     private readonly random: SeededRandom,
   ) {
     for (const id of [...options.founders.voters, ...options.founders.learners]) {
@@ -208,8 +211,10 @@ export class SimCluster implements SimNodeHooks {
   send(node: SimNode, message: Message, snapshot: KvSnapshot | undefined): void {
     this.ctx.checker.sent(node.id, message, node.durable.store);
     this.ctx.trace.line(this.ctx.nowMicros, node.id, () => `send ${describeMessage(message)}`);
+    const delivery: Delivery = { kind: "deliver", message, snapshot };
+    if (this.network.holdIfClogged(message.from, message.to, delivery)) return;
     const delays = this.network.deliveryDelaysMicros(message.from, message.to);
-    for (const delay of delays) this.ctx.queue.push(this.ctx.nowMicros + delay, { kind: "deliver", message, snapshot });
+    for (const delay of delays) this.ctx.queue.push(this.ctx.nowMicros + delay, delivery);
     const probe = message.type === "append-request" || message.type === "snapshot-request";
     if (delays.length === 0 && probe && this.network.isBlocked(message.from, message.to)) {
       if (this.random.chance(this.options.reportUnreachableProbability)) {
@@ -245,10 +250,19 @@ export class SimCluster implements SimNodeHooks {
     this.listener?.readDropped(node, requestId);
   }
 
-  private deliver(message: Message, snapshot: KvSnapshot | undefined, event: SimEvent): void {
+  /** Puts messages a clogged link held back on their way, with fresh link delays. */
+  release(deliveries: readonly Delivery[]): void {
+    for (const delivery of deliveries) {
+      const { from, to } = delivery.message;
+      for (const delay of this.network.deliveryDelaysMicros(from, to)) this.ctx.queue.push(this.ctx.nowMicros + delay, delivery);
+    }
+  }
+
+  private deliver(message: Message, snapshot: KvSnapshot | undefined, event: Delivery): void {
     const slot = this.slots.get(message.to);
     if (slot === undefined || slot.node === undefined) return;
     if (this.network.isBlocked(message.from, message.to)) return; // Cut while in flight.
+    if (this.network.holdIfClogged(message.from, message.to, event)) return;
     if (slot.paused) {
       slot.inbox.push(event);
       return;

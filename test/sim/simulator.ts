@@ -8,7 +8,7 @@ import { DEFAULT_FAULTS, type FaultProfile, type NemesisAction } from "./faults.
 import { SafetyChecker } from "./invariants.js";
 import { CALM_NETWORK, FAULTY_NETWORK, SimNetwork } from "./network.js";
 import { NemesisRunner } from "./nemesis-runner.js";
-import { SimCluster, type SimContext, type SimEvent } from "./sim-cluster.js";
+import { SimCluster, type Delivery, type SimContext, type SimEvent } from "./sim-cluster.js";
 import { finalChecks, livenessChecks } from "./final-checks.js";
 import { Trace } from "./trace.js";
 import { Workload, type WorkloadOptions } from "./workload.js";
@@ -38,6 +38,8 @@ export interface SimOptions {
   readonly mode: "safety" | "liveness";
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
+  /** Small batches split old-term tails across AppendEntries, which Figure 8 needs. */
+  readonly appendEntriesMax: number;
   /** A runaway guard, not a tuning knob. */
   readonly eventsMax: number;
   /** Print each trace line here (SEED replays). */
@@ -62,6 +64,7 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
   mode: "safety",
   electionTicks: 10,
   heartbeatTicks: 2,
+  appendEntriesMax: 8,
   eventsMax: 3_000_000,
 };
 
@@ -98,7 +101,7 @@ class Simulation {
   private readonly cluster: SimCluster;
   private readonly workload: Workload;
   private readonly nemesis: NemesisRunner | undefined;
-  private readonly network: SimNetwork;
+  private readonly network: SimNetwork<Delivery>;
   private events = 0;
   private phase: "faults" | "quiet" | "final" | "done" = "faults";
 
@@ -249,6 +252,7 @@ class Simulation {
 
   private finish(): string | undefined {
     this.phase = "done";
+    this.workload.closeHistory();
     if (!this.workload.finalReadsDone()) return `final reads did not complete within ${this.options.finalMicros}us of healing`;
     const settled = this.options.mode === "safety" ? finalChecks(this.cluster) : livenessChecks(this.cluster);
     if (settled !== undefined) return settled;
@@ -265,7 +269,7 @@ class Simulation {
       heartbeatTicks: this.options.heartbeatTicks,
       preVote: this.options.preVote,
       checkQuorum: this.options.checkQuorum,
-      appendEntriesMax: 8,
+      appendEntriesMax: this.options.appendEntriesMax,
       inflightAppendsMax: 4,
       plantedBugs: new Set(this.options.plantedBugs),
     };

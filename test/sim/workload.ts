@@ -102,6 +102,18 @@ export class Workload {
     return this.clients.some((client) => client.pending !== undefined);
   }
 
+  /**
+   * Ends the run: calls still waiting are recorded as timed out, so that a write that took
+   * effect but was never answered is still in the history (as unknown).
+   */
+  closeHistory(): void {
+    this.issuing = false;
+    for (const client of this.clients) {
+      const op = client.pending;
+      if (op !== undefined) this.timedOut(client.id, op.requestId);
+    }
+  }
+
   /** A client's turn: issue its next operation. */
   step(clientId: number): void {
     const client = this.client(clientId);
