@@ -71,12 +71,33 @@ define require_sim_cli
 endef
 
 # There is no server to start yet: the gRPC member with SQLite storage comes with issue #3.
-# Until then `make run` shows the cluster at work in the deterministic simulator.
+# Until then `make run` shows a cluster at work in the deterministic simulator. A replay
+# traces every message (about ten thousand lines per seed), so TRACE_SUMMARY shortens it:
+# the first RUN_HEAD_LINES events (the first election), then who led each term and every
+# event that is not a message or a disk write (faults, crashes, restarts, snapshots,
+# membership changes), then the run's totals. `SEED=n make sim` prints the whole trace.
+RUN_HEAD_LINES := 25
+define TRACE_SUMMARY
+NR == 1 { print; print "first $(RUN_HEAD_LINES) events:"; next }
+/^(events|seeds): / || /^VIOLATION/ { totals = totals $$0 "\n"; next }
+NR <= $(RUN_HEAD_LINES) + 1 { print "  " $$0; head = 1 } NR > $(RUN_HEAD_LINES) + 1 { head = 0 }
+$$3 == "send" && $$4 == "append-request" {
+  if (!($$6 in led)) {
+    led[$$6] = 1; split($$5, ids, "->")
+    notes = notes "  " $$1 " n" ids[1] " leads term " substr($$6, 2) "\n"
+  }
+  next
+}
+!head && $$3 != "send" && $$3 != "recv" && $$3 != "persist" { notes = notes "  " $$0 "\n" }
+END { printf "leaders, faults and membership changes:\n%s%s", notes, totals }
+endef
+export TRACE_SUMMARY
+
 run: build
 	@echo "raftkv: no networked member yet (the gRPC + SQLite server arrives with issue #3)."
-	@echo "Running the deterministic simulator on seed $${SEED:-1} instead:"
+	@echo "Replaying simulator seed $${SEED:-1} instead; the full trace: SEED=$${SEED:-1} make sim"
 	$(require_sim_cli)
-	SEED="$${SEED:-1}" node --enable-source-maps $(SIM_CLI)
+	@SEED="$${SEED:-1}" node --enable-source-maps $(SIM_CLI) | awk "$$TRACE_SUMMARY"
 
 sim: build
 	$(require_sim_cli)
