@@ -1,0 +1,56 @@
+import type { NodeId } from "../core/ids.js";
+import type { Role } from "../core/ready.js";
+import { Role as ProtoRole } from "../gen/raftkv/cluster/v1/Role.js";
+import type { MemberListResponse } from "../gen/raftkv/cluster/v1/MemberListResponse.js";
+import type { StatusResponse } from "../gen/raftkv/cluster/v1/StatusResponse.js";
+import type { RaftNode } from "../node/raft-node.js";
+
+/** Where a member is reached, as configured or learned. */
+export interface MemberAddresses {
+  peerAddress(id: NodeId): string | undefined;
+  clientAddress(id: NodeId): string | undefined;
+}
+
+const ROLE_CODES: Record<Role, ProtoRole> = {
+  follower: ProtoRole.ROLE_FOLLOWER,
+  "pre-candidate": ProtoRole.ROLE_PRE_CANDIDATE,
+  candidate: ProtoRole.ROLE_CANDIDATE,
+  leader: ProtoRole.ROLE_LEADER,
+};
+
+/** The operator's view: served locally by every member, never forwarded. */
+export class ClusterService {
+  constructor(private readonly deps: {
+    readonly node: RaftNode<unknown>;
+    readonly clusterId: number;
+    readonly addresses: MemberAddresses;
+  }) {}
+
+  status(): StatusResponse {
+    const s = this.deps.node.status();
+    return {
+      cluster_id: String(this.deps.clusterId), member_id: String(s.id), role: ROLE_CODES[s.role],
+      is_learner: s.isLearner, term: String(s.term), leader_id: String(s.leader),
+      commit_index: String(s.commitIndex), applied_index: String(s.appliedIndex),
+      last_log_index: String(s.lastIndex), snapshot_index: String(s.snapshotIndex),
+    };
+  }
+
+  memberList(): MemberListResponse {
+    const config = this.deps.node.membership();
+    const describe = (id: NodeId, isLearner: boolean): NonNullable<MemberListResponse["members"]>[number] => ({
+      id: String(id),
+      peer_address: this.deps.addresses.peerAddress(id) ?? "",
+      client_address: this.deps.addresses.clientAddress(id) ?? "",
+      is_learner: isLearner,
+    });
+    return {
+      cluster_id: String(this.deps.clusterId),
+      member_id: String(this.deps.node.id),
+      members: [
+        ...config.voters.map((id) => describe(id, false)),
+        ...config.learners.map((id) => describe(id, true)),
+      ],
+    };
+  }
+}

@@ -1,0 +1,132 @@
+import type { DeleteRequest__Output } from "../gen/raftkv/kv/v1/DeleteRequest.js";
+import type { GetRequest__Output } from "../gen/raftkv/kv/v1/GetRequest.js";
+import type { KeyValue as ProtoKeyValue } from "../gen/raftkv/kv/v1/KeyValue.js";
+import type { PutRequest__Output } from "../gen/raftkv/kv/v1/PutRequest.js";
+import type { RangeRequest__Output } from "../gen/raftkv/kv/v1/RangeRequest.js";
+import type { ResponseHeader } from "../gen/raftkv/kv/v1/ResponseHeader.js";
+import type { KeyValue, KvCommand, KvSession, RangeRequest } from "../state-machine/kv-types.js";
+import { CLIENT_ID_BYTES_MAX } from "../state-machine/kv-types.js";
+import { InvalidArgumentError } from "./errors.js";
+
+/** Limits every request is checked against before anything else happens. */
+export interface KvLimits {
+  readonly keyBytesMax: number;
+  readonly valueBytesMax: number;
+  /** The largest page a Range returns; `limit` 0 or above it means this. */
+  readonly rangeLimitMax: number;
+}
+
+export type ReadConsistency = "linearizable" | "serializable";
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/**
+ * proto <-> domain for the client API. Decoding validates everything a client controls and
+ * throws InvalidArgumentError with a message that names the field and the limit; nothing
+ * unvalidated reaches the node.
+ */
+export function decodePut(request: PutRequest__Output, limits: KvLimits): KvCommand {
+  const key = decodeKey(request.key, limits, "key");
+  if (request.value.byteLength > limits.valueBytesMax) {
+    throw new InvalidArgumentError(
+      `value is ${String(request.value.byteLength)} bytes; the limit is ${String(limits.valueBytesMax)}`,
+    );
+  }
+  const session = decodeSession(request.client_id, request.sequence);
+  return {
+    type: "put", key, value: new Uint8Array(request.value), prevKv: request.prev_kv,
+    ...(session === undefined ? {} : { session }),
+  };
+}
+
+export function decodeDelete(request: DeleteRequest__Output, limits: KvLimits): KvCommand {
+  const key = decodeKey(request.key, limits, "key");
+  const session = decodeSession(request.client_id, request.sequence);
+  const extra = session === undefined ? {} : { session };
+  if (request.range_end === "") return { type: "delete", key, ...extra };
+  const rangeEnd = decodeRangeEnd(request.range_end, limits);
+  return { type: "delete-range", key, rangeEnd, ...extra };
+}
+
+export function decodeGet(request: GetRequest__Output, limits: KvLimits): {
+  key: Uint8Array; consistency: ReadConsistency;
+} {
+  return { key: decodeKey(request.key, limits, "key"), consistency: decodeConsistency(request.consistency) };
+}
+
+export function decodeRange(request: RangeRequest__Output, limits: KvLimits): {
+  range: RangeRequest; consistency: ReadConsistency;
+} {
+  const key = decodeKey(request.key, limits, "key");
+  const rangeEnd = request.range_end === "" ? new Uint8Array(0) : decodeRangeEnd(request.range_end, limits);
+  const requested = decodeUint64(request.limit, "limit");
+  const limit = requested === 0 || requested > limits.rangeLimitMax ? limits.rangeLimitMax : requested;
+  return {
+    range: { key, rangeEnd, limit, keysOnly: request.keys_only },
+    consistency: decodeConsistency(request.consistency),
+  };
+}
+
+export function encodeKeyValue(kv: KeyValue, keysOnly = false): ProtoKeyValue {
+  return {
+    key: fromUtf8.decode(kv.key),
+    value: keysOnly ? Buffer.alloc(0) : Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength),
+    create_revision: String(kv.createRevision),
+    mod_revision: String(kv.modRevision),
+    version: String(kv.version),
+  };
+}
+
+export function encodeHeader(header: {
+  clusterId: number; memberId: number; term: number; revision: number;
+}): ResponseHeader {
+  return {
+    cluster_id: String(header.clusterId), member_id: String(header.memberId),
+    raft_term: String(header.term), revision: String(header.revision),
+  };
+}
+
+function decodeKey(text: string, limits: KvLimits, field: string): Uint8Array {
+  if (text === "") throw new InvalidArgumentError(`${field} is empty`);
+  const bytes = utf8.encode(text);
+  if (bytes.byteLength > limits.keyBytesMax) {
+    throw new InvalidArgumentError(
+      `${field} is ${String(bytes.byteLength)} bytes; the limit is ${String(limits.keyBytesMax)}`,
+    );
+  }
+  return bytes;
+}
+
+function decodeRangeEnd(text: string, limits: KvLimits): Uint8Array {
+  return decodeKey(text, limits, "range_end");
+}
+
+function decodeConsistency(value: unknown): ReadConsistency {
+  // An unknown level is rejected, never silently treated as the weakest (TESTING 2.4).
+  if (value === 0 || value === "LINEARIZABLE") return "linearizable";
+  if (value === 1 || value === "SERIALIZABLE") return "serializable";
+  throw new InvalidArgumentError(
+    `consistency ${String(value)} is unknown; use LINEARIZABLE (0) or SERIALIZABLE (1)`,
+  );
+}
+
+function decodeSession(clientId: string, sequenceText: string): KvSession | undefined {
+  const sequence = decodeUint64(sequenceText, "sequence");
+  if (clientId === "" && sequence === 0) return undefined;
+  if (clientId === "" || sequence === 0) {
+    throw new InvalidArgumentError("client_id and sequence must be given together (sequence > 0)");
+  }
+  if (utf8.encode(clientId).byteLength > CLIENT_ID_BYTES_MAX) {
+    throw new InvalidArgumentError(`client_id is longer than ${String(CLIENT_ID_BYTES_MAX)} bytes`);
+  }
+  return { clientId, sequence };
+}
+
+function decodeUint64(text: string, field: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
+    throw new InvalidArgumentError(`${field} must be an integer below 2^53, got ${text}`);
+  }
+  return value;
+}

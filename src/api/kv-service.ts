@@ -1,0 +1,152 @@
+import { NO_NODE, type NodeId } from "../core/ids.js";
+import type { DeleteRequest__Output } from "../gen/raftkv/kv/v1/DeleteRequest.js";
+import type { DeleteResponse } from "../gen/raftkv/kv/v1/DeleteResponse.js";
+import type { GetRequest__Output } from "../gen/raftkv/kv/v1/GetRequest.js";
+import type { GetResponse } from "../gen/raftkv/kv/v1/GetResponse.js";
+import type { PutRequest__Output } from "../gen/raftkv/kv/v1/PutRequest.js";
+import type { PutResponse } from "../gen/raftkv/kv/v1/PutResponse.js";
+import type { RangeRequest__Output } from "../gen/raftkv/kv/v1/RangeRequest.js";
+import type { RangeResponse } from "../gen/raftkv/kv/v1/RangeResponse.js";
+import { NotLeaderError } from "../node/errors.js";
+import type { RaftNode } from "../node/raft-node.js";
+import { encodeKvCommand } from "../state-machine/kv-command.js";
+import type { KvCommand, KvReader, KvResult } from "../state-machine/kv-types.js";
+import { PreconditionError } from "./errors.js";
+import {
+  decodeDelete, decodeGet, decodePut, decodeRange, encodeHeader, encodeKeyValue,
+  type KvLimits, type ReadConsistency,
+} from "./kv-codec.js";
+import type { LeaderForwarder } from "./leader-forwarder.js";
+
+/** Per-call facts the gRPC layer extracts: the absolute deadline and whether it was forwarded. */
+export interface CallContext {
+  readonly deadlineMs: number;
+  readonly forwarded: boolean;
+}
+
+/**
+ * The client KV API's behaviour, independent of gRPC plumbing: validate, then either serve
+ * here (leader, or a serializable read) or forward to the leader. Writes settle when their
+ * entry is applied on the leader; linearizable reads wait for a ReadIndex barrier.
+ */
+export class KvService {
+  constructor(private readonly deps: {
+    readonly node: RaftNode<KvResult>;
+    readonly reader: KvReader;
+    readonly forwarder: LeaderForwarder;
+    readonly clusterId: number;
+    readonly limits: KvLimits;
+    readonly nowMs: () => number;
+  }) {}
+
+  async put(request: PutRequest__Output, call: CallContext): Promise<PutResponse> {
+    const command = decodePut(request, this.deps.limits);
+    return this.routeWrite(call, "Put", request, async () => {
+      const result = await this.propose(command, call);
+      if (result.type !== "put") throw unexpectedResult(result);
+      return {
+        header: this.header(),
+        ...(result.prevKv === undefined ? {} : { prev_kv: encodeKeyValue(result.prevKv) }),
+      };
+    });
+  }
+
+  async delete(request: DeleteRequest__Output, call: CallContext): Promise<DeleteResponse> {
+    const command = decodeDelete(request, this.deps.limits);
+    return this.routeWrite(call, "Delete", request, async () => {
+      const result = await this.propose(command, call);
+      if (result.type !== "delete") throw unexpectedResult(result);
+      return { header: this.header(), deleted: String(result.deleted) };
+    });
+  }
+
+  async get(request: GetRequest__Output, call: CallContext): Promise<GetResponse> {
+    const { key, consistency } = decodeGet(request, this.deps.limits);
+    return this.routeRead(call, consistency, "Get", request, () => {
+      const kv = this.deps.reader.get(key);
+      return { header: this.header(), ...(kv === undefined ? {} : { kv: encodeKeyValue(kv) }) };
+    });
+  }
+
+  async range(request: RangeRequest__Output, call: CallContext): Promise<RangeResponse> {
+    const { range, consistency } = decodeRange(request, this.deps.limits);
+    return this.routeRead(call, consistency, "Range", request, () => {
+      const result = this.deps.reader.range(range);
+      return {
+        header: this.header(),
+        kvs: result.kvs.map((kv) => encodeKeyValue(kv, range.keysOnly === true)),
+        more: result.more,
+        count: String(result.count),
+      };
+    });
+  }
+
+  private async propose(command: KvCommand, call: CallContext): Promise<KvResult> {
+    const applied = await this.deps.node.apply(encodeKvCommand(command), this.remainingMs(call));
+    const result = applied.result;
+    if (result === undefined) throw new Error("a KV command applied without a result");
+    if (result.type === "stale-sequence") {
+      throw new PreconditionError(
+        `sequence is older than this client's last applied one (${String(result.lastSequence)})`,
+      );
+    }
+    return result;
+  }
+
+  private async routeWrite<Request, Response>(
+    call: CallContext, method: "Put" | "Delete", request: Request, local: () => Promise<Response>,
+  ): Promise<Response> {
+    const leader = await this.waitForLeader(call);
+    if (leader === this.deps.node.id) return local();
+    if (call.forwarded) throw new NotLeaderError(leader);
+    return this.deps.forwarder.forward(leader, method, request, this.remainingMs(call));
+  }
+
+  private async routeRead<Request, Response>(
+    call: CallContext, consistency: ReadConsistency, method: "Get" | "Range",
+    request: Request, local: () => Response,
+  ): Promise<Response> {
+    if (consistency === "serializable") return local();
+    const leader = await this.waitForLeader(call);
+    if (leader !== this.deps.node.id) {
+      if (call.forwarded) throw new NotLeaderError(leader);
+      return this.deps.forwarder.forward(leader, method, request, this.remainingMs(call));
+    }
+    await this.deps.node.readBarrier(this.remainingMs(call));
+    return local();
+  }
+
+  /** Waits (up to the call's deadline) until some leader is known. */
+  private async waitForLeader(call: CallContext): Promise<NodeId> {
+    const node = this.deps.node;
+    if (node.leader() !== NO_NODE) return node.leader();
+    return new Promise<NodeId>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        unsubscribe();
+        reject(new NotLeaderError(NO_NODE, "no leader was elected before the deadline"));
+      }, this.remainingMs(call));
+      const unsubscribe = node.subscribe((event) => {
+        if (event.type !== "leader-changed" || event.leader === NO_NODE) return;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(event.leader);
+      });
+    });
+  }
+
+  private remainingMs(call: CallContext): number {
+    return Math.max(0, call.deadlineMs - this.deps.nowMs());
+  }
+
+  private header(): ReturnType<typeof encodeHeader> {
+    const status = this.deps.node.status();
+    return encodeHeader({
+      clusterId: this.deps.clusterId, memberId: status.id, term: status.term,
+      revision: this.deps.reader.revision(),
+    });
+  }
+}
+
+function unexpectedResult(result: KvResult): Error {
+  return new Error(`unexpected state machine result ${result.type}`);
+}

@@ -1,0 +1,57 @@
+import type * as grpc from "@grpc/grpc-js";
+import type { Logger } from "../observability/logger.js";
+import { toGrpcStatus } from "./grpc-status.js";
+import { FORWARDED_KEY } from "./leader-forwarder.js";
+import type { CallContext } from "./kv-service.js";
+
+/**
+ * Adapts an async domain function to a grpc-js unary handler: computes the call's deadline
+ * (the client's, or the member's default when it sent none), maps any thrown error through
+ * toGrpcStatus() (the only place statuses are chosen), and logs unexpected errors with their
+ * stack while the client sees only INTERNAL.
+ */
+export function unaryHandler<Request, Response>(
+  options: {
+    readonly method: string;
+    readonly defaultTimeoutMs: number;
+    readonly logger: Logger;
+    readonly nowMs: () => number;
+    readonly leaderAddress: (id: number) => string | undefined;
+  },
+  handle: (request: Request, call: CallContext) => Promise<Response> | Response,
+): grpc.handleUnaryCall<Request, Response> {
+  return (call, callback) => {
+    const context: CallContext = {
+      deadlineMs: options.nowMs() + remainingMs(call.getDeadline(), options.defaultTimeoutMs),
+      forwarded: call.metadata.get(FORWARDED_KEY).length > 0,
+    };
+    let settled = false;
+    Promise.resolve()
+      .then(() => handle(call.request, context))
+      .then(
+        (response) => {
+          settled = true;
+          callback(null, response);
+        },
+        (error: unknown) => {
+          settled = true;
+          const status = toGrpcStatus(error, options.leaderAddress);
+          if (status.code === 13) {
+            options.logger.error("unexpected error in a client call", {
+              method: options.method, error: error instanceof Error ? error.stack ?? error.message : String(error),
+            });
+          }
+          callback({ code: status.code, details: status.details, metadata: status.metadata }, null);
+        },
+      )
+      .catch((error: unknown) => {
+        if (!settled) options.logger.error("callback failed", { method: options.method, error: String(error) });
+      });
+  };
+}
+
+function remainingMs(deadline: grpc.Deadline, fallbackMs: number): number {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (!Number.isFinite(at)) return fallbackMs;
+  return Math.max(0, Math.min(at - Date.now(), 24 * 3600 * 1000));
+}
