@@ -15,8 +15,11 @@ interface BugCase {
   readonly why: string;
 }
 
-function faults(overrides: Partial<FaultProfile> & { weights?: Partial<FaultProfile["weights"]> }): FaultProfile {
-  return { ...DEFAULT_FAULTS, ...overrides, weights: { ...DEFAULT_FAULTS.weights, ...overrides.weights } };
+function faults(
+  overrides: Partial<Omit<FaultProfile, "weights">>,
+  weights: Partial<FaultProfile["weights"]>,
+): FaultProfile {
+  return { ...DEFAULT_FAULTS, ...overrides, weights: { ...DEFAULT_FAULTS.weights, ...weights } };
 }
 
 const CASES: readonly BugCase[] = [
@@ -43,7 +46,7 @@ const CASES: readonly BugCase[] = [
     seedsMax: 200,
     shape: {
       plantedBugs: ["skip-config-guard"],
-      faults: faults({ reconfigureBurstProbability: 0.6, weights: { membership: 8 } }),
+      faults: faults({ reconfigureBurstProbability: 0.6 }, { membership: 8 }),
     },
     why: "two changes in flight at once allow disjoint majorities (raft-dev, July 2015)",
   },
@@ -53,7 +56,7 @@ const CASES: readonly BugCase[] = [
     shape: {
       plantedBugs: ["accept-stale-term"],
       checkQuorum: false,
-      faults: faults({ clogProbability: 1, faultMicrosMax: 400_000, weights: { partition: 10, membership: 0, "crash-any": 0 } }),
+      faults: faults({ clogProbability: 1, faultMicrosMax: 400_000 }, { partition: 10, membership: 0, "crash-any": 0 }),
     },
     why: "a clogged old leader's appends arrive after a new election and overwrite committed entries",
   },
