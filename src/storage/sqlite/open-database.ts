@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { AssertionError } from "../../core/assert.js";
@@ -79,6 +79,23 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Sqlite
 export function fsyncDirectory(directory: string): void {
   const fd = openSync(directory, "r");
   try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes `data` to `path` (replacing it) and fsyncs the file before returning. The caller
+ * renames it into place and then fsyncs the directory (fsyncDirectory) to make it durable.
+ */
+export function writeFileDurably(path: string, data: Uint8Array): void {
+  const fd = openSync(path, "w");
+  try {
+    let written = 0;
+    while (written < data.byteLength) {
+      written += writeSync(fd, data, written, data.byteLength - written);
+    }
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -1,22 +1,12 @@
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { assert } from "../../core/assert.js";
 import type { SnapshotMeta } from "../../core/entry.js";
 import { logIndex, term } from "../../core/ids.js";
 import { assertValidConfig, makeConfig } from "../../core/membership-config.js";
 import type { SnapshotStore, StoredSnapshot } from "../snapshot-store.js";
-import { fsyncDirectory } from "./open-database.js";
+import { fsyncDirectory, writeFileDurably } from "./open-database.js";
 
 /** How a FileSnapshotStore behaves; every field is explicit at the call site. */
 export interface FileSnapshotStoreOptions {
@@ -81,8 +71,8 @@ export class FileSnapshotStore implements SnapshotStore {
       sizeBytes: data.byteLength,
     };
     const base = join(this.options.directory, baseName(meta));
-    writeDurably(`${base}.bin${TEMPORARY_SUFFIX}`, data);
-    writeDurably(`${base}.json${TEMPORARY_SUFFIX}`, Buffer.from(JSON.stringify(manifest)));
+    writeFileDurably(`${base}.bin${TEMPORARY_SUFFIX}`, data);
+    writeFileDurably(`${base}.json${TEMPORARY_SUFFIX}`, Buffer.from(JSON.stringify(manifest)));
     renameSync(`${base}.bin${TEMPORARY_SUFFIX}`, `${base}.bin`);
     renameSync(`${base}.json${TEMPORARY_SUFFIX}`, `${base}.json`);
     fsyncDirectory(this.options.directory);
@@ -167,19 +157,6 @@ function baseName(meta: SnapshotMeta): string {
 
 function sha256Hex(data: Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
-}
-
-function writeDurably(path: string, data: Uint8Array): void {
-  const fd = openSync(path, "w");
-  try {
-    let written = 0;
-    while (written < data.byteLength) {
-      written += writeSync(fd, data, written, data.byteLength - written);
-    }
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Validates a manifest's shape; throws on anything unexpected (the caller skips it). */

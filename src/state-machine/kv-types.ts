@@ -1,0 +1,124 @@
+import type { LogIndex } from "../core/ids.js";
+import type { StateMachine } from "./state-machine.js";
+
+/**
+ * A client's identity for exactly-once writes (thesis 6.3). The state machine remembers,
+ * per clientId, the highest sequence applied and its reply; a retry of that sequence gets
+ * the remembered reply without being applied again. Sequences must increase per client
+ * (gaps are allowed); an older one is refused as `stale-sequence`.
+ */
+export interface KvSession {
+  /** Non-empty UTF-8, at most CLIENT_ID_BYTES_MAX bytes. */
+  readonly clientId: string;
+  /** A positive safe integer. */
+  readonly sequence: number;
+}
+
+/**
+ * A write, as proposed through the log (encoded by kv-command.ts). Keys and values are
+ * bytes, compared byte-wise (TESTING.md 2.4); keys are never empty.
+ * - `put`: sets key to value; with `prevKv` the result carries the key's previous state.
+ * - `delete`: removes one key.
+ * - `delete-range`: etcd's range semantics (see keyRange()): `rangeEnd` empty means the key
+ *   alone, `[0x00]` means every key >= key, anything else the half-open [key, rangeEnd).
+ */
+export type KvCommand =
+  | {
+      readonly type: "put";
+      readonly key: Uint8Array;
+      readonly value: Uint8Array;
+      readonly prevKv?: boolean;
+      readonly session?: KvSession;
+    }
+  | { readonly type: "delete"; readonly key: Uint8Array; readonly session?: KvSession }
+  | {
+      readonly type: "delete-range";
+      readonly key: Uint8Array;
+      readonly rangeEnd: Uint8Array;
+      readonly session?: KvSession;
+    };
+
+/**
+ * A stored key with etcd's KeyValue bookkeeping. Revisions are log indexes of writes.
+ * Invariant: createRevision <= modRevision; version >= 1 counts the puts since the key was
+ * (re)created, so a delete followed by a put starts again at 1.
+ */
+export interface KeyValue {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  readonly createRevision: number;
+  readonly modRevision: number;
+  readonly version: number;
+}
+
+/**
+ * What applying a command returned to its proposer.
+ * - `revision`: for a put, or a delete that removed something, the command's own log index;
+ *   otherwise (nothing deleted, stale sequence) the store's revision, unchanged.
+ * - `stale-sequence`: the session's sequence is below the client's last applied one, so
+ *   this is an old duplicate whose reply is no longer kept; nothing was applied.
+ */
+export type KvResult =
+  | { readonly type: "put"; readonly revision: number; readonly prevKv?: KeyValue }
+  | { readonly type: "delete"; readonly revision: number; readonly deleted: number }
+  | { readonly type: "stale-sequence"; readonly revision: number; readonly lastSequence: number };
+
+/** A read over keys in byte order (served locally, not through the log). */
+export interface RangeRequest {
+  readonly key: Uint8Array;
+  /** As in KvCommand `delete-range`: empty = just `key`, [0x00] = every key >= `key`. */
+  readonly rangeEnd: Uint8Array;
+  /** At most this many kvs; 0 means no limit. */
+  readonly limit: number;
+  /** Leave values empty (cheaper for large values). */
+  readonly keysOnly?: boolean;
+}
+
+export interface RangeResult {
+  /** In ascending byte order of key. */
+  readonly kvs: KeyValue[];
+  /** True when the range holds more keys than `kvs` returned (limit reached). */
+  readonly more: boolean;
+  /** How many keys the whole range holds, regardless of limit. */
+  readonly count: number;
+}
+
+/** The read side of the KV state machine, used by the server for reads. */
+export interface KvReader {
+  get(key: Uint8Array): KeyValue | undefined;
+  range(request: RangeRequest): RangeResult;
+  /** The highest log index of an applied write (0 before any); never decreases. */
+  revision(): number;
+  appliedIndex(): LogIndex;
+}
+
+/** The KV service's state machine: applies KvCommands through the log, serves reads. */
+export interface KvStateMachine extends StateMachine<KvResult>, KvReader {}
+
+/**
+ * How many client sessions the state machine remembers. Past this, the least recently used
+ * session (lowest log index of last use) is forgotten: a retry from that client is then
+ * applied again. Every member must use the same value, because eviction is part of the
+ * replicated state (like any other rule of apply()).
+ */
+export const CLIENT_SESSIONS_MAX = 10_000;
+
+/** The longest client id, in UTF-8 bytes (the codec stores its length in one byte). */
+export const CLIENT_ID_BYTES_MAX = 255;
+
+/** Which keys a (key, rangeEnd) pair selects, following etcd. */
+export type KeyRange =
+  | { readonly type: "single"; readonly key: Uint8Array }
+  | { readonly type: "from"; readonly key: Uint8Array }
+  | { readonly type: "between"; readonly key: Uint8Array; readonly end: Uint8Array };
+
+/**
+ * Interprets etcd's range encoding: an empty `rangeEnd` selects `key` alone, a single 0x00
+ * byte selects every key >= `key`, anything else the half-open range [key, rangeEnd) (empty
+ * when rangeEnd <= key).
+ */
+export function keyRange(key: Uint8Array, rangeEnd: Uint8Array): KeyRange {
+  if (rangeEnd.byteLength === 0) return { type: "single", key };
+  if (rangeEnd.byteLength === 1 && rangeEnd[0] === 0) return { type: "from", key };
+  return { type: "between", key, end: rangeEnd };
+}

@@ -1,0 +1,217 @@
+import { assert } from "../core/assert.js";
+import type { Entry, SnapshotMeta } from "../core/entry.js";
+import { logIndex, type LogIndex } from "../core/ids.js";
+import { decodeKvCommand } from "./kv-command.js";
+import {
+  keyRange,
+  type KeyRange,
+  type KeyValue,
+  type KvCommand,
+  type KvResult,
+  type KvStateMachine,
+  type RangeRequest,
+  type RangeResult,
+} from "./kv-types.js";
+
+interface Session {
+  readonly sequence: number;
+  lastUsedIndex: number;
+  readonly reply: KvResult;
+}
+
+/** The JSON a MemoryKvStateMachine snapshot holds; bytes as base64. Version 1. */
+interface SnapshotJson {
+  readonly version: 1;
+  readonly applied: number;
+  readonly revision: number;
+  readonly kvs: [string, string, number, number, number][];
+  readonly sessions: [string, number, number, string][];
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The KV state machine in memory, with exactly SqliteKvStateMachine's semantics (the same
+ * tests run against both): for unit tests, examples and as the oracle the SQLite one is
+ * checked against. Keys are held as latin1 strings, whose UTF-16 order is byte order.
+ * "Durable" means "in this object"; apply() is atomic like the SQLite transaction (a batch
+ * that throws changes nothing).
+ */
+export class MemoryKvStateMachine implements KvStateMachine {
+  private kvs = new Map<string, KeyValue>();
+  private sessions = new Map<string, Session>();
+  private applied = 0;
+  private currentRevision = 0;
+
+  constructor(private readonly sessionsMax: number) {
+    assert(Number.isSafeInteger(sessionsMax) && sessionsMax >= 1, "sessionsMax must be >= 1");
+  }
+
+  appliedIndex(): LogIndex {
+    return logIndex(this.applied);
+  }
+
+  revision(): number {
+    return this.currentRevision;
+  }
+
+  apply(entries: readonly Entry[]): Map<LogIndex, KvResult> {
+    const first = entries[0];
+    const results = new Map<LogIndex, KvResult>();
+    if (first === undefined) return results;
+    assert(first.index <= this.applied + 1, "entries leave a gap after the applied index");
+    // Check and decode everything first: a gap or a malformed entry then throws before
+    // anything changes, as the SQLite transaction would roll back.
+    entries.forEach((entry, i) => {
+      assert(entry.index === first.index + i, "entries must be contiguous");
+    });
+    const commands = entries.map((e) => (e.kind === "command" ? decodeKvCommand(e.data) : null));
+    entries.forEach((entry, i) => {
+      if (entry.index <= this.applied) return;
+      const command = commands[i];
+      if (command !== null && command !== undefined) {
+        results.set(entry.index, this.applyCommand(command, entry.index));
+      }
+      this.applied = entry.index;
+    });
+    return results;
+  }
+
+  get(key: Uint8Array): KeyValue | undefined {
+    return this.kvs.get(toKey(key));
+  }
+
+  range(request: RangeRequest): RangeResult {
+    assert(Number.isSafeInteger(request.limit) && request.limit >= 0, "limit must be >= 0");
+    const matching = this.keysIn(keyRange(request.key, request.rangeEnd)).sort();
+    const limited = request.limit === 0 ? matching : matching.slice(0, request.limit);
+    const kvs = limited.map((key) => {
+      const kv = this.kvs.get(key)!;
+      return request.keysOnly === true ? { ...kv, value: EMPTY } : kv;
+    });
+    return { kvs, more: matching.length > kvs.length, count: matching.length };
+  }
+
+  snapshot(): Uint8Array {
+    const json: SnapshotJson = {
+      version: 1,
+      applied: this.applied,
+      revision: this.currentRevision,
+      kvs: [...this.kvs.values()].map((kv) => [
+        base64(kv.key), base64(kv.value), kv.createRevision, kv.modRevision, kv.version,
+      ]),
+      sessions: [...this.sessions].map(([id, s]) => [
+        id, s.sequence, s.lastUsedIndex, JSON.stringify(s.reply, replaceBytes),
+      ]),
+    };
+    return new TextEncoder().encode(JSON.stringify(json));
+  }
+
+  restore(meta: SnapshotMeta, data: Uint8Array): void {
+    const parsed = JSON.parse(new TextDecoder().decode(data)) as { version?: unknown };
+    assert(parsed.version === 1, "unknown snapshot version");
+    const json = parsed as SnapshotJson;
+    assert(json.applied === meta.index, "snapshot does not match its meta");
+    this.kvs = new Map(
+      json.kvs.map(([key, value, createRevision, modRevision, version]) => {
+        const kv = { key: bytes(key), value: bytes(value), createRevision, modRevision, version };
+        return [toKey(kv.key), kv];
+      }),
+    );
+    this.sessions = new Map(
+      json.sessions.map(([id, sequence, lastUsedIndex, reply]) => [
+        id,
+        { sequence, lastUsedIndex, reply: JSON.parse(reply, reviveBytes) as KvResult },
+      ]),
+    );
+    this.applied = json.applied;
+    this.currentRevision = json.revision;
+  }
+
+  private applyCommand(command: KvCommand, index: number): KvResult {
+    const session = command.session;
+    if (session === undefined) return this.applyWrite(command, index);
+    const known = this.sessions.get(session.clientId);
+    if (known !== undefined && session.sequence <= known.sequence) {
+      known.lastUsedIndex = index;
+      if (session.sequence === known.sequence) return known.reply;
+      const lastSequence = known.sequence;
+      return { type: "stale-sequence", revision: this.currentRevision, lastSequence };
+    }
+    const reply = this.applyWrite(command, index);
+    const remembered = { sequence: session.sequence, lastUsedIndex: index, reply };
+    this.sessions.set(session.clientId, remembered);
+    if (this.sessions.size > this.sessionsMax) this.evictOldestSession();
+    return reply;
+  }
+
+  private applyWrite(command: KvCommand, index: number): KvResult {
+    if (command.type === "put") {
+      const key = toKey(command.key);
+      const previous = this.kvs.get(key);
+      this.kvs.set(key, {
+        // Copies (decoded fields are views into the entry; Buffer#slice would not copy).
+        key: new Uint8Array(command.key),
+        value: new Uint8Array(command.value),
+        createRevision: previous?.createRevision ?? index,
+        modRevision: index,
+        version: (previous?.version ?? 0) + 1,
+      });
+      this.currentRevision = index;
+      return command.prevKv === true && previous !== undefined
+        ? { type: "put", revision: index, prevKv: previous }
+        : { type: "put", revision: index };
+    }
+    const rangeEnd = command.type === "delete-range" ? command.rangeEnd : EMPTY;
+    const doomed = this.keysIn(keyRange(command.key, rangeEnd));
+    for (const key of doomed) this.kvs.delete(key);
+    if (doomed.length > 0) this.currentRevision = index;
+    return { type: "delete", revision: this.currentRevision, deleted: doomed.length };
+  }
+
+  /** Ties on last use cannot happen (one use per index); client id breaks them anyway. */
+  private evictOldestSession(): void {
+    let oldest: [string, Session] | undefined;
+    for (const candidate of this.sessions) {
+      const [id, session] = candidate;
+      if (
+        oldest === undefined ||
+        session.lastUsedIndex < oldest[1].lastUsedIndex ||
+        (session.lastUsedIndex === oldest[1].lastUsedIndex && id < oldest[0])
+      ) {
+        oldest = candidate;
+      }
+    }
+    if (oldest !== undefined) this.sessions.delete(oldest[0]);
+  }
+
+  private keysIn(range: KeyRange): string[] {
+    const low = toKey(range.key);
+    if (range.type === "single") return this.kvs.has(low) ? [low] : [];
+    const high = range.type === "between" ? toKey(range.end) : undefined;
+    return [...this.kvs.keys()].filter((k) => k >= low && (high === undefined || k < high));
+  }
+}
+
+function toKey(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+}
+
+function base64(data: Uint8Array): string {
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
+}
+
+function bytes(text: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(text, "base64"));
+}
+
+function replaceBytes(this: unknown, _key: string, value: unknown): unknown {
+  return value instanceof Uint8Array ? { base64: base64(value) } : value;
+}
+
+function reviveBytes(this: unknown, _key: string, value: unknown): unknown {
+  const record = value as { base64?: unknown } | null;
+  return typeof record === "object" && record !== null && typeof record.base64 === "string"
+    ? bytes(record.base64)
+    : value;
+}

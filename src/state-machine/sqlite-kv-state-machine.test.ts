@@ -1,0 +1,341 @@
+// Goal: the KV state machine follows etcd's KeyValue rules (revision = the write's log
+// index, create/mod revision, version reset on delete, range semantics of rangeEnd, byte
+// order), applies each batch atomically with its applied index and skips re-delivered
+// entries, gives exactly-once replies per client session within its bounded table (thesis
+// 6.3), and moves whole states through snapshot()/restore(). SQLite-only: state survives
+// reopening, a bad snapshot image is refused without touching the current state, and
+// restore leaves no WAL or temporary debris.
+// Method: one example suite runs against SqliteKvStateMachine and MemoryKvStateMachine;
+// a fast-check model test applies the same random batches to both and requires identical
+// results and reads; SQLite-only cases reopen files in a mkdtemp directory.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import fc from "fast-check";
+import { AssertionError } from "../core/assert.js";
+import type { Entry, SnapshotMeta } from "../core/entry.js";
+import { logIndex, term } from "../core/ids.js";
+import { makeConfig } from "../core/membership-config.js";
+import { encodeKvCommand, KvCodecError } from "./kv-command.js";
+import type { KvCommand, KvStateMachine, RangeRequest } from "./kv-types.js";
+import { MemoryKvStateMachine } from "./memory-kv-state-machine.js";
+import { SqliteKvStateMachine, type SqliteKvStateMachineOptions } from "./sqlite-kv-state-machine.js";
+
+const text = new TextEncoder();
+const k = (s: string): Uint8Array => text.encode(s);
+const str = (b: Uint8Array): string => Buffer.from(b).toString("latin1");
+const NONE = new Uint8Array(0);
+const ALL = Uint8Array.of(0);
+
+function command(index: number, c: KvCommand): Entry {
+  return { index: logIndex(index), term: term(1), kind: "command", data: encodeKvCommand(c) };
+}
+
+function noop(index: number): Entry {
+  return { index: logIndex(index), term: term(1), kind: "noop", data: NONE };
+}
+
+const put = (key: string, value: string, extra: Partial<KvCommand> = {}): KvCommand =>
+  ({ type: "put", key: k(key), value: k(value), ...extra }) as KvCommand;
+
+function metaAt(index: number): SnapshotMeta {
+  return { index: logIndex(index), term: term(1), config: makeConfig([1]) };
+}
+
+const directories: string[] = [];
+const opened: SqliteKvStateMachine[] = [];
+
+function openSqlite(
+  sessionsMax = 100,
+  path?: string,
+  synchronous: SqliteKvStateMachineOptions["synchronous"] = "FULL",
+): SqliteKvStateMachine {
+  let file = path;
+  if (file === undefined) {
+    const directory = mkdtempSync(join(tmpdir(), "raftkv-kv-"));
+    directories.push(directory);
+    file = join(directory, "kv.db");
+  }
+  const machine = SqliteKvStateMachine.open({
+    path: file,
+    synchronous,
+    sessionsMax,
+    busyTimeoutMs: 1000,
+    walAutocheckpointPages: 1000,
+  });
+  opened.push(machine);
+  return machine;
+}
+
+afterEach(() => {
+  for (const machine of opened.splice(0)) {
+    try {
+      machine.close();
+    } catch {
+      // closed by the test
+    }
+  }
+  for (const directory of directories.splice(0)) {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+/** Everything readable, as plain data. */
+function dump(machine: KvStateMachine): unknown {
+  const all = machine.range({ key: ALL, rangeEnd: ALL, limit: 0 });
+  return {
+    applied: machine.appliedIndex(),
+    revision: machine.revision(),
+    count: all.count,
+    kvs: all.kvs.map((kv) => [
+      str(kv.key), str(kv.value), kv.createRevision, kv.modRevision, kv.version,
+    ]),
+  };
+}
+
+const factories: [string, (sessionsMax?: number) => KvStateMachine][] = [
+  ["SqliteKvStateMachine", (sessionsMax) => openSqlite(sessionsMax)],
+  ["MemoryKvStateMachine", (sessionsMax) => new MemoryKvStateMachine(sessionsMax ?? 100)],
+];
+
+describe.each(factories)("the KV state machine: %s", (_name, make) => {
+  it("puts with etcd bookkeeping: revision is the log index, version counts puts", () => {
+    const m = make();
+    const created = m.apply([command(1, put("a", "1"))]).get(logIndex(1));
+    expect(created).toEqual({ type: "put", revision: 1 });
+    m.apply([noop(2), command(3, put("a", "2", { prevKv: true }))]);
+    const kv = m.get(k("a"))!;
+    expect([str(kv.value), kv.createRevision, kv.modRevision, kv.version]).toEqual(["2", 1, 3, 2]);
+    expect([m.revision(), m.appliedIndex()]).toEqual([3, 3]);
+    const results = m.apply([command(4, put("a", "3", { prevKv: true })), command(5, put("b", "x"))]);
+    const prev = results.get(logIndex(4));
+    expect(prev?.type === "put" ? str(prev.prevKv?.value ?? k("none")) : "").toBe("2");
+    expect(results.get(logIndex(5))).toEqual({ type: "put", revision: 5 }); // no prevKv asked
+  });
+
+  it("deletes: version restarts after re-creation; a no-op delete keeps the revision", () => {
+    const m = make();
+    m.apply([command(1, put("a", "1")), command(2, put("a", "2"))]);
+    const deleted = m.apply([command(3, { type: "delete", key: k("a") })]);
+    expect(deleted.get(logIndex(3))).toEqual({ type: "delete", revision: 3, deleted: 1 });
+    expect(m.get(k("a"))).toBeUndefined();
+    const none = m.apply([command(4, { type: "delete", key: k("a") })]);
+    expect(none.get(logIndex(4))).toEqual({ type: "delete", revision: 3, deleted: 0 });
+    expect([m.revision(), m.appliedIndex()]).toEqual([3, 4]);
+    m.apply([command(5, put("a", "again"))]);
+    const kv = m.get(k("a"))!;
+    expect([kv.createRevision, kv.modRevision, kv.version]).toEqual([5, 5, 1]);
+  });
+
+  it("deletes ranges with etcd's rangeEnd rules", () => {
+    const m = make();
+    const keys = ["a", "b", "ba", "c", "d"];
+    m.apply(keys.map((key, i) => command(i + 1, put(key, key))));
+    const remaining = (): string[] =>
+      m.range({ key: ALL, rangeEnd: ALL, limit: 0 }).kvs.map((kv) => str(kv.key));
+    const range = (index: number, key: string, rangeEnd: Uint8Array): unknown => {
+      const entry = command(index, { type: "delete-range", key: k(key), rangeEnd });
+      return m.apply([entry]).get(logIndex(index));
+    };
+    expect(range(6, "b", k("c"))).toEqual({ type: "delete", revision: 6, deleted: 2 });
+    expect(remaining()).toEqual(["a", "c", "d"]);
+    expect(range(7, "d", NONE)).toEqual({ type: "delete", revision: 7, deleted: 1 });
+    expect(range(8, "c", k("a"))).toEqual({ type: "delete", revision: 7, deleted: 0 }); // end <= key
+    expect(range(9, "b", ALL)).toEqual({ type: "delete", revision: 9, deleted: 1 });
+    expect(remaining()).toEqual(["a"]);
+  });
+
+  it("ranges in byte order with limit, more, count and keysOnly", () => {
+    const m = make();
+    const sql = k("'; DROP TABLE kv; --");
+    const keys = [k("b"), k("a"), Uint8Array.of(0x61, 0), k("ab"), Uint8Array.of(0xff), sql];
+    m.apply(keys.map((key, i) => command(i + 1, { type: "put", key, value: k(`v${String(i)}`) })));
+    const keysOf = (request: RangeRequest): string[] =>
+      m.range(request).kvs.map((kv) => str(kv.key));
+    expect(keysOf({ key: ALL, rangeEnd: ALL, limit: 0 })).toEqual([
+      "'; DROP TABLE kv; --", "a", "a\0", "ab", "b", "\xff",
+    ]);
+    const limited = m.range({ key: k("a"), rangeEnd: k("b"), limit: 2 });
+    expect(limited).toMatchObject({ more: true, count: 3 });
+    expect(keysOf({ key: k("a"), rangeEnd: k("b"), limit: 2 })).toEqual(["a", "a\0"]);
+    const whole = m.range({ key: k("a"), rangeEnd: k("b"), limit: 3 });
+    expect(whole).toMatchObject({ more: false, count: 3 });
+    expect(keysOf({ key: k("ab"), rangeEnd: NONE, limit: 0 })).toEqual(["ab"]);
+    expect(keysOf({ key: k("zz"), rangeEnd: NONE, limit: 0 })).toEqual([]);
+    expect(keysOf({ key: k("b"), rangeEnd: k("a"), limit: 0 })).toEqual([]);
+    const keysOnly = m.range({ key: k("a"), rangeEnd: ALL, limit: 0, keysOnly: true });
+    expect(keysOnly.kvs.every((kv) => kv.value.byteLength === 0 && kv.version === 1)).toBe(true);
+    expect(keysOnly.count).toBe(5);
+    expect(str(m.get(k("'; DROP TABLE kv; --"))!.value)).toBe("v5");
+  });
+
+  it("skips entries at or below the applied index and asserts contiguity", () => {
+    const m = make();
+    m.apply([command(1, put("a", "1")), command(2, put("a", "2"))]);
+    const again = m.apply([command(1, put("a", "1")), command(2, put("a", "2")), noop(3)]);
+    expect([...again.keys()]).toEqual([]);
+    expect(m.get(k("a"))!.version).toBe(2);
+    expect(m.appliedIndex()).toBe(3);
+    expect(() => m.apply([noop(5)])).toThrow(AssertionError);
+    expect(() => m.apply([noop(4), noop(6)])).toThrow(AssertionError);
+    expect(m.appliedIndex()).toBe(3);
+  });
+
+  it("applies a batch atomically: a malformed command leaves everything as it was", () => {
+    const m = make();
+    m.apply([command(1, put("a", "1"))]);
+    const before = dump(m);
+    const bad: Entry = { index: logIndex(3), term: term(1), kind: "command", data: Uint8Array.of(9) };
+    expect(() => m.apply([command(2, put("b", "2")), bad])).toThrow(KvCodecError);
+    expect(dump(m)).toEqual(before);
+  });
+
+  it("answers a retried session command from memory, refuses an older one", () => {
+    const m = make();
+    const session = { clientId: "client-1", sequence: 1 };
+    const first = m.apply([command(1, put("a", "1", { session }))]).get(logIndex(1));
+    const retry = m.apply([command(2, put("a", "1", { session }))]).get(logIndex(2));
+    expect(retry).toEqual(first);
+    expect(m.get(k("a"))!.version).toBe(1); // not applied twice
+    m.apply([command(3, put("a", "2", { session: { clientId: "client-1", sequence: 5 } }))]);
+    const old = m.apply([command(4, { type: "delete", key: k("a"), session })]).get(logIndex(4));
+    expect(old).toEqual({ type: "stale-sequence", revision: 3, lastSequence: 5 });
+    expect(m.get(k("a"))!.version).toBe(2);
+  });
+
+  it("forgets the least recently used session beyond sessionsMax", () => {
+    const m = make(2);
+    const s = (clientId: string, sequence = 1) => ({ session: { clientId, sequence } });
+    m.apply([
+      command(1, put("x", "1", s("a"))),
+      command(2, put("x", "2", s("b"))),
+      command(3, put("x", "1", s("a"))), // a retry: counts as a use of "a"
+      command(4, put("x", "3", s("c"))), // evicts "b", the least recently used
+    ]);
+    expect(m.get(k("x"))!.version).toBe(3);
+    m.apply([command(5, put("x", "1", s("a")))]); // still remembered: not applied
+    expect(m.get(k("x"))!.version).toBe(3);
+    m.apply([command(6, put("x", "2", s("b")))]); // forgotten: applied again
+    expect(m.get(k("x"))!.version).toBe(4);
+  });
+
+  it("moves the whole state, sessions included, through snapshot() and restore()", () => {
+    const source = make();
+    source.apply([
+      command(1, put("a", "1", { session: { clientId: "c", sequence: 1 } })),
+      command(2, put("b", "2")),
+      command(3, { type: "delete", key: k("b") }),
+      noop(4),
+    ]);
+    const target = make();
+    target.apply([command(1, put("stale", "x"))]);
+    target.restore(metaAt(4), source.snapshot());
+    expect(dump(target)).toEqual(dump(source));
+    const session = { clientId: "c", sequence: 1 };
+    const retry = target.apply([command(5, put("a", "1", { session }))]);
+    expect(retry.get(logIndex(5))).toEqual({ type: "put", revision: 1 });
+    expect(() => target.restore(metaAt(3), source.snapshot())).toThrow(AssertionError);
+    expect(target.appliedIndex()).toBe(5);
+  });
+});
+
+describe("SqliteKvStateMachine against MemoryKvStateMachine, on random batches", () => {
+  const keyArb = fc.constantFrom("a", "ab", "b", "\0", "\xff", "c").map(k);
+  const sessionArb = fc.option(
+    fc.record({ clientId: fc.constantFrom("p", "q", "r"), sequence: fc.integer({ min: 1, max: 4 }) }),
+    { nil: undefined },
+  );
+  const write: fc.Arbitrary<KvCommand> = fc.oneof(
+    fc.record({ key: keyArb, value: fc.string().map(k), prevKv: fc.boolean() }).map(
+      (c): KvCommand => ({ type: "put", ...c }),
+    ),
+    keyArb.map((key): KvCommand => ({ type: "delete", key })),
+    fc.record({ key: keyArb, rangeEnd: fc.constantFrom("", "\0", "b", "c").map(k) }).map(
+      (c): KvCommand => ({ type: "delete-range", ...c }),
+    ),
+  );
+  const commandArb = fc
+    .tuple(write, sessionArb)
+    .map(([c, session]): KvCommand => (session === undefined ? c : { ...c, session }));
+  const plain = (results: Map<unknown, unknown>): unknown =>
+    JSON.parse(
+      JSON.stringify([...results], (_key, v: unknown) => (v instanceof Uint8Array ? str(v) : v)),
+    );
+
+  it("gives the same results and reads after every batch", () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(commandArb, { maxLength: 6 }), { maxLength: 8 }), (batches) => {
+        const sqlite = openSqlite(2, undefined, "NORMAL"); // semantics, not durability: fast
+        const memory = new MemoryKvStateMachine(2);
+        let index = 1;
+        for (const batch of batches) {
+          const entries = batch.map((c) => command(index++, c));
+          expect(plain(sqlite.apply(entries))).toEqual(plain(memory.apply(entries)));
+          expect(dump(sqlite)).toEqual(dump(memory));
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe("SqliteKvStateMachine on disk", () => {
+  it("keeps its state across close and reopen", () => {
+    const m = openSqlite();
+    m.apply([command(1, put("a", "1", { session: { clientId: "c", sequence: 1 } })), noop(2)]);
+    const before = dump(m);
+    m.close();
+    const path = join(directories[0]!, "kv.db");
+    const reopened = openSqlite(100, path);
+    expect(dump(reopened)).toEqual(before);
+    reopened.apply([command(3, put("a", "1", { session: { clientId: "c", sequence: 1 } }))]);
+    expect(reopened.get(k("a"))!.version).toBe(1);
+  });
+
+  it("stores 1 MiB values", () => {
+    const m = openSqlite();
+    const value = Uint8Array.from({ length: 1 << 20 }, (_, i) => i & 0xff);
+    m.apply([command(1, { type: "put", key: k("big"), value })]);
+    expect(Buffer.compare(m.get(k("big"))!.value, value)).toBe(0);
+  });
+
+  it("snapshots as a plain SQLite image and restores without WAL or temp debris", () => {
+    const source = openSqlite();
+    source.apply([command(1, put("a", "1")), command(2, put("b", "2"))]);
+    const image = source.snapshot();
+    const plain = new Database(Buffer.from(image));
+    expect(plain.prepare("SELECT COUNT(*) AS n FROM kv").get()).toEqual({ n: 2 });
+    plain.close();
+    const target = openSqlite();
+    const path = join(directories[1]!, "kv.db");
+    target.apply([command(1, put("z", "9"))]);
+    target.restore(metaAt(2), image);
+    expect(dump(target)).toEqual(dump(source));
+    expect(existsSync(`${path}.restore.tmp`)).toBe(false);
+    target.apply([command(3, put("c", "3"))]);
+    target.close();
+    expect(dump(openSqlite(100, path))).toMatchObject({ applied: 3, count: 3 });
+  });
+
+  it("refuses a snapshot image for another index and keeps serving the current state", () => {
+    const m = openSqlite();
+    m.apply([command(1, put("a", "1"))]);
+    const image = m.snapshot();
+    m.apply([command(2, put("a", "2"))]);
+    expect(() => m.restore(metaAt(5), image)).toThrow(AssertionError);
+    expect(str(m.get(k("a"))!.value)).toBe("2");
+    m.apply([command(3, put("a", "3"))]);
+    expect(m.appliedIndex()).toBe(3);
+  });
+
+  it("removes the temporary file of a restore that crashed before its rename", () => {
+    const m = openSqlite();
+    m.apply([command(1, put("a", "1"))]);
+    m.close();
+    const path = join(directories[0]!, "kv.db");
+    writeFileSync(`${path}.restore.tmp`, "half a snapshot");
+    expect(openSqlite(100, path).appliedIndex()).toBe(1);
+    expect(existsSync(`${path}.restore.tmp`)).toBe(false);
+  });
+});

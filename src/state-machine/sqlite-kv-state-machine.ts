@@ -1,0 +1,391 @@
+import { renameSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { assert } from "../core/assert.js";
+import type { Entry, SnapshotMeta } from "../core/entry.js";
+import { logIndex, type LogIndex } from "../core/ids.js";
+import { currentSchemaVersion, type Migration } from "../storage/sqlite/migrations.js";
+import {
+  fsyncDirectory,
+  openDatabase,
+  writeFileDurably,
+  type SqliteDatabase,
+  type SynchronousLevel,
+} from "../storage/sqlite/open-database.js";
+import { decodeKvCommand, decodeKvResult, encodeKvResult } from "./kv-command.js";
+import {
+  keyRange,
+  type KeyValue,
+  type KvCommand,
+  type KvResult,
+  type KvStateMachine,
+  type RangeRequest,
+  type RangeResult,
+} from "./kv-types.js";
+
+/** The KV database schema; append-only like every migration list (see migrations.ts). */
+export const KV_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "kv rows, applied index and revision, client sessions",
+    sql: `
+      CREATE TABLE kv (
+        key BLOB PRIMARY KEY,
+        value BLOB NOT NULL,
+        create_revision INTEGER NOT NULL,
+        mod_revision INTEGER NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE kv_meta (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        applied_index INTEGER NOT NULL CHECK (applied_index >= 0),
+        revision INTEGER NOT NULL CHECK (revision >= 0)
+      ) STRICT;
+      INSERT INTO kv_meta (id, applied_index, revision) VALUES (1, 0, 0);
+      CREATE TABLE client_session (
+        client_id TEXT PRIMARY KEY,
+        sequence INTEGER NOT NULL,
+        last_used_index INTEGER NOT NULL,
+        reply BLOB NOT NULL
+      ) STRICT;
+      CREATE INDEX client_session_by_use ON client_session (last_used_index);
+    `,
+  },
+];
+
+/** How to open a SqliteKvStateMachine; every field explicit. */
+export interface SqliteKvStateMachineOptions {
+  /** The database file (separate from the Raft log's); its directory must exist. */
+  readonly path: string;
+  /**
+   * FULL unless docs/decisions/0005-sqlite-durability.md's conditions for NORMAL hold: the
+   * state may then lose its newest applied entries on power loss, and recovery relies on
+   * the driver re-applying them from the log.
+   */
+  readonly synchronous: SynchronousLevel;
+  /** The session table's bound (CLIENT_SESSIONS_MAX); the same on every member. */
+  readonly sessionsMax: number;
+  readonly busyTimeoutMs: number;
+  readonly walAutocheckpointPages: number;
+}
+
+interface KvRow {
+  readonly key: Buffer;
+  readonly value?: Buffer;
+  readonly create_revision: number;
+  readonly mod_revision: number;
+  readonly version: number;
+}
+
+/** Mutable state of one apply() batch; copied into the fields only after it commits. */
+interface ApplyProgress {
+  applied: number;
+  revision: number;
+  sessions: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The KV service's state machine on its own SQLite file (hashicorp/raft FSM analogue).
+ *
+ * Durability: apply() writes a batch's rows, session replies, applied index and revision in
+ * ONE transaction, so appliedIndex() always names exactly what the rows reflect; entries at
+ * or below it are skipped, so re-delivery after a crash is a no-op, never a double apply.
+ * Keys are BLOBs compared byte-wise (SQLite compares BLOBs with memcmp).
+ *
+ * Exactly-once (thesis 6.3): a command with a session whose sequence equals the client's
+ * last applied one returns the remembered reply without applying; a lower one returns
+ * `stale-sequence`. At most `sessionsMax` sessions are kept; a new one beyond that evicts
+ * the session with the lowest last-use log index (deterministic on every member).
+ *
+ * Snapshots are whole database images (sqlite3_serialize); restore() swaps the file
+ * atomically (temp file, fsync, rename, fsync directory) and reopens it.
+ */
+export class SqliteKvStateMachine implements KvStateMachine {
+  private db: SqliteDatabase;
+  private statements: Statements;
+  /** Invariant: equals kv_meta.applied_index on disk (fields change only after commit). */
+  private applied: number;
+  /** Invariant: equals kv_meta.revision; <= applied. */
+  private currentRevision: number;
+  /** Invariant: equals COUNT(*) of client_session; <= sessionsMax. */
+  private sessions: number;
+
+  private constructor(private readonly options: SqliteKvStateMachineOptions) {
+    assert(
+      Number.isSafeInteger(options.sessionsMax) && options.sessionsMax >= 1,
+      "sessionsMax must be a positive integer",
+    );
+    rmSync(restoreTemporaryPath(options.path), { force: true }); // debris of a crashed restore
+    this.db = openKvDatabase(options);
+    this.statements = prepareStatements(this.db);
+    const state = loadState(this.statements);
+    this.applied = state.applied;
+    this.currentRevision = state.revision;
+    this.sessions = state.sessions;
+  }
+
+  /** Opens or creates the state machine database (see openDatabase for what it refuses). */
+  static open(options: SqliteKvStateMachineOptions): SqliteKvStateMachine {
+    return new SqliteKvStateMachine(options);
+  }
+
+  appliedIndex(): LogIndex {
+    return logIndex(this.applied);
+  }
+
+  revision(): number {
+    return this.currentRevision;
+  }
+
+  apply(entries: readonly Entry[]): Map<LogIndex, KvResult> {
+    const results = new Map<LogIndex, KvResult>();
+    const first = entries[0];
+    if (first === undefined) return results;
+    assert(
+      first.index <= this.applied + 1,
+      `entries from ${String(first.index)} leave a gap after applied ${String(this.applied)}`,
+    );
+    const progress: ApplyProgress = {
+      applied: this.applied,
+      revision: this.currentRevision,
+      sessions: this.sessions,
+    };
+    this.db.transaction(() => {
+      for (const entry of entries) {
+        if (entry.index <= progress.applied) continue; // applied before a crash or restart
+        assert(entry.index === progress.applied + 1, "entries must be contiguous");
+        if (entry.kind === "command") {
+          const command = decodeKvCommand(entry.data);
+          results.set(entry.index, this.applyCommand(command, entry.index, progress));
+        }
+        progress.applied = entry.index;
+      }
+      if (progress.applied !== this.applied) {
+        this.statements.updateMeta.run(progress.applied, progress.revision);
+      }
+    }).immediate();
+    this.applied = progress.applied;
+    this.currentRevision = progress.revision;
+    this.sessions = progress.sessions;
+    return results;
+  }
+
+  get(key: Uint8Array): KeyValue | undefined {
+    const row = this.statements.selectKey.get(key) as KvRow | undefined;
+    return row === undefined ? undefined : keyValueFromRow(row);
+  }
+
+  range(request: RangeRequest): RangeResult {
+    assert(Number.isSafeInteger(request.limit) && request.limit >= 0, "limit must be >= 0");
+    const range = keyRange(request.key, request.rangeEnd);
+    if (range.type === "single") {
+      const kv = this.get(range.key);
+      const kvs = kv === undefined ? [] : [request.keysOnly === true ? withoutValue(kv) : kv];
+      return { kvs, more: false, count: kvs.length };
+    }
+    const end = range.type === "between" ? range.end : null;
+    const s = this.statements;
+    const counted = s.countRange.get({ low: range.key, high: end }) as { count: number };
+    const limit = request.limit === 0 ? -1 : request.limit; // SQLite: LIMIT -1 is no limit
+    const select = request.keysOnly === true ? s.selectRangeKeys : s.selectRange;
+    const rows = select.all({ low: range.key, high: end, limit }) as KvRow[];
+    const kvs = rows.map(keyValueFromRow);
+    return { kvs, more: counted.count > kvs.length, count: counted.count };
+  }
+
+  snapshot(): Uint8Array {
+    const image = this.db.serialize();
+    // Bytes 18-19 say "WAL mode" (2); an in-memory or fresh copy cannot open a WAL image,
+    // so the snapshot says "rollback journal" (1). Opening it through openDatabase()
+    // switches it back to WAL.
+    image[18] = 1;
+    image[19] = 1;
+    return new Uint8Array(image.buffer, image.byteOffset, image.byteLength);
+  }
+
+  /**
+   * Replaces the state with a snapshot image. The image is checked in memory first (schema
+   * not newer than ours, applied index === meta.index), so a bad snapshot leaves the
+   * current state untouched. Then: temp file + fsync, close, delete the old WAL (already
+   * checkpointed), rename over, fsync the directory, reopen. A crash before the rename
+   * leaves the old state, after it the new one.
+   */
+  restore(meta: SnapshotMeta, data: Uint8Array): void {
+    checkImage(data, meta.index);
+    const path = this.options.path;
+    const temporary = restoreTemporaryPath(path);
+    writeFileDurably(temporary, data);
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
+    this.db.close();
+    rmSync(`${path}-wal`, { force: true });
+    rmSync(`${path}-shm`, { force: true });
+    renameSync(temporary, path);
+    fsyncDirectory(dirname(path));
+    this.db = openKvDatabase(this.options);
+    this.statements = prepareStatements(this.db);
+    const state = loadState(this.statements);
+    assert(state.applied === meta.index, "restored applied index differs from the snapshot's");
+    this.applied = state.applied;
+    this.currentRevision = state.revision;
+    this.sessions = state.sessions;
+  }
+
+  /** Closes the database. The state machine must not be used afterwards. */
+  close(): void {
+    this.db.close();
+  }
+
+  /** Applies one command at `index` inside apply()'s transaction; updates `progress`. */
+  private applyCommand(command: KvCommand, index: number, progress: ApplyProgress): KvResult {
+    const s = this.statements;
+    const session = command.session;
+    if (session !== undefined) {
+      const known = s.selectSession.get(session.clientId) as
+        | { sequence: number; reply: Buffer }
+        | undefined;
+      if (known !== undefined && session.sequence <= known.sequence) {
+        s.touchSession.run(index, session.clientId);
+        if (session.sequence === known.sequence) return decodeKvResult(known.reply);
+        return { type: "stale-sequence", revision: progress.revision, lastSequence: known.sequence };
+      }
+      const result = this.applyWrite(command, index, progress);
+      s.upsertSession.run(session.clientId, session.sequence, index, encodeKvResult(result));
+      if (known === undefined) progress.sessions += 1;
+      if (progress.sessions > this.options.sessionsMax) {
+        s.evictOldestSession.run();
+        progress.sessions -= 1;
+      }
+      return result;
+    }
+    return this.applyWrite(command, index, progress);
+  }
+
+  /** The etcd rules for a put or delete at revision `index`. */
+  private applyWrite(command: KvCommand, index: number, progress: ApplyProgress): KvResult {
+    const s = this.statements;
+    if (command.type === "put") {
+      const previous = s.selectKey.get(command.key) as KvRow | undefined;
+      s.upsertKey.run(
+        command.key,
+        command.value,
+        previous?.create_revision ?? index,
+        index,
+        (previous?.version ?? 0) + 1,
+      );
+      progress.revision = index;
+      const prevKv = command.prevKv === true && previous !== undefined;
+      return prevKv
+        ? { type: "put", revision: index, prevKv: keyValueFromRow(previous) }
+        : { type: "put", revision: index };
+    }
+    const range = command.type === "delete" ? keyRange(command.key, EMPTY)
+      : keyRange(command.key, command.rangeEnd);
+    let deleted: number;
+    if (range.type === "single") deleted = s.deleteKey.run(range.key).changes;
+    else {
+      const end = range.type === "between" ? range.end : null;
+      deleted = s.deleteRange.run({ low: range.key, high: end }).changes;
+    }
+    if (deleted > 0) progress.revision = index;
+    return { type: "delete", revision: progress.revision, deleted };
+  }
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+function prepareStatements(db: SqliteDatabase) {
+  const kvColumns = "key, value, create_revision, mod_revision, version";
+  // A NULL @high selects every key >= @low (etcd's rangeEnd "\0"); the planner still seeks
+  // the primary key to @low and stops at the limit.
+  const inRange = "key >= @low AND (@high IS NULL OR key < @high)";
+  return {
+    selectMeta: db.prepare("SELECT applied_index, revision FROM kv_meta WHERE id = 1"),
+    updateMeta: db.prepare("UPDATE kv_meta SET applied_index = ?, revision = ? WHERE id = 1"),
+    countSessions: db.prepare("SELECT COUNT(*) AS count FROM client_session"),
+    selectKey: db.prepare(`SELECT ${kvColumns} FROM kv WHERE key = ?`),
+    upsertKey: db.prepare(
+      `INSERT INTO kv (${kvColumns}) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET ` +
+        "value = excluded.value, mod_revision = excluded.mod_revision, version = excluded.version",
+    ),
+    deleteKey: db.prepare("DELETE FROM kv WHERE key = ?"),
+    deleteRange: db.prepare(`DELETE FROM kv WHERE ${inRange}`),
+    countRange: db.prepare(`SELECT COUNT(*) AS count FROM kv WHERE ${inRange}`),
+    selectRange: db.prepare(`SELECT ${kvColumns} FROM kv WHERE ${inRange} ORDER BY key LIMIT @limit`),
+    selectRangeKeys: db.prepare(
+      "SELECT key, create_revision, mod_revision, version FROM kv " +
+        `WHERE ${inRange} ORDER BY key LIMIT @limit`,
+    ),
+    selectSession: db.prepare("SELECT sequence, reply FROM client_session WHERE client_id = ?"),
+    touchSession: db.prepare("UPDATE client_session SET last_used_index = ? WHERE client_id = ?"),
+    upsertSession: db.prepare(
+      "INSERT INTO client_session (client_id, sequence, last_used_index, reply) " +
+        "VALUES (?, ?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET sequence = excluded.sequence, " +
+        "last_used_index = excluded.last_used_index, reply = excluded.reply",
+    ),
+    evictOldestSession: db.prepare(
+      "DELETE FROM client_session WHERE client_id = " +
+        "(SELECT client_id FROM client_session ORDER BY last_used_index, client_id LIMIT 1)",
+    ),
+  };
+}
+
+function openKvDatabase(options: SqliteKvStateMachineOptions): SqliteDatabase {
+  return openDatabase(options.path, {
+    synchronous: options.synchronous,
+    busyTimeoutMs: options.busyTimeoutMs,
+    walAutocheckpointPages: options.walAutocheckpointPages,
+    integrityCheck: "quick",
+    migrations: KV_MIGRATIONS,
+  });
+}
+
+function loadState(statements: Statements): Readonly<ApplyProgress> {
+  const meta = statements.selectMeta.get() as { applied_index: number; revision: number };
+  const sessions = (statements.countSessions.get() as { count: number }).count;
+  const applied = logIndex(meta.applied_index);
+  assert(meta.revision <= applied, "kv revision is beyond the applied index");
+  return { applied, revision: meta.revision, sessions };
+}
+
+/** Checks a snapshot image before it replaces anything: readable, ours, at `index`. */
+function checkImage(data: Uint8Array, index: number): void {
+  const probe = new Database(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  try {
+    assert(currentSchemaVersion(probe) <= KV_MIGRATIONS.length, "snapshot schema is newer");
+    const row = probe.prepare("SELECT applied_index FROM kv_meta WHERE id = 1").get() as
+      | { applied_index: number }
+      | undefined;
+    assert(
+      row?.applied_index === index,
+      `snapshot image is at ${String(row?.applied_index)}, its metadata at ${String(index)}`,
+    );
+  } finally {
+    probe.close();
+  }
+}
+
+function restoreTemporaryPath(path: string): string {
+  return `${path}.restore.tmp`;
+}
+
+function keyValueFromRow(row: KvRow): KeyValue {
+  return {
+    key: view(row.key),
+    value: row.value === undefined ? EMPTY : view(row.value),
+    createRevision: row.create_revision,
+    modRevision: row.mod_revision,
+    version: row.version,
+  };
+}
+
+function withoutValue(kv: KeyValue): KeyValue {
+  return { ...kv, value: EMPTY };
+}
+
+/** A plain Uint8Array over a Buffer's bytes (no copy). */
+function view(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
