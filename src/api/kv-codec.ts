@@ -61,7 +61,8 @@ export function decodeRange(request: RangeRequest__Output, limits: KvLimits): {
   const key = decodeKey(request.key, limits, "key");
   const rangeEnd = request.range_end === "" ? new Uint8Array(0) : decodeRangeEnd(request.range_end, limits);
   const requested = decodeUint64(request.limit, "limit");
-  const limit = requested === 0 || requested > limits.rangeLimitMax ? limits.rangeLimitMax : requested;
+  const pageMax = limits.rangeLimitMax;
+  const limit = requested === 0 || requested > pageMax ? pageMax : requested;
   return {
     range: { key, rangeEnd, limit, keysOnly: request.keys_only },
     consistency: decodeConsistency(request.consistency),
@@ -71,7 +72,9 @@ export function decodeRange(request: RangeRequest__Output, limits: KvLimits): {
 export function encodeKeyValue(kv: KeyValue, keysOnly = false): ProtoKeyValue {
   return {
     key: fromUtf8.decode(kv.key),
-    value: keysOnly ? Buffer.alloc(0) : Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength),
+    value: keysOnly
+      ? Buffer.alloc(0)
+      : Buffer.from(kv.value.buffer, kv.value.byteOffset, kv.value.byteLength),
     create_revision: String(kv.createRevision),
     mod_revision: String(kv.modRevision),
     version: String(kv.version),

@@ -93,8 +93,8 @@ export class KvService {
     return result;
   }
 
-  private async routeWrite<Request, Response>(
-    call: CallContext, method: "Put" | "Delete", request: Request, local: () => Promise<Response>,
+  private async routeWrite<Response>(
+    call: CallContext, method: "Put" | "Delete", request: unknown, local: () => Promise<Response>,
   ): Promise<Response> {
     const leader = await this.waitForLeader(call);
     if (leader === this.deps.node.id) return local();
@@ -102,9 +102,9 @@ export class KvService {
     return this.deps.forwarder.forward(leader, method, request, this.remainingMs(call));
   }
 
-  private async routeRead<Request, Response>(
+  private async routeRead<Response>(
     call: CallContext, consistency: ReadConsistency, method: "Get" | "Range",
-    request: Request, local: () => Response,
+    request: unknown, local: () => Response,
   ): Promise<Response> {
     if (consistency === "serializable") return local();
     const leader = await this.waitForLeader(call);

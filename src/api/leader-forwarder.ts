@@ -4,7 +4,7 @@ import type { NodeId } from "../core/ids.js";
 import { NotLeaderError } from "../node/errors.js";
 import { raftkvProtos } from "../transport/proto-loading.js";
 
-/** Metadata marking a call forwarded by a follower: the receiver serves it or fails, never forwards. */
+/** Marks a call forwarded by a follower: the receiver serves it or fails, never forwards. */
 export const FORWARDED_KEY = "raftkv-forwarded";
 
 type KvMethod = "Put" | "Get" | "Delete" | "Range";
@@ -22,8 +22,8 @@ export class LeaderForwarder {
     private readonly messageBytesMax: number,
   ) {}
 
-  forward<Request, Response>(
-    leader: NodeId, method: KvMethod, request: Request, deadlineMs: number,
+  forward<Response>(
+    leader: NodeId, method: KvMethod, request: unknown, deadlineMs: number,
   ): Promise<Response> {
     const address = this.peerAddressOf(leader);
     if (address === undefined) return Promise.reject(new NotLeaderError(leader, "the leader's address is unknown"));
@@ -31,11 +31,12 @@ export class LeaderForwarder {
     const metadata = new grpc.Metadata();
     metadata.set(FORWARDED_KEY, "1");
     const call = client[method].bind(client) as unknown as (
-      request: Request, metadata: grpc.Metadata, options: grpc.CallOptions,
+      request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions,
       callback: (error: grpc.ServiceError | null, response?: Response) => void,
     ) => grpc.ClientUnaryCall;
     return new Promise<Response>((resolve, reject) => {
-      call(request, metadata, { deadline: Date.now() + Math.max(0, deadlineMs) }, (error, response) => {
+      const options = { deadline: Date.now() + Math.max(0, deadlineMs) };
+      call(request, metadata, options, (error, response) => {
         if (error !== null) reject(error);
         else if (response === undefined) reject(new Error("forwarded call returned no response"));
         else resolve(response);

@@ -1,4 +1,4 @@
-import type * as grpc from "@grpc/grpc-js";
+import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../observability/logger.js";
 import { toGrpcStatus } from "./grpc-status.js";
 import { FORWARDED_KEY } from "./leader-forwarder.js";
@@ -36,9 +36,10 @@ export function unaryHandler<Request, Response>(
         (error: unknown) => {
           settled = true;
           const status = toGrpcStatus(error, options.leaderAddress);
-          if (status.code === 13) {
+          if (status.code === grpc.status.INTERNAL) {
+            const detail = error instanceof Error ? error.stack ?? error.message : String(error);
             options.logger.error("unexpected error in a client call", {
-              method: options.method, error: error instanceof Error ? error.stack ?? error.message : String(error),
+              method: options.method, error: detail,
             });
           }
           callback({ code: status.code, details: status.details, metadata: status.metadata }, null);
