@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import { startMember } from "./member.js";
+import { JsonLogger } from "./observability/logger.js";
+import { loadSettings, SettingsError } from "./settings.js";
+
+/**
+ * The `raftkv` binary: parse settings, start the member, print one ready line, and drain
+ * on SIGTERM/SIGINT (Node as PID 1 in a container gets no default signal handling).
+ */
+async function main(): Promise<void> {
+  let settings;
+  try {
+    settings = loadSettings(process.argv.slice(2), process.env);
+  } catch (error: unknown) {
+    if (error instanceof SettingsError) {
+      process.stderr.write(`raftkv: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = new JsonLogger(settings.logLevel, { member: settings.id });
+  const member = await startMember(settings, logger);
+  logger.info("raftkv member ready", {
+    client: member.clientAddress, peer: member.peerAddress, dataDir: settings.dataDir,
+    clusterId: settings.clusterId,
+  });
+  process.stdout.write(`${JSON.stringify({ ready: true, id: settings.id, client: member.clientAddress, peer: member.peerAddress })}\n`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    member.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error("shutdown failed", { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`raftkv: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

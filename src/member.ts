@@ -1,0 +1,275 @@
+import { randomInt } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import * as grpc from "@grpc/grpc-js";
+import { ClusterService, type MemberAddresses } from "./api/cluster-service.js";
+import { KvService } from "./api/kv-service.js";
+import { LeaderForwarder } from "./api/leader-forwarder.js";
+import { unaryHandler } from "./api/unary-handler.js";
+import { bootstrapEntries } from "./core/bootstrap.js";
+import { NO_NODE, nodeId, type NodeId } from "./core/ids.js";
+import { isMember, makeConfig } from "./core/membership-config.js";
+import { DEFAULT_RAFT_CONFIG, type RaftConfig } from "./core/raft-config.js";
+import { SeededRandom } from "./core/random.js";
+import type { ClusterHandlers } from "./gen/raftkv/cluster/v1/Cluster.js";
+import type { KVHandlers } from "./gen/raftkv/kv/v1/KV.js";
+import { RaftNode } from "./node/raft-node.js";
+import { IntervalTicker } from "./node/ticker.js";
+import type { Logger } from "./observability/logger.js";
+import type { Settings } from "./settings.js";
+import { CLIENT_SESSIONS_MAX, type KvResult } from "./state-machine/kv-types.js";
+import { SqliteKvStateMachine } from "./state-machine/sqlite-kv-state-machine.js";
+import { SQLITE_LOG_STORE_SETTINGS, SqliteLogStore } from "./storage/sqlite/sqlite-log-store.js";
+import { FileSnapshotStore } from "./storage/sqlite/sqlite-snapshot-store.js";
+import { DEFAULT_PEER_CLIENT_LIMITS, GrpcPeerClient } from "./transport/grpc-peer-client.js";
+import {
+  addRaftPeerService, DEFAULT_PEER_SERVER_LIMITS, type RaftPeerService,
+} from "./transport/grpc-peer-server.js";
+import { HealthService } from "./transport/health-service.js";
+import { raftkvProtos } from "./transport/proto-loading.js";
+import { addReflection, CLIENT_SERVICES } from "./transport/reflection.js";
+
+/** A running member: its bound addresses and how to stop it. */
+export interface Member {
+  readonly clientAddress: string;
+  readonly peerAddress: string;
+  readonly node: RaftNode<KvResult>;
+  /** Stops accepting calls, fails pending ones, closes the servers and SQLite. */
+  close(): Promise<void>;
+}
+
+/** Peer messages (AppendEntries batches, snapshot chunks) may be large; clients are bounded. */
+const PEER_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
+const RANGE_LIMIT_MAX = 10_000;
+const READS_PENDING_MAX = 10_000;
+const HEALTH_WATCHERS_MAX = 256;
+
+interface Storage {
+  readonly logStore: SqliteLogStore;
+  readonly stateMachine: SqliteKvStateMachine;
+  readonly snapshotStore: FileSnapshotStore;
+}
+
+/**
+ * The composition root of one member: the only code that knows the concrete SQLite and gRPC
+ * classes. Opens (or bootstraps) the data directory, wires node, transport and services,
+ * and binds both ports.
+ */
+export async function startMember(settings: Settings, logger: Logger): Promise<Member> {
+  const selfId = nodeId(settings.id);
+  const storage = openStorage(settings, logger);
+  const peers = new Map<NodeId, string>(
+    settings.initialCluster.map((peer) => [nodeId(peer.id), peer.peerAddress]),
+  );
+  const addresses: MemberAddresses = {
+    peerAddress: (id) => peers.get(id),
+    clientAddress: (id) => (id === selfId ? settings.advertiseClient : undefined),
+  };
+  // ReadIndex answers produced after their RPC returned go to the call still waiting.
+  const reply: { service: RaftPeerService | undefined } = { service: undefined };
+  const transport = new GrpcPeerClient({
+    ...DEFAULT_PEER_CLIENT_LIMITS,
+    clusterId: settings.clusterId, selfId, messageBytesMax: PEER_MESSAGE_BYTES_MAX,
+    rpcDeadlineMs: Math.max(1000, settings.tickMs * settings.electionTicks),
+    deliverReply: (message) => reply.service?.deliverReply(message) ?? false,
+  });
+  for (const [id, address] of peers) if (id !== selfId) transport.setPeerAddress(id, address);
+  const node = new RaftNode<KvResult>({
+    raftConfig: raftConfigOf(settings, selfId), ...storage, transport,
+    ticker: new IntervalTicker(settings.tickMs),
+    random: new SeededRandom(randomInt(2 ** 31)),
+    pendingProposalsMax: settings.pendingProposalsMax,
+    pendingReadsMax: READS_PENDING_MAX,
+    snapshotEveryEntries: settings.snapshotEveryEntries,
+  });
+  const forwarder = new LeaderForwarder((id) => peers.get(id), settings.requestBytesMax + 1024);
+  const handlers = buildHandlers({ settings, logger, node, storage, forwarder, addresses });
+  const peerServer = new grpc.Server({
+    "grpc.max_receive_message_length": PEER_MESSAGE_BYTES_MAX,
+    "grpc.max_send_message_length": PEER_MESSAGE_BYTES_MAX,
+  });
+  reply.service = addPeerServices(peerServer, { settings, logger, node, kv: handlers.kv });
+  const clientServer = new grpc.Server({
+    "grpc.max_receive_message_length": settings.requestBytesMax,
+    "grpc.max_send_message_length": PEER_MESSAGE_BYTES_MAX,
+  });
+  const health = addClientServices(clientServer, handlers);
+  const peerPort = await bind(peerServer, settings.listenPeer);
+  const clientPort = await bind(clientServer, settings.listenClient);
+  node.start();
+  const healthTimer = setInterval(() => {
+    health.setStatus("", isServing(node) ? "serving" : "not-serving");
+  }, settings.tickMs);
+  logEvents(node, logger);
+  let closing: Promise<void> | undefined;
+  return {
+    clientAddress: withPort(settings.listenClient, clientPort),
+    peerAddress: withPort(settings.listenPeer, peerPort),
+    node,
+    close: () => {
+      closing ??= (async () => {
+        clearInterval(healthTimer);
+        health.close();
+        await shutdown(clientServer);
+        await node.stop();
+        reply.service?.close();
+        await shutdown(peerServer);
+        forwarder.close();
+        storage.stateMachine.close();
+        storage.logStore.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function openStorage(settings: Settings, logger: Logger): Storage {
+  mkdirSync(settings.dataDir, { recursive: true });
+  const logStore = SqliteLogStore.open({
+    ...SQLITE_LOG_STORE_SETTINGS,
+    path: join(settings.dataDir, "raft.db"),
+    identity: { clusterId: String(settings.clusterId), memberId: nodeId(settings.id) },
+  });
+  bootstrapIfNew(logStore, settings, logger);
+  const stateMachine = SqliteKvStateMachine.open({
+    path: join(settings.dataDir, "kv.db"), synchronous: "FULL", sessionsMax: CLIENT_SESSIONS_MAX,
+    busyTimeoutMs: 5000, walAutocheckpointPages: 1000,
+  });
+  const snapshotStore = FileSnapshotStore.open({
+    directory: join(settings.dataDir, "snapshots"), retainCount: 2,
+  });
+  return { logStore, stateMachine, snapshotStore };
+}
+
+/** A brand-new data directory gets the founding configuration at index 1 (bootstrap.ts). */
+function bootstrapIfNew(logStore: SqliteLogStore, settings: Settings, logger: Logger): void {
+  if (logStore.lastIndex() > 0 || logStore.initialState().hardState.term > 0) return;
+  const config = makeConfig(settings.initialCluster.map((peer) => peer.id));
+  logStore.persist(bootstrapEntries(config));
+  logger.info("bootstrapped a new cluster member", { voters: config.voters });
+}
+
+interface Handlers {
+  readonly kv: KVHandlers;
+  readonly cluster: ClusterHandlers;
+}
+
+function buildHandlers(parts: {
+  settings: Settings; logger: Logger; node: RaftNode<KvResult>; storage: Storage;
+  forwarder: LeaderForwarder; addresses: MemberAddresses;
+}): Handlers {
+  const { settings, logger, node, addresses } = parts;
+  const nowMs = (): number => performance.now();
+  const kv = new KvService({
+    node, reader: parts.storage.stateMachine, forwarder: parts.forwarder,
+    clusterId: settings.clusterId, nowMs,
+    limits: {
+      keyBytesMax: settings.keyBytesMax, valueBytesMax: settings.valueBytesMax,
+      rangeLimitMax: RANGE_LIMIT_MAX,
+    },
+  });
+  const cluster = new ClusterService({ node, clusterId: settings.clusterId, addresses });
+  const options = (method: string): Parameters<typeof unaryHandler>[0] => ({
+    method, defaultTimeoutMs: settings.requestTimeoutMs, logger, nowMs,
+    leaderAddress: (id) => addresses.clientAddress(nodeId(id)),
+  });
+  return {
+    kv: {
+      Put: unaryHandler(options("Put"), (request, call) => kv.put(request, call)),
+      Get: unaryHandler(options("Get"), (request, call) => kv.get(request, call)),
+      Delete: unaryHandler(options("Delete"), (request, call) => kv.delete(request, call)),
+      Range: unaryHandler(options("Range"), (request, call) => kv.range(request, call)),
+    },
+    cluster: {
+      Status: unaryHandler(options("Status"), () => cluster.status()),
+      MemberList: unaryHandler(options("MemberList"), () => cluster.memberList()),
+    },
+  };
+}
+
+/** The peer port: RaftPeer, and the KV service as the target of followers' forwarded calls. */
+function addPeerServices(server: grpc.Server, parts: {
+  settings: Settings; logger: Logger; node: RaftNode<KvResult>; kv: KVHandlers;
+}): RaftPeerService {
+  const { settings, logger, node } = parts;
+  const service = addRaftPeerService(server, {
+    ...DEFAULT_PEER_SERVER_LIMITS,
+    clusterId: settings.clusterId, selfId: node.id, handler: node,
+    isKnownPeer: (id) => {
+      const config = node.membership();
+      return config.voters.length === 0 || isMember(config, id);
+    },
+    currentTerm: () => node.status().term,
+    onHandlerError: (error) => {
+      // A handler threw: a broken invariant. Crash and restart from durable state.
+      logger.error("peer handler failed; exiting", { error: errorText(error) });
+      process.exit(70);
+    },
+  });
+  server.addService(raftkvProtos().grpcObject.raftkv.kv.v1.KV.service, parts.kv);
+  return service;
+}
+
+/** The client port: KV, Cluster, Health and reflection (so grpcurl needs no proto files). */
+function addClientServices(server: grpc.Server, handlers: Handlers): HealthService {
+  const protos = raftkvProtos().grpcObject;
+  server.addService(protos.raftkv.kv.v1.KV.service, handlers.kv);
+  server.addService(protos.raftkv.cluster.v1.Cluster.service, handlers.cluster);
+  const health = new HealthService({ services: [""], watchersMax: HEALTH_WATCHERS_MAX });
+  health.addToServer(server);
+  addReflection(server, CLIENT_SERVICES);
+  return health;
+}
+
+function raftConfigOf(settings: Settings, id: NodeId): RaftConfig {
+  return {
+    ...DEFAULT_RAFT_CONFIG,
+    nodeId: id,
+    electionTicks: settings.electionTicks,
+    heartbeatTicks: settings.heartbeatTicks,
+  };
+}
+
+/** SERVING once a leader is known and this member has applied what it knows is committed. */
+function isServing(node: RaftNode<KvResult>): boolean {
+  const status = node.status();
+  return status.leader !== NO_NODE && status.appliedIndex >= status.commitIndex;
+}
+
+function logEvents(node: RaftNode<KvResult>, logger: Logger): void {
+  node.subscribe((event) => {
+    if (event.type === "leader-changed") {
+      logger.info("leader changed", { leader: event.leader, term: event.term });
+    } else if (event.type === "role-changed") {
+      logger.info("role changed", { role: event.role, term: event.term });
+    }
+  });
+}
+
+function bind(server: grpc.Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
+      if (error !== null) reject(error);
+      else resolve(port);
+    });
+  });
+}
+
+function shutdown(server: grpc.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.forceShutdown(), 2000);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}
+
+function withPort(address: string, port: number): string {
+  return address.replace(/:\d+$/, `:${String(port)}`);
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.stack ?? error.message : String(error);
+}
