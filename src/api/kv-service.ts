@@ -11,7 +11,7 @@ import { NotLeaderError } from "../node/errors.js";
 import type { RaftNode } from "../node/raft-node.js";
 import { encodeKvCommand } from "../state-machine/kv-command.js";
 import type { KvCommand, KvReader, KvResult } from "../state-machine/kv-types.js";
-import { PreconditionError } from "./errors.js";
+import { InvalidArgumentError, PreconditionError } from "./errors.js";
 import {
   decodeDelete, decodeGet, decodePut, decodeRange, encodeHeader, encodeKeyValue,
   type KvLimits, type ReadConsistency,
@@ -85,6 +85,9 @@ export class KvService {
     const applied = await this.deps.node.apply(encodeKvCommand(command), this.remainingMs(call));
     const result = applied.result;
     if (result === undefined) throw new Error("a KV command applied without a result");
+    if (result.type === "invalid-command") {
+      throw new InvalidArgumentError(`the command could not be decoded: ${result.reason}`);
+    }
     if (result.type === "stale-sequence") {
       throw new PreconditionError(
         `sequence is older than this client's last applied one (${String(result.lastSequence)})`,

@@ -33,7 +33,9 @@ export class KvCodecError extends Error {
 }
 
 const COMMAND_TYPES = ["put", "delete", "delete-range"] as const;
-const RESULT_TYPES = ["put", "delete", "stale-sequence"] as const;
+const RESULT_TYPES = ["put", "delete", "stale-sequence", "invalid-command"] as const;
+const resultText = new TextEncoder();
+const resultTextDecoder = new TextDecoder();
 const FLAG_SESSION = 1;
 const FLAG_PREV_KV = 2;
 const TWO_TO_32 = 2 ** 32;
@@ -106,7 +108,9 @@ export function decodeKvCommand(data: Uint8Array): KvCommand {
 export function encodeKvResult(result: KvResult): Uint8Array {
   const prev = result.type === "put" ? result.prevKv : undefined;
   const prevBytes = prev === undefined ? 0 : 8 + prev.key.byteLength + prev.value.byteLength + 24;
-  const writer = new ByteWriter(2 + 8 + (result.type === "put" ? 1 + prevBytes : 8));
+  const reason = result.type === "invalid-command" ? resultText.encode(result.reason) : undefined;
+  const tailBytes = result.type === "put" ? 1 + prevBytes : 8 + (reason?.byteLength ?? 0);
+  const writer = new ByteWriter(2 + 8 + tailBytes);
   writer.u8(KV_CODEC_VERSION);
   writer.u8(RESULT_TYPES.indexOf(result.type) + 1);
   writer.u64(result.revision);
@@ -126,6 +130,9 @@ export function encodeKvResult(result: KvResult): Uint8Array {
       break;
     case "stale-sequence":
       writer.u64(result.lastSequence);
+      break;
+    case "invalid-command":
+      writer.lengthPrefixed(reason ?? new Uint8Array(0));
       break;
   }
   return writer.finish();
@@ -152,6 +159,9 @@ export function decodeKvResult(data: Uint8Array): KvResult {
       break;
     case "stale-sequence":
       result = { type, revision, lastSequence: reader.u64() };
+      break;
+    case "invalid-command":
+      result = { type, revision, reason: resultTextDecoder.decode(reader.lengthPrefixed()) };
       break;
   }
   reader.end();
@@ -292,5 +302,18 @@ class ByteReader {
     if (this.offset + lengthBytes > this.data.byteLength) {
       throw new KvCodecError("truncated: a field runs past the end");
     }
+  }
+}
+
+/**
+ * Decodes a command, or returns why it cannot be decoded. The state machines use this on
+ * apply: a malformed entry gets a deterministic `invalid-command` result on every member.
+ */
+export function decodeOrReason(data: Uint8Array): KvCommand | string {
+  try {
+    return decodeKvCommand(data);
+  } catch (error: unknown) {
+    if (error instanceof KvCodecError) return error.message;
+    throw error;
   }
 }

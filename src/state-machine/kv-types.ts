@@ -57,11 +57,16 @@ export interface KeyValue {
  *   otherwise (nothing deleted, stale sequence) the store's revision, unchanged.
  * - `stale-sequence`: the session's sequence is below the client's last applied one, so
  *   this is an old duplicate whose reply is no longer kept; nothing was applied.
+ * - `invalid-command`: the entry's bytes are not a KvCommand (only possible through the
+ *   library surface, never through the gRPC API, which encodes every command itself).
+ *   Every member reaches the same verdict, so the entry is skipped deterministically
+ *   instead of crashing every member on it forever (a poison pill).
  */
 export type KvResult =
   | { readonly type: "put"; readonly revision: number; readonly prevKv?: KeyValue }
   | { readonly type: "delete"; readonly revision: number; readonly deleted: number }
-  | { readonly type: "stale-sequence"; readonly revision: number; readonly lastSequence: number };
+  | { readonly type: "stale-sequence"; readonly revision: number; readonly lastSequence: number }
+  | { readonly type: "invalid-command"; readonly revision: number; readonly reason: string };
 
 /** A read over keys in byte order (served locally, not through the log). */
 export interface RangeRequest {

@@ -1,7 +1,7 @@
 import { assert } from "../core/assert.js";
 import type { Entry, SnapshotMeta } from "../core/entry.js";
 import { logIndex, type LogIndex } from "../core/ids.js";
-import { decodeKvCommand } from "./kv-command.js";
+import { decodeOrReason } from "./kv-command.js";
 import {
   keyRange,
   type KeyRange,
@@ -65,11 +65,13 @@ export class MemoryKvStateMachine implements KvStateMachine {
     entries.forEach((entry, i) => {
       assert(entry.index === first.index + i, "entries must be contiguous");
     });
-    const commands = entries.map((e) => (e.kind === "command" ? decodeKvCommand(e.data) : null));
+    const commands = entries.map((e) => (e.kind === "command" ? decodeOrReason(e.data) : null));
     entries.forEach((entry, i) => {
       if (entry.index <= this.applied) return;
       const command = commands[i];
-      if (command !== null && command !== undefined) {
+      if (typeof command === "string") {
+        results.set(entry.index, { type: "invalid-command", revision: this.currentRevision, reason: command });
+      } else if (command !== null && command !== undefined) {
         results.set(entry.index, this.applyCommand(command, entry.index));
       }
       this.applied = entry.index;

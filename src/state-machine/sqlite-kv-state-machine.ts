@@ -12,7 +12,7 @@ import {
   type SqliteDatabase,
   type SynchronousLevel,
 } from "../storage/sqlite/open-database.js";
-import { decodeKvCommand, decodeKvResult, encodeKvResult } from "./kv-command.js";
+import { decodeKvResult, decodeOrReason, encodeKvResult } from "./kv-command.js";
 import {
   keyRange,
   type KeyValue,
@@ -157,8 +157,10 @@ export class SqliteKvStateMachine implements KvStateMachine {
         if (entry.index <= progress.applied) continue; // applied before a crash or restart
         assert(entry.index === progress.applied + 1, "entries must be contiguous");
         if (entry.kind === "command") {
-          const command = decodeKvCommand(entry.data);
-          results.set(entry.index, this.applyCommand(command, entry.index, progress));
+          const command = decodeOrReason(entry.data);
+          results.set(entry.index, typeof command === "string"
+            ? { type: "invalid-command", revision: progress.revision, reason: command }
+            : this.applyCommand(command, entry.index, progress));
         }
         progress.applied = entry.index;
       }

@@ -100,6 +100,9 @@ export class MemoryLogStore implements LogStore {
       ({ snapshot, stored } = this.withSnapshot(batch.snapshot));
     }
     stored = withEntries(snapshot, stored, batch.entries);
+    // Check the whole candidate log (terms never go back across the old/new boundary)
+    // before assigning anything, so a refused write leaves the store as it was.
+    assertValidLog(snapshot, stored);
     const hardState = batch.hardState ?? this.hardState;
     assert(hardState.term >= this.hardState.term, "the stored term must never decrease");
     assert(hardState.commit >= this.hardState.commit, "the stored commit must never decrease");
@@ -157,14 +160,19 @@ export class MemoryLogStore implements LogStore {
   }
 
   private assertInvariants(): void {
-    assertContiguousEntries(this.stored);
-    const first = this.stored[0];
-    assert(first === undefined || first.index === this.firstIndex(), "entries follow the snapshot");
-    assert(
-      first === undefined || first.term >= this.snapshot.term,
-      "entries after the snapshot cannot have an older term",
-    );
+    assertValidLog(this.snapshot, this.stored);
   }
+}
+
+/** The stored log's invariants, checked on a candidate state before it is assigned. */
+function assertValidLog(snapshot: SnapshotMeta, stored: readonly Entry[]): void {
+  assertContiguousEntries(stored);
+  const first = stored[0];
+  assert(first === undefined || first.index === snapshot.index + 1, "entries follow the snapshot");
+  assert(
+    first === undefined || first.term >= snapshot.term,
+    "entries after the snapshot cannot have an older term",
+  );
 }
 
 /**
