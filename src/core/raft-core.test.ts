@@ -106,6 +106,22 @@ describe("RaftCore", () => {
     }
   });
 
+  test("a restart trusts the state machine's applied index over a lagging durable commit", () => {
+    const boot = bootstrapEntries(makeConfig([1]));
+    const entries: Entry[] = [
+      ...boot.entries,
+      { term: boot.hardState.term, index: logIndex(2), kind: "noop", data: new Uint8Array(0) },
+      { term: boot.hardState.term, index: logIndex(3), kind: "command", data: bytes("x") },
+    ];
+    const store = new MemoryLogStore({ entries, hardState: boot.hardState });
+    const core = new RaftCore({
+      config: { ...DEFAULT_RAFT_CONFIG, nodeId: nodeId(1) }, storage: store,
+      random: new SeededRandom(1), appliedIndex: logIndex(3),
+    });
+    expect(core.status()).toMatchObject({ commitIndex: 3, appliedIndex: 3 });
+    expect(core.ready().committedEntries).toEqual([]);
+  });
+
   test("a follower refuses proposals and names the leader", () => {
     const cluster = new MiniCluster([1, 2, 3]);
     const leader = cluster.electLeader();

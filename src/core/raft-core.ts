@@ -54,6 +54,10 @@ export class RaftCore {
     });
     this.id = options.config.nodeId;
     if (options.appliedIndex !== undefined && options.appliedIndex > log.applied) {
+      // The state machine applies only committed entries, so its applied index is committed
+      // even if the durable commit index lags (the driver need not persist commit alone).
+      assert(options.appliedIndex <= log.lastIndex(), "applied entries are in the log");
+      if (options.appliedIndex > log.committed) log.commitTo(options.appliedIndex);
       log.appliedTo(options.appliedIndex);
     }
     checkInvariants(this.s);

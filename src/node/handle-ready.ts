@@ -54,7 +54,9 @@ export function handleReady<Result>(parts: ReadyParts<Result>, ready: Ready): Re
     parts.snapshotStore.save(snapshot, snapshotData.data);
     parts.incomingSnapshot = undefined;
   }
-  parts.logStore.persist({ snapshot, entries: ready.entries, hardState: ready.hardState });
+  if (needsPersist(parts, ready)) {
+    parts.logStore.persist({ snapshot, entries: ready.entries, hardState: ready.hardState });
+  }
 
   for (const message of ready.messages) sendOne(parts, message);
 
@@ -66,6 +68,21 @@ export function handleReady<Result>(parts: ReadyParts<Result>, ready: Ready): Re
     : new Map<LogIndex, Result>();
   parts.core.advance(ready);
   return { applied: ready.committedEntries, results, installedSnapshot: snapshot };
+}
+
+/**
+ * The commit index is volatile state (Raft paper, Figure 2): nothing a peer was promised
+ * depends on it being durable, and after a restart the state machine's applied index (always
+ * a committed one) lifts it back (RaftCore's appliedIndex option). So a Ready whose only
+ * durable change is a higher commit index skips the write and its fsync; the next write of
+ * entries, term or vote carries the newer commit along.
+ */
+function needsPersist<Result>(parts: ReadyParts<Result>, ready: Ready): boolean {
+  if (ready.snapshot !== undefined || ready.entries.length > 0) return true;
+  const next = ready.hardState;
+  if (next === undefined) return false;
+  const durable = parts.logStore.initialState().hardState;
+  return next.term !== durable.term || next.vote !== durable.vote;
 }
 
 function sendOne<Result>(parts: ReadyParts<Result>, message: Message): void {

@@ -302,6 +302,12 @@ export class RaftNode<Result> implements InboundHandler {
     const meta = this.core.snapshotMetaAt(applied);
     const data = this.options.stateMachine.snapshot();
     this.options.snapshotStore.save(meta, data);
+    // Commit-only changes are not written (handle-ready.ts), so the durable commit may lag
+    // the applied index; compaction needs it to cover the snapshot.
+    const durable = this.options.logStore.initialState().hardState;
+    if (durable.commit < applied) {
+      this.options.logStore.persist({ entries: [], hardState: { ...durable, commit: applied } });
+    }
     this.options.logStore.compact(meta);
     this.lastSnapshotIndex = applied;
     this.events.emit({ type: "snapshot-taken", index: applied, bytes: data.byteLength });
