@@ -16,12 +16,14 @@ JEST_FLAGS ?=
 # command line (`make sim SEEDS=100`) or in the environment (`SEED=7 make sim`) to every
 # recipe. They are deliberately not `export`ed here, which would set unset ones to "".
 
-.PHONY: help install build typecheck lint test run sim clean
+.PHONY: help install build typecheck lint test test-integration run bench sim clean
 
 help:
 	@echo "make test       install if needed, build, typecheck, lint, run every jest test"
-	@echo "make run        build, then replay simulator seed 1 (SEED=n for another) with a trace"
-	@echo "                (the networked raftkv member arrives with issue #3)"
+	@echo "make run        build, then run three members on loopback (127.0.0.1:7379/7479/7579)"
+	@echo "                in the foreground, data under ./data/1..3; Ctrl-C stops them"
+	@echo "make test-integration  build, then only the real-process tests (test/integration)"
+	@echo "make bench      build, then benchmark writes at C=1/64/256 (and etcd, if installed)"
 	@echo "make sim        build, then run the simulator: SEEDS=n START=s, or SEED=n to replay"
 	@echo "make build      compile TypeScript to dist/"
 	@echo "make typecheck  tsc --noEmit over src/, test/ and examples/ (tests included)"
@@ -70,34 +72,22 @@ define require_sim_cli
 	  exit 1; }
 endef
 
-# There is no server to start yet: the gRPC member with SQLite storage comes with issue #3.
-# Until then `make run` shows a cluster at work in the deterministic simulator. A replay
-# traces every message (about ten thousand lines per seed), so TRACE_SUMMARY shortens it:
-# the first RUN_HEAD_LINES events (the first election), then who led each term and every
-# event that is not a message or a disk write (faults, crashes, restarts, snapshots,
-# membership changes), then the run's totals. `SEED=n make sim` prints the whole trace.
-RUN_HEAD_LINES := 25
-define TRACE_SUMMARY
-NR == 1 { print; print "first $(RUN_HEAD_LINES) events:"; next }
-/^(events|seeds): / || /^VIOLATION/ { totals = totals $$0 "\n"; next }
-NR <= $(RUN_HEAD_LINES) + 1 { print "  " $$0; head = 1 } NR > $(RUN_HEAD_LINES) + 1 { head = 0 }
-$$3 == "send" && $$4 == "append-request" {
-  if (!($$6 in led)) {
-    led[$$6] = 1; split($$5, ids, "->")
-    notes = notes "  " $$1 " n" ids[1] " leads term " substr($$6, 2) "\n"
-  }
-  next
-}
-!head && $$3 != "send" && $$3 != "recv" && $$3 != "persist" { notes = notes "  " $$0 "\n" }
-END { printf "leaders, faults and membership changes:\n%s%s", notes, totals }
-endef
-export TRACE_SUMMARY
-
+# `make run`: three members on loopback in the foreground (client ports 7379/7479/7579,
+# data under ./data/1..3), stopped by PID with SIGTERM on Ctrl-C. See scripts/run-cluster.sh.
 run: build
-	@echo "raftkv: no networked member yet (the gRPC + SQLite server arrives with issue #3)."
-	@echo "Replaying simulator seed $${SEED:-1} instead; the full trace: SEED=$${SEED:-1} make sim"
-	$(require_sim_cli)
-	@SEED="$${SEED:-1}" node --enable-source-maps $(SIM_CLI) | awk "$$TRACE_SUMMARY"
+	./scripts/run-cluster.sh
+
+# Only the real-process tests (three `raftkv` processes per file, fast ticks), after a build:
+# they spawn dist/src/main.js. They also run as part of `make test`.
+test-integration: build
+	npx jest $(JEST_FLAGS) test/integration
+
+# The first benchmark: a 3-member cluster with production timing, driven at C=1, 64 and 256
+# by a closed-loop load generator in its own process, side by side with etcd when installed.
+# `npm run bench` builds what it runs; pass options with BENCH_FLAGS="--concurrency 1,64".
+BENCH_FLAGS ?=
+bench: $(INSTALL_RECORD)
+	npm run bench -- $(BENCH_FLAGS)
 
 sim: build
 	$(require_sim_cli)

@@ -1,0 +1,271 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MemberProcess, type ExitStatus } from "./member-process.js";
+import { HEALTH_SERVING, RaftkvClient, ROLE } from "./raftkv-client.js";
+import { raftkvBinary } from "./repo-paths.js";
+import { waitUntil } from "./wait-until.js";
+
+/** Raft timing flags for every member. */
+export interface Timing {
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+}
+
+/**
+ * Fast elections for tests: 10 ms ticks, an election timeout of 100-200 ms, a heartbeat
+ * every tick. Loopback round trips are well under a tick, so this stays stable.
+ */
+export const FAST_TIMING: Timing = Object.freeze({
+  tickMs: 10,
+  electionTicks: 10,
+  heartbeatTicks: 1,
+});
+
+export interface ClusterOptions {
+  readonly size: number;
+  /** Raft timing; "production" passes no timing flags, so the binary's defaults apply. */
+  readonly timing?: Timing | "production";
+  /** More flags for every member, e.g. ["--max-key-bytes", "64"]. */
+  readonly extraFlags?: readonly string[];
+  /** How long start() waits for every member to report SERVING. */
+  readonly readyTimeoutMs?: number;
+}
+
+const START_ATTEMPTS_MAX = 3;
+
+/**
+ * grpc-js backs off up to 120 s between reconnects; a member restarted by a test is back
+ * within a second, so the harness's clients retry it quickly instead.
+ */
+const RECONNECT_QUICKLY = Object.freeze({
+  "grpc.initial_reconnect_backoff_ms": 50,
+  "grpc.max_reconnect_backoff_ms": 500,
+});
+const STATUS_DEADLINE_MS = 500;
+
+/**
+ * N `raftkv` processes on 127.0.0.1, each with its own data directory under one
+ * fs.mkdtempSync(os.tmpdir()) directory, started with --initial-cluster naming all of them.
+ * Members are addressed by id (1..N). The harness signals members by PID only, restarts a
+ * member on its own data directory and ports, and destroy() kills every process it started;
+ * call it from afterAll so that happens even when a test fails.
+ */
+export class ClusterHarness {
+  readonly rootDir: string;
+  readonly members: readonly MemberProcess[];
+  private readonly clients = new Map<number, RaftkvClient>();
+  private keepFiles = false;
+
+  private constructor(rootDir: string, members: readonly MemberProcess[]) {
+    this.rootDir = rootDir;
+    this.members = members;
+  }
+
+  /**
+   * Starts the cluster and waits until every member reports SERVING (it knows a leader and
+   * has applied what it learned was committed). Free ports are found by binding port 0; if
+   * another process takes one before a member binds it, the whole cluster is started again
+   * on fresh ports (peer addresses are part of every member's --initial-cluster).
+   */
+  static async start(options: ClusterOptions): Promise<ClusterHarness> {
+    for (let attempt = 1; ; attempt++) {
+      const cluster = await ClusterHarness.launch(options);
+      try {
+        await cluster.waitForReady(cluster.ids(), options.readyTimeoutMs ?? 20_000);
+        return cluster;
+      } catch (error: unknown) {
+        const portTaken = cluster.members.some((member) => /EADDRINUSE/.test(
+          readFileSync(member.stderrPath, "utf8")));
+        await cluster.destroy();
+        if (!portTaken || attempt >= START_ATTEMPTS_MAX) throw error;
+      }
+    }
+  }
+
+  private static async launch(options: ClusterOptions): Promise<ClusterHarness> {
+    if (!Number.isInteger(options.size) || options.size < 1) {
+      throw new Error(`cluster size must be a positive integer, got ${options.size}`);
+    }
+    const rootDir = mkdtempSync(join(tmpdir(), "raftkv-it-"));
+    const ports = await freePorts(2 * options.size);
+    const ids = Array.from({ length: options.size }, (_, i) => i + 1);
+    const specs = ids.map((id, i) => ({
+      id,
+      clientAddress: `127.0.0.1:${ports[2 * i]!}`,
+      peerAddress: `127.0.0.1:${ports[2 * i + 1]!}`,
+      dataDir: join(rootDir, `member-${id}`),
+      logDir: rootDir,
+    }));
+    const initialCluster = specs.map((spec) => `${spec.id}=${spec.peerAddress}`).join(",");
+    const timing = options.timing ?? FAST_TIMING;
+    const timingFlags = timing === "production" ? [] : [
+      "--tick-ms", String(timing.tickMs),
+      "--election-ticks", String(timing.electionTicks),
+      "--heartbeat-ticks", String(timing.heartbeatTicks),
+    ];
+    const binary = raftkvBinary();
+    const members = specs.map((spec) => {
+      mkdirSync(spec.dataDir, { recursive: true });
+      return new MemberProcess(spec, [
+        process.execPath, "--enable-source-maps", binary,
+        "--id", String(spec.id),
+        "--listen-client", spec.clientAddress,
+        "--listen-peer", spec.peerAddress,
+        "--data-dir", spec.dataDir,
+        "--initial-cluster", initialCluster,
+        ...timingFlags,
+        ...(options.extraFlags ?? []),
+      ]);
+    });
+    const cluster = new ClusterHarness(rootDir, members);
+    for (const member of members) member.start();
+    return cluster;
+  }
+
+  ids(): number[] {
+    return this.members.map((member) => member.spec.id);
+  }
+
+  runningIds(): number[] {
+    return this.members.filter((member) => member.running).map((member) => member.spec.id);
+  }
+
+  member(id: number): MemberProcess {
+    const member = this.members.find((candidate) => candidate.spec.id === id);
+    if (member === undefined) throw new Error(`no member ${id} in this cluster`);
+    return member;
+  }
+
+  /** A client of member `id`'s client port, created once and reused across restarts. */
+  client(id: number): RaftkvClient {
+    let client = this.clients.get(id);
+    if (client === undefined) {
+      client = new RaftkvClient(this.member(id).spec.clientAddress, RECONNECT_QUICKLY);
+      this.clients.set(id, client);
+    }
+    return client;
+  }
+
+  /**
+   * Waits until each member in `ids` answers Health/Check with SERVING. Fails at once, with
+   * the member's log tail, if one of them exits meanwhile.
+   */
+  async waitForReady(ids: readonly number[], timeoutMs = 20_000): Promise<void> {
+    let exitedMember: MemberProcess | undefined;
+    await waitUntil(`members ${ids.join(",")} to report SERVING`, timeoutMs, async () => {
+      exitedMember = ids.map((id) => this.member(id)).find((member) => !member.running);
+      if (exitedMember !== undefined) return true;
+      const statuses = await Promise.all(ids.map((id) =>
+        this.client(id).healthStatus({ deadlineMs: STATUS_DEADLINE_MS })));
+      return statuses.every((status) => status === HEALTH_SERVING) ? true : undefined;
+    });
+    if (exitedMember !== undefined) {
+      throw new Error(`member ${exitedMember.spec.id} exited (${describeExit(exitedMember.lastExit)}) ` +
+        `before it was ready\n${exitedMember.logTail()}`);
+    }
+  }
+
+  /**
+   * Waits until one member among `among` (default: every running member) is leader and every
+   * member in `among` reports it as leader in the same term; returns its id.
+   */
+  async waitForLeader(
+    among: readonly number[] = this.runningIds(),
+    timeoutMs = 15_000,
+  ): Promise<number> {
+    return waitUntil(`a leader agreed on by members ${among.join(",")}`, timeoutMs, async () => {
+      const statuses = await Promise.all(among.map((id) =>
+        this.client(id).status({ deadlineMs: STATUS_DEADLINE_MS })));
+      const leader = statuses.find((status) => status.role === ROLE.leader);
+      if (leader === undefined) return undefined;
+      const agreed = statuses.every((status) =>
+        status.leader_id === leader.member_id && status.term === leader.term);
+      return agreed ? Number(leader.member_id) : undefined;
+    });
+  }
+
+  /** Sends `signal` to member `id` by PID: SIGKILL, SIGTERM, SIGSTOP or SIGCONT. */
+  signal(id: number, signal: NodeJS.Signals): void {
+    this.member(id).signal(signal);
+  }
+
+  /** SIGKILL (kill -9) member `id` and wait until it is gone. */
+  async kill(id: number): Promise<void> {
+    const member = this.member(id);
+    member.signal("SIGKILL");
+    await member.waitForExit(10_000);
+  }
+
+  /** SIGTERM member `id` and return how it exited (a clean shutdown exits with code 0). */
+  async terminate(id: number, timeoutMs = 15_000): Promise<ExitStatus> {
+    const member = this.member(id);
+    member.signal("SIGTERM");
+    return member.waitForExit(timeoutMs);
+  }
+
+  /** Starts member `id` again on its own data directory and ports; does not wait. */
+  restart(id: number): void {
+    this.member(id).start();
+  }
+
+  /** Every member's log tail, for a failure message. */
+  logTails(): string {
+    return this.members.map((member) => member.logTail()).join("\n");
+  }
+
+  /**
+   * Runs `body`; if it throws, the error's message gains every member's log tail and the
+   * temp directory is kept (its path is in the message) for a closer look.
+   */
+  async withLogs<T>(body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (error: unknown) {
+      this.keepFiles = true;
+      if (error instanceof Error) {
+        error.message += `\n\nmember logs (kept in ${this.rootDir}):\n${this.logTails()}`;
+      }
+      throw error;
+    }
+  }
+
+  /** Kills every member still running (SIGKILL by PID), closes clients, removes files. */
+  async destroy(): Promise<void> {
+    await Promise.all(this.members.map((member) => member.forceStop()));
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+    if (!this.keepFiles && process.env.RAFTKV_KEEP_TEST_FILES !== "1") {
+      rmSync(this.rootDir, { recursive: true, force: true });
+    }
+  }
+}
+
+export function describeExit(status: ExitStatus | undefined): string {
+  if (status === undefined) return "still running";
+  return status.signal !== null ? `signal ${status.signal}` : `code ${String(status.code)}`;
+}
+
+/** `count` distinct free TCP ports on 127.0.0.1, found by binding port 0 (then released). */
+export async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => {
+        if (port > 0) resolve(port);
+        else reject(new Error("could not read the port the OS chose"));
+      });
+    });
+  });
+}
