@@ -1,0 +1,17 @@
+// Original file: proto/raftkv/kv/v1/kv.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface DeleteRequest {
+  'key'?: (string);
+  'range_end'?: (string);
+  'client_id'?: (string);
+  'sequence'?: (number | string | Long);
+}
+
+export interface DeleteRequest__Output {
+  'key': (string);
+  'range_end': (string);
+  'client_id': (string);
+  'sequence': (string);
+}

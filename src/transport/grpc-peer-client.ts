@@ -1,0 +1,328 @@
+import * as grpc from "@grpc/grpc-js";
+import { assert } from "../core/assert.js";
+import type { NodeId } from "../core/ids.js";
+import {
+  isResponse, type Message, type ReadIndexRequest, type SnapshotRequest,
+} from "../core/message.js";
+import type { RaftPeerClient } from "../gen/raftkv/raft/v1/RaftPeer.js";
+import type { StoredSnapshot } from "../storage/snapshot-store.js";
+import {
+  decodeAppendResponse, decodeReadIndexResponse, decodeTimeoutNowResponse, decodeVoteResponse,
+  encodePeerRequest, type EncodedPeerRequest,
+} from "./peer-codec.js";
+import { PeerRequestError, type ResponseContext } from "./peer-envelope.js";
+import type { InboundHandler, PeerTransport } from "./peer-transport.js";
+import { raftkvProtos } from "./proto-loading.js";
+import { encodeSnapshotChunks, SNAPSHOT_CHUNK_BYTES_MAX } from "./snapshot-chunks.js";
+
+/** Limits and wiring of the outbound peer transport; every limit is explicit (STYLE.md 2.8). */
+export interface GrpcPeerClientOptions {
+  readonly clusterId: number;
+  readonly selfId: NodeId;
+  /** Deadline of each unary RPC. */
+  readonly rpcDeadlineMs: number;
+  /** Deadline of a whole InstallSnapshot stream. */
+  readonly snapshotDeadlineMs: number;
+  /** Messages waiting per peer; past this, send() drops and reports the peer unreachable. */
+  readonly queueMessagesMax: number;
+  /** RPCs in flight per peer; messages start in send() order (see the class comment). */
+  readonly inflightRpcsMax: number;
+  /** Snapshot bytes per InstallSnapshot chunk; at most SNAPSHOT_CHUNK_BYTES_MAX. */
+  readonly snapshotChunkBytesMax: number;
+  /** grpc max send and receive message size; must hold the largest AppendEntries. */
+  readonly messageBytesMax: number;
+  /**
+   * Where response-type messages the node sends go: they answer an RPC a peer is waiting
+   * on (RaftPeerService.deliverReply). Without it they are dropped.
+   */
+  readonly deliverReply?: (message: Message) => boolean;
+  /** Insecure (plaintext) unless given. */
+  readonly credentials?: grpc.ChannelCredentials;
+}
+
+/** The limits of GrpcPeerClientOptions, which have defaults. */
+export type PeerClientLimits = Pick<GrpcPeerClientOptions,
+  | "rpcDeadlineMs" | "snapshotDeadlineMs" | "queueMessagesMax" | "inflightRpcsMax"
+  | "snapshotChunkBytesMax" | "messageBytesMax">;
+
+export const DEFAULT_PEER_CLIENT_LIMITS: PeerClientLimits = Object.freeze({
+  rpcDeadlineMs: 2000,
+  snapshotDeadlineMs: 120_000,
+  queueMessagesMax: 1024,
+  inflightRpcsMax: 8,
+  snapshotChunkBytesMax: SNAPSHOT_CHUNK_BYTES_MAX,
+  messageBytesMax: 16 * 1024 * 1024,
+});
+
+type Outbound =
+  | { readonly kind: "unary"; readonly message: Message }
+  | {
+    readonly kind: "snapshot";
+    readonly message: SnapshotRequest;
+    readonly snapshot: StoredSnapshot;
+  };
+
+/** A call in flight; `call` is set once grpc has started it. */
+interface InFlight {
+  call: grpc.Call | undefined;
+}
+
+/** One peer: its channel, its FIFO of waiting messages and its calls in flight. */
+interface PeerLink {
+  readonly peer: NodeId;
+  address: string | undefined;
+  client: RaftPeerClient | undefined;
+  readonly queue: Outbound[];
+  readonly inFlight: Set<InFlight>;
+}
+
+/**
+ * Outbound raftkv.raft.v1.RaftPeer (the PeerTransport port): one channel per peer, a
+ * deadline on every call, a bounded FIFO per peer and at most `inflightRpcsMax` calls in
+ * flight to it. Calls start in the order send() received them, so appends to one peer are
+ * never reordered here; two calls in flight at once can still be handled out of order by
+ * the peer, which Raft tolerates (§5.3: the follower's consistency check rejects what does
+ * not fit, and the leader's Progress ignores stale answers). `inflightRpcsMax: 1` gives
+ * strict order at the cost of pipelining.
+ *
+ * A failed call, an over-full queue, an unknown address or an answer that does not decode
+ * becomes handler.reportUnreachable(peer), always on a later event-loop turn, so the node
+ * is never re-entered while it is handling a Ready. Each answer is decoded and stepped with
+ * handler.receive().
+ */
+export class GrpcPeerClient implements PeerTransport {
+  private handler: InboundHandler | undefined;
+  private readonly links = new Map<NodeId, PeerLink>();
+  private readonly unreachable = new Set<NodeId>();
+  private closed = false;
+
+  constructor(private readonly options: GrpcPeerClientOptions) {
+    assert(options.inflightRpcsMax >= 1 && options.queueMessagesMax >= 1, "queues hold >= 1");
+    assert(options.rpcDeadlineMs > 0 && options.snapshotDeadlineMs > 0, "deadlines are > 0");
+    assert(
+      options.snapshotChunkBytesMax + 1024 <= options.messageBytesMax,
+      "a snapshot chunk and its envelope fit in one gRPC message",
+    );
+  }
+
+  attach(handler: InboundHandler): void {
+    this.handler = handler;
+  }
+
+  setPeerAddress(peer: NodeId, address: string): void {
+    assert(peer !== this.options.selfId, "a member does not address itself");
+    const link = this.link(peer);
+    if (link.address === address) return;
+    link.client?.close(); // Calls on the old channel fail and report the peer unreachable.
+    link.client = undefined;
+    link.address = address;
+  }
+
+  send(message: Message, snapshot?: StoredSnapshot): void {
+    assert(this.handler !== undefined, "attach() comes before send()");
+    assert(message.from === this.options.selfId, "a member sends only its own messages");
+    assert(
+      (message.type === "snapshot-request") === (snapshot !== undefined),
+      "a snapshot-request, and only a snapshot-request, carries the snapshot's bytes",
+    );
+    if (this.closed) return;
+    if (isResponse(message)) {
+      // An answer produced after its request's RPC returned (a ReadIndex confirmed by a
+      // heartbeat round): it can only travel as the reply of a call still waiting for it.
+      this.options.deliverReply?.(message);
+      return;
+    }
+    const link = this.link(message.to);
+    if (link.address === undefined || link.queue.length >= this.options.queueMessagesMax) {
+      this.reportUnreachable(link.peer);
+      return;
+    }
+    link.queue.push(message.type === "snapshot-request" && snapshot !== undefined
+      ? { kind: "snapshot", message, snapshot }
+      : { kind: "unary", message });
+    this.pump(link);
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    for (const link of this.links.values()) {
+      link.queue.length = 0;
+      for (const flight of link.inFlight) flight.call?.cancel();
+      link.client?.close();
+      link.client = undefined;
+    }
+    return Promise.resolve();
+  }
+
+  private link(peer: NodeId): PeerLink {
+    let link = this.links.get(peer);
+    if (link === undefined) {
+      link = { peer, address: undefined, client: undefined, queue: [], inFlight: new Set() };
+      this.links.set(peer, link);
+    }
+    return link;
+  }
+
+  /** Starts waiting messages, in FIFO order, while the in-flight window has room. */
+  private pump(link: PeerLink): void {
+    while (link.inFlight.size < this.options.inflightRpcsMax && link.queue.length > 0) {
+      const next = link.queue.shift()!;
+      const client = this.clientOf(link);
+      const flight: InFlight = { call: undefined };
+      link.inFlight.add(flight);
+      flight.call = next.kind === "unary"
+        ? this.startUnary(client, link, flight, next.message)
+        : this.startSnapshot(client, link, flight, next.message, next.snapshot);
+    }
+  }
+
+  private clientOf(link: PeerLink): RaftPeerClient {
+    assert(link.address !== undefined, "messages are queued only for peers with an address");
+    if (link.client === undefined) {
+      const RaftPeer = raftkvProtos().grpcObject.raftkv.raft.v1.RaftPeer;
+      link.client = new RaftPeer(link.address,
+        this.options.credentials ?? grpc.credentials.createInsecure(), {
+          "grpc.max_send_message_length": this.options.messageBytesMax,
+          "grpc.max_receive_message_length": this.options.messageBytesMax,
+          // A restarted peer must be reached again within an election timeout or two, not
+          // after grpc's default backoff of up to two minutes.
+          "grpc.initial_reconnect_backoff_ms": 100,
+          "grpc.max_reconnect_backoff_ms": 1000,
+        });
+    }
+    return link.client;
+  }
+
+  /** Runs when a call ends, whichever way: frees its slot, then acts on its outcome. */
+  private finish(link: PeerLink, flight: InFlight, outcome: () => void): void {
+    if (!link.inFlight.delete(flight) || this.closed) return;
+    outcome();
+    this.pump(link);
+  }
+
+  private startUnary(
+    client: RaftPeerClient, link: PeerLink, flight: InFlight, message: Message,
+  ): grpc.Call {
+    const encoded = encodePeerRequest(message, this.options.clusterId);
+    const context: ResponseContext = {
+      clusterId: this.options.clusterId, selfId: this.options.selfId, peer: link.peer,
+    };
+    const options = { deadline: Date.now() + this.options.rpcDeadlineMs };
+    const failed = (): void => this.onCallFailed(link.peer, message);
+    // Each arm decodes the answer of its own RPC; `done` steps it or reports the failure.
+    const done = <T>(decode: (wire: T) => Message | undefined) =>
+      (error: grpc.ServiceError | null, wire?: T): void => {
+        this.finish(link, flight, () => {
+          if (error !== null || wire === undefined) return failed();
+          const answer = this.decodeOrUndefined(() => decode(wire));
+          if (answer === false) return failed();
+          if (answer !== undefined) this.step(answer);
+        });
+      };
+    return this.dispatch(client, encoded, options, context, done);
+  }
+
+  private dispatch(
+    client: RaftPeerClient, encoded: EncodedPeerRequest, options: grpc.CallOptions,
+    context: ResponseContext,
+    done: <T>(decode: (wire: T) => Message | undefined) =>
+      (error: grpc.ServiceError | null, wire?: T) => void,
+  ): grpc.Call {
+    switch (encoded.rpc) {
+      case "RequestVote":
+        return client.RequestVote(encoded.request, options,
+          done((wire) => decodeVoteResponse(wire, context)));
+      case "AppendEntries":
+        return client.AppendEntries(encoded.request, options,
+          done((wire) => decodeAppendResponse(wire, context)));
+      case "TimeoutNow":
+        return client.TimeoutNow(encoded.request, options, done((wire) => {
+          decodeTimeoutNowResponse(wire, context);
+          return undefined; // An acknowledgement: the core has nothing to step.
+        }));
+      case "ReadIndex":
+        return client.ReadIndex(encoded.request, options,
+          done((wire) => decodeReadIndexResponse(wire, context)));
+    }
+  }
+
+  /** Streams a stored snapshot in chunks, writing only as fast as the stream drains. */
+  private startSnapshot(
+    client: RaftPeerClient, link: PeerLink, flight: InFlight, message: SnapshotRequest,
+    snapshot: StoredSnapshot,
+  ): grpc.Call {
+    const context: ResponseContext = {
+      clusterId: this.options.clusterId, selfId: this.options.selfId, peer: link.peer,
+    };
+    const options = { deadline: Date.now() + this.options.snapshotDeadlineMs };
+    const call = client.InstallSnapshot(options, (error, wire) => {
+      this.finish(link, flight, () => {
+        if (error !== null || wire === undefined) return this.onCallFailed(link.peer, message);
+        const answer = this.decodeOrUndefined(() =>
+          decodeAppendResponse(wire, context, "InstallSnapshot"));
+        if (answer === false || answer === undefined) return this.onCallFailed(link.peer, message);
+        this.step(answer);
+      });
+    });
+    const chunks = encodeSnapshotChunks(message, snapshot, this.options.clusterId,
+      this.options.snapshotChunkBytesMax);
+    let next = 0;
+    const writeMore = (): void => {
+      while (next < chunks.length) {
+        if (!call.write(chunks[next++]!)) {
+          call.once("drain", writeMore);
+          return;
+        }
+      }
+      call.end();
+    };
+    writeMore();
+    return call;
+  }
+
+  /** The decoded answer; false when the peer's answer breaks the protocol. */
+  private decodeOrUndefined(decode: () => Message | undefined): Message | undefined | false {
+    try {
+      return decode();
+    } catch (error) {
+      if (error instanceof PeerRequestError) return false;
+      throw error;
+    }
+  }
+
+  /** Steps an answer; anything the node hands back answers a waiting peer RPC. */
+  private step(answer: Message): void {
+    assert(this.handler !== undefined, "attached");
+    for (const reply of this.handler.receive(answer)) this.send(reply);
+  }
+
+  /**
+   * A ReadIndex that failed is answered locally as "not served", in the request's term, so
+   * the waiting client read fails now instead of at its deadline. The core drops it when
+   * its term has moved on, as it would any stale answer.
+   */
+  private onCallFailed(peer: NodeId, message: Message): void {
+    this.reportUnreachable(peer);
+    if (message.type === "read-index-request") this.step(notServed(message));
+  }
+
+  /** Reports on a later turn, once per peer per turn: the node may be handling a Ready. */
+  private reportUnreachable(peer: NodeId): void {
+    if (this.unreachable.size === 0) {
+      setImmediate(() => {
+        const peers = [...this.unreachable];
+        this.unreachable.clear();
+        if (this.closed) return;
+        for (const id of peers) this.handler?.reportUnreachable(id);
+      });
+    }
+    this.unreachable.add(peer);
+  }
+}
+
+function notServed(request: ReadIndexRequest): Message {
+  return {
+    type: "read-index-response", from: request.to, to: request.from, term: request.term,
+    requestId: request.requestId, readIndex: undefined,
+  };
+}

@@ -1,0 +1,303 @@
+import * as grpc from "@grpc/grpc-js";
+import { assert } from "../core/assert.js";
+import { INDEX_ZERO, TERM_ZERO, type NodeId, type Term } from "../core/ids.js";
+import type {
+  AppendResponse, HeartbeatResponse, Message, ReadIndexRequest, ReadIndexResponse, VoteResponse,
+} from "../core/message.js";
+import type { RaftPeerHandlers } from "../gen/raftkv/raft/v1/RaftPeer.js";
+import type {
+  ReadIndexResponse as WireReadIndexResponse,
+} from "../gen/raftkv/raft/v1/ReadIndexResponse.js";
+import {
+  decodeAppendEntriesRequest, decodeReadIndexRequest, decodeTimeoutNowRequest, decodeVoteRequest,
+  encodeAppendResponse, encodeReadIndexResponse, encodeTimeoutNowResponse, encodeVoteResponse,
+} from "./peer-codec.js";
+import {
+  PeerRequestError, type InboundContext, type PeerRequestErrorCode,
+} from "./peer-envelope.js";
+import type { InboundHandler } from "./peer-transport.js";
+import { raftkvProtos } from "./proto-loading.js";
+import { SnapshotAssembler } from "./snapshot-chunks.js";
+
+/**
+ * Inbound raftkv.raft.v1.RaftPeer: each RPC is decoded (every field checked, see
+ * peer-codec.ts), stepped with handler.receive(), and answered with the response the core
+ * produced for the caller. receive() persists before it returns (docs/design.md), so an
+ * answer never promises state a crash could lose.
+ *
+ * When the core produced no answer, the RPC is answered with a rejection carrying this
+ * member's current term. That is harmless because the core stays silent in three cases
+ * only: (1) a vote refused under a leader lease (thesis 4.2.3), whose candidate runs a
+ * higher term, so the rejection is stale to it and dropped; (2) a request of a stale term
+ * (with pre-vote and check-quorum off), whose sender learns our higher term and steps
+ * down, which is §5.1's rule anyway; (3) an append or snapshot to a leader of the same term,
+ * which Election Safety rules out. The synthetic append rejection names index 0, which a
+ * leader's Progress treats as stale (progress.ts, maybeDecrTo), so it never moves nextIndex.
+ *
+ * ReadIndex is different: the leader answers once a heartbeat round confirms it still
+ * leads (thesis 6.4), after receive() returned. Such a call waits, bounded, until the node
+ * sends the read-index-response and the composition root routes it to deliverReply().
+ */
+export interface RaftPeerServiceOptions {
+  readonly clusterId: number;
+  readonly selfId: NodeId;
+  readonly handler: InboundHandler;
+  /** See InboundContext.isKnownPeer: config members, or anyone while we know no voters. */
+  readonly isKnownPeer: (id: NodeId) => boolean;
+  /** This member's current term, for answers the core did not produce. */
+  readonly currentTerm: () => Term;
+  /** The largest snapshot one InstallSnapshot stream may carry (memory bound). */
+  readonly snapshotBytesMax: number;
+  /** ReadIndex calls that may wait for the leader's confirmation at once. */
+  readonly readIndexWaitersMax: number;
+  /**
+   * Called with any error other than a refused request: the handler threw, which means a
+   * broken invariant. The call is answered INTERNAL with no details. The default rethrows
+   * outside gRPC, so the process crashes and restarts from durable state (STYLE.md 2.6).
+   */
+  readonly onHandlerError?: (error: unknown) => void;
+}
+
+export const DEFAULT_PEER_SERVER_LIMITS: Pick<
+  RaftPeerServiceOptions, "snapshotBytesMax" | "readIndexWaitersMax"
+> = Object.freeze({
+  snapshotBytesMax: 1024 * 1024 * 1024,
+  readIndexWaitersMax: 4096,
+});
+
+/**
+ * Options for the grpc.Server that hosts RaftPeer: message limits stated explicitly (grpc's
+ * default receive limit is 4 MiB) and matching GrpcPeerClientOptions.messageBytesMax, so
+ * that the largest AppendEntries or snapshot chunk a peer may send is accepted.
+ */
+export function peerServerOptions(messageBytesMax = 16 * 1024 * 1024): grpc.ServerOptions {
+  assert(Number.isSafeInteger(messageBytesMax) && messageBytesMax > 0, "a positive byte limit");
+  return {
+    "grpc.max_receive_message_length": messageBytesMax,
+    "grpc.max_send_message_length": messageBytesMax,
+  };
+}
+
+/** The handle addRaftPeerService() returns. */
+export interface RaftPeerService {
+  /**
+   * Answers a waiting ReadIndex call with a read-index-response the node sent; returns
+   * false (the message is dropped) when no call waits for it.
+   */
+  deliverReply(message: Message): boolean;
+  /** Answers every waiting ReadIndex call as not served (shutdown). */
+  close(): void;
+}
+
+const STATUS_OF: Readonly<Record<PeerRequestErrorCode, grpc.status>> = Object.freeze({
+  "invalid-argument": grpc.status.INVALID_ARGUMENT,
+  "wrong-cluster": grpc.status.FAILED_PRECONDITION,
+  "unknown-sender": grpc.status.PERMISSION_DENIED,
+  "too-large": grpc.status.RESOURCE_EXHAUSTED,
+  corrupt: grpc.status.DATA_LOSS,
+});
+
+/** Registers RaftPeer on a server the caller owns (and binds, starts and shuts down). */
+export function addRaftPeerService(
+  server: grpc.Server, options: RaftPeerServiceOptions,
+): RaftPeerService {
+  assert(options.snapshotBytesMax >= 0 && options.readIndexWaitersMax >= 0, "limits are >= 0");
+  const peer = new PeerServer(options);
+  const handlers: RaftPeerHandlers = {
+    RequestVote: (call, callback) => peer.requestVote(call, callback),
+    AppendEntries: (call, callback) => peer.appendEntries(call, callback),
+    InstallSnapshot: (call, callback) => peer.installSnapshot(call, callback),
+    TimeoutNow: (call, callback) => peer.timeoutNow(call, callback),
+    ReadIndex: (call, callback) => peer.readIndex(call, callback),
+  };
+  server.addService(raftkvProtos().grpcObject.raftkv.raft.v1.RaftPeer.service, handlers);
+  return { deliverReply: (message) => peer.deliverReply(message), close: () => peer.close() };
+}
+
+type Call<K extends keyof RaftPeerHandlers> = Parameters<RaftPeerHandlers[K]>[0];
+type Callback<K extends keyof RaftPeerHandlers> = Parameters<RaftPeerHandlers[K]>[1];
+
+const isVoteResponse = (m: Message): m is VoteResponse => m.type === "vote-response";
+const isAppendAnswer = (m: Message): m is AppendResponse | HeartbeatResponse =>
+  m.type === "append-response" || m.type === "heartbeat-response";
+const isAppendResponse = (m: Message): m is AppendResponse => m.type === "append-response";
+
+class PeerServer {
+  private readonly context: InboundContext;
+  private readonly waitingReads = new Map<string, grpc.sendUnaryData<WireReadIndexResponse>>();
+
+  constructor(private readonly options: RaftPeerServiceOptions) {
+    this.context = {
+      clusterId: options.clusterId, selfId: options.selfId, isKnownPeer: options.isKnownPeer,
+    };
+  }
+
+  requestVote(call: Call<"RequestVote">, callback: Callback<"RequestVote">): void {
+    this.guard(callback, () => {
+      const request = decodeVoteRequest(call.request, this.context);
+      const answer = this.answerTo(this.options.handler.receive(request), request.from,
+        isVoteResponse);
+      callback(null, encodeVoteResponse(answer ?? {
+        type: "vote-response", from: this.options.selfId, to: request.from,
+        term: this.options.currentTerm(), preVote: request.preVote, granted: false,
+      }, this.options.clusterId));
+    });
+  }
+
+  appendEntries(call: Call<"AppendEntries">, callback: Callback<"AppendEntries">): void {
+    this.guard(callback, () => {
+      const request = decodeAppendEntriesRequest(call.request, this.context);
+      const answer = this.answerTo(this.options.handler.receive(request), request.from,
+        isAppendAnswer);
+      callback(null, encodeAppendResponse(answer ?? this.appendRejection(request.from),
+        this.options.clusterId));
+    });
+  }
+
+  installSnapshot(call: Call<"InstallSnapshot">, callback: Callback<"InstallSnapshot">): void {
+    const assembler = new SnapshotAssembler(this.context, this.options.snapshotBytesMax);
+    let settled = false;
+    const settle = (body: () => void): void => {
+      if (settled) return;
+      settled = true;
+      this.guard(callback, body);
+    };
+    call.on("data", (chunk: Parameters<SnapshotAssembler["add"]>[0]) => {
+      if (settled) return;
+      try {
+        assembler.add(chunk);
+      } catch (error) {
+        settle(() => { throw error; });
+      }
+    });
+    call.on("end", () => settle(() => {
+      const { message, snapshot } = assembler.finish();
+      this.options.handler.receiveSnapshotData(snapshot);
+      const answer = this.answerTo(this.options.handler.receive(message), message.from,
+        isAppendResponse);
+      callback(null, encodeAppendResponse(answer ?? this.appendRejection(message.from),
+        this.options.clusterId));
+    }));
+    call.on("error", () => { settled = true; }); // Cancelled or broken: nothing to answer.
+  }
+
+  timeoutNow(call: Call<"TimeoutNow">, callback: Callback<"TimeoutNow">): void {
+    this.guard(callback, () => {
+      const request = decodeTimeoutNowRequest(call.request, this.context);
+      // One-way in the core (thesis 3.10): nothing answers it but the acknowledgement.
+      this.routeReplies(this.options.handler.receive(request));
+      callback(null, encodeTimeoutNowResponse({
+        from: this.options.selfId, to: request.from, term: this.options.currentTerm(),
+      }, this.options.clusterId));
+    });
+  }
+
+  /**
+   * The call waits (bounded) before the request is stepped, so that an answer the core
+   * produces at once and one it sends later after a heartbeat round both find it.
+   */
+  readIndex(call: Call<"ReadIndex">, callback: Callback<"ReadIndex">): void {
+    let key: string | undefined;
+    this.guard(callback, () => {
+      const request = decodeReadIndexRequest(call.request, this.context);
+      key = waiterKey(request.from, request.requestId);
+      // A second request with the same id replaces the first (a restarted follower reuses ids).
+      this.answerWaiting(key, this.notServed(request));
+      if (this.waitingReads.size >= this.options.readIndexWaitersMax) {
+        callback(null, encodeReadIndexResponse(this.notServed(request), this.options.clusterId));
+        return;
+      }
+      const waiting = key;
+      this.waitingReads.set(waiting, callback);
+      call.on("cancelled", () => this.waitingReads.delete(waiting)); // Deadline or caller gone.
+      this.routeReplies(this.options.handler.receive(request));
+    }, () => {
+      if (key !== undefined) this.waitingReads.delete(key);
+    });
+  }
+
+  deliverReply(message: Message): boolean {
+    if (message.type !== "read-index-response") return false;
+    return this.answerWaiting(waiterKey(message.to, message.requestId), message);
+  }
+
+  close(): void {
+    for (const [key, callback] of this.waitingReads) {
+      this.waitingReads.delete(key);
+      callback({ code: grpc.status.UNAVAILABLE, details: "member shutting down" });
+    }
+  }
+
+  /**
+   * Picks the core's answer to the caller. Every other message returned is offered to
+   * deliverReply(): a read-index-response may complete another waiting call.
+   */
+  private answerTo<M extends Message>(
+    responses: readonly Message[], to: NodeId, accept: (m: Message) => m is M,
+  ): M | undefined {
+    let answer: M | undefined;
+    for (const message of responses) {
+      if (answer === undefined && message.to === to && accept(message)) answer = message;
+      else this.deliverReply(message);
+    }
+    return answer;
+  }
+
+  private routeReplies(responses: readonly Message[]): void {
+    for (const message of responses) this.deliverReply(message);
+  }
+
+  private answerWaiting(key: string, message: ReadIndexResponse): boolean {
+    const callback = this.waitingReads.get(key);
+    if (callback === undefined) return false;
+    this.waitingReads.delete(key);
+    callback(null, encodeReadIndexResponse(message, this.options.clusterId));
+    return true;
+  }
+
+  private notServed(request: ReadIndexRequest): ReadIndexResponse {
+    return {
+      type: "read-index-response", from: this.options.selfId, to: request.from,
+      term: this.options.currentTerm(), requestId: request.requestId, readIndex: undefined,
+    };
+  }
+
+  private appendRejection(to: NodeId): AppendResponse {
+    return {
+      type: "append-response", from: this.options.selfId, to, term: this.options.currentTerm(),
+      success: false, matchIndex: INDEX_ZERO, rejectedIndex: INDEX_ZERO, hintIndex: INDEX_ZERO,
+      hintTerm: TERM_ZERO,
+    };
+  }
+
+  /**
+   * Runs one handler body: a refused request becomes its status; anything else thrown is a
+   * bug, answered INTERNAL without details and passed to onHandlerError.
+   */
+  private guard<T>(
+    callback: grpc.sendUnaryData<T>, body: () => void, cleanUp?: () => void,
+  ): void {
+    try {
+      body();
+    } catch (error) {
+      cleanUp?.();
+      if (error instanceof PeerRequestError) {
+        callback({ code: STATUS_OF[error.code], details: error.message });
+        return;
+      }
+      callback({ code: grpc.status.INTERNAL, details: "internal error" });
+      const report = this.options.onHandlerError ?? rethrowOutsideGrpc;
+      report(error);
+    }
+  }
+}
+
+function waiterKey(from: NodeId, requestId: number): string {
+  return `${from}/${requestId}`;
+}
+
+function rethrowOutsideGrpc(error: unknown): void {
+  process.nextTick(() => {
+    throw error;
+  });
+}

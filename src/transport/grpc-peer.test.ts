@@ -1,0 +1,353 @@
+// Goal: the gRPC peer transport carries every core message between two members as the
+// PeerTransport and InboundHandler contracts say: requests are stepped on the receiver and
+// its answer is stepped on the sender; a snapshot streams in chunks and its bytes arrive
+// before its metadata; ReadIndex waits for the leader's later answer; a member refuses
+// another cluster, a non-member and a wrong receiver with their statuses; and failures
+// (no address, nobody listening, a full queue, a deadline) become reportUnreachable().
+// Method: real grpc.Servers and GrpcPeerClients on 127.0.0.1:0 in this process, with
+// scripted InboundHandlers that record what they are given; a raw RaftPeer client sends
+// hand-made requests, and a server whose handlers never answer holds calls in flight.
+
+import { createHash } from "node:crypto";
+import * as grpc from "@grpc/grpc-js";
+import { logIndex, nodeId, term, type NodeId, type Term } from "../core/ids.js";
+import { makeConfig } from "../core/membership-config.js";
+import type { Message } from "../core/message.js";
+import type { RaftPeerHandlers } from "../gen/raftkv/raft/v1/RaftPeer.js";
+import type { StoredSnapshot } from "../storage/snapshot-store.js";
+import {
+  DEFAULT_PEER_CLIENT_LIMITS, GrpcPeerClient, type PeerClientLimits,
+} from "./grpc-peer-client.js";
+import {
+  addRaftPeerService, DEFAULT_PEER_SERVER_LIMITS, peerServerOptions, type RaftPeerService,
+} from "./grpc-peer-server.js";
+import type { InboundHandler } from "./peer-transport.js";
+import { raftkvProtos } from "./proto-loading.js";
+
+const CLUSTER = 5;
+
+/** An InboundHandler that records everything and answers with a script. */
+class RecordingHandler implements InboundHandler {
+  readonly received: Message[] = [];
+  readonly snapshots: StoredSnapshot[] = [];
+  readonly unreachable: NodeId[] = [];
+  /** What arrived, in order: message types, and "snapshot-data" for receiveSnapshotData(). */
+  readonly events: string[] = [];
+  answer: (message: Message) => Message[] = () => [];
+
+  receive(message: Message): Message[] {
+    this.received.push(message);
+    this.events.push(message.type);
+    return this.answer(message);
+  }
+
+  receiveSnapshotData(snapshot: StoredSnapshot): void {
+    this.snapshots.push(snapshot);
+    this.events.push("snapshot-data");
+  }
+
+  reportUnreachable(peer: NodeId): void {
+    this.unreachable.push(peer);
+  }
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 5));
+  }
+}
+
+function bind(server: grpc.Server): Promise<string> {
+  return new Promise((done, fail) => {
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, port) => {
+      if (error === null) done(`127.0.0.1:${port}`);
+      else fail(error);
+    });
+  });
+}
+
+interface Member {
+  readonly id: NodeId;
+  readonly handler: RecordingHandler;
+  readonly server: grpc.Server;
+  readonly service: RaftPeerService;
+  readonly client: GrpcPeerClient;
+  readonly address: string;
+  /** What the server reads through its callbacks; tests change currentTerm. */
+  readonly state: { currentTerm: Term; readonly handlerErrors: unknown[] };
+}
+
+const members: Member[] = [];
+
+async function member(
+  id: number, limits: Partial<PeerClientLimits> = {}, serverBytesMax?: number,
+): Promise<Member> {
+  const handler = new RecordingHandler();
+  const server = new grpc.Server(peerServerOptions(serverBytesMax));
+  const state: Member["state"] = { currentTerm: term(7), handlerErrors: [] };
+  const service = addRaftPeerService(server, {
+    ...DEFAULT_PEER_SERVER_LIMITS, clusterId: CLUSTER, selfId: nodeId(id), handler,
+    isKnownPeer: (peer) => peer !== nodeId(66), currentTerm: () => state.currentTerm,
+    onHandlerError: (error) => state.handlerErrors.push(error),
+  });
+  const client = new GrpcPeerClient({
+    ...DEFAULT_PEER_CLIENT_LIMITS, rpcDeadlineMs: 1000, ...limits, clusterId: CLUSTER,
+    selfId: nodeId(id), deliverReply: (message) => service.deliverReply(message),
+  });
+  client.attach(handler);
+  const address = await bind(server);
+  const result: Member = { id: nodeId(id), handler, server, service, client, address, state };
+  members.push(result);
+  return result;
+}
+
+afterEach(async () => {
+  for (const m of members.splice(0)) {
+    await m.client.close();
+    m.service.close();
+    m.server.forceShutdown();
+  }
+});
+
+async function pair(limits: Partial<PeerClientLimits> = {}): Promise<[Member, Member]> {
+  const a = await member(1, limits);
+  const b = await member(2, limits);
+  a.client.setPeerAddress(b.id, b.address);
+  b.client.setPeerAddress(a.id, a.address);
+  return [a, b];
+}
+
+const ONE = nodeId(1);
+const TWO = nodeId(2);
+
+/** Member 2's append answer to member 1. */
+function appendAnswer(t: Term, matchIndex: number): Message {
+  return {
+    type: "append-response", from: TWO, to: ONE, term: t, success: true,
+    matchIndex: logIndex(matchIndex), rejectedIndex: logIndex(0), hintIndex: logIndex(0),
+    hintTerm: term(0),
+  };
+}
+
+function readAnswer(requestId: number, readIndex: number | undefined): Message {
+  return {
+    type: "read-index-response", from: TWO, to: ONE, term: term(8), requestId,
+    readIndex: readIndex === undefined ? undefined : logIndex(readIndex),
+  };
+}
+
+function heartbeat(readRound: number, commit = 0): Message {
+  return {
+    type: "heartbeat-request", from: ONE, to: TWO, term: term(8), commit: logIndex(commit),
+    readRound,
+  };
+}
+
+describe("requests and their answers", () => {
+  it("steps a vote request on the receiver and its answer on the sender", async () => {
+    const [a, b] = await pair();
+    b.handler.answer = (m) => [
+      { type: "vote-response", from: TWO, to: m.from, term: m.term, preVote: false, granted: true },
+    ];
+    const request: Message = {
+      type: "vote-request", from: ONE, to: TWO, term: term(8), preVote: false,
+      lastLogIndex: logIndex(3), lastLogTerm: term(2), leadershipTransfer: false,
+    };
+    a.client.send(request);
+    await until(() => a.handler.received.length === 1, "the vote answer");
+    expect(b.handler.received).toEqual([request]);
+    expect(a.handler.received).toEqual([
+      { type: "vote-response", from: TWO, to: ONE, term: term(8), preVote: false, granted: true },
+    ]);
+  });
+
+  it("carries appends and heartbeats over AppendEntries", async () => {
+    const [a, b] = await pair();
+    b.handler.answer = (m) => m.type === "heartbeat-request"
+      ? [{ type: "heartbeat-response", from: TWO, to: ONE, term: m.term, readRound: m.readRound }]
+      : [appendAnswer(m.term, 6)];
+    const append: Message = {
+      type: "append-request", from: ONE, to: TWO, term: term(8), prevLogIndex: logIndex(4),
+      prevLogTerm: term(8), leaderCommit: logIndex(4), entries: [
+        { index: logIndex(5), term: term(8), kind: "command", data: new Uint8Array([7, 7]) },
+        { index: logIndex(6), term: term(8), kind: "noop", data: new Uint8Array(0) },
+      ],
+    };
+    a.client.send(append);
+    a.client.send(heartbeat(3, 6));
+    await until(() => a.handler.received.length === 2, "two answers");
+    expect(b.handler.received).toEqual([append, heartbeat(3, 6)]);
+    expect(a.handler.received.map((m) => m.type).sort())
+      .toEqual(["append-response", "heartbeat-response"]);
+  });
+
+  it("answers what the core left unanswered with a rejection in its current term", async () => {
+    const [a, b] = await pair();
+    b.state.currentTerm = term(12);
+    a.client.send({
+      type: "vote-request", from: ONE, to: TWO, term: term(8), preVote: true,
+      lastLogIndex: logIndex(3), lastLogTerm: term(2), leadershipTransfer: false,
+    });
+    a.client.send({ type: "timeout-now", from: ONE, to: TWO, term: term(8) });
+    await until(() => a.handler.received.length === 1 && b.handler.received.length === 2,
+      "both answers");
+    expect(a.handler.received).toEqual([
+      { type: "vote-response", from: TWO, to: ONE, term: term(12), preVote: true, granted: false },
+    ]);
+  });
+
+  it("streams a snapshot in chunks: bytes first, then the metadata-only request", async () => {
+    const [a, b] = await pair({ snapshotChunkBytesMax: 1000 });
+    const data = Uint8Array.from({ length: 4500 }, (_, i) => i % 251);
+    const meta = { index: logIndex(40), term: term(6), config: makeConfig([1, 2]) };
+    const snapshot = { meta, data, sha256: createHash("sha256").update(data).digest("hex") };
+    b.handler.answer = (m) => [appendAnswer(m.term, 40)];
+    const request: Message = {
+      type: "snapshot-request", from: ONE, to: TWO, term: term(8), snapshot: meta,
+    };
+    a.client.send(request, snapshot);
+    await until(() => a.handler.received.length === 1, "the snapshot's answer");
+    expect(b.handler.snapshots).toEqual([snapshot]);
+    expect(b.handler.events).toEqual(["snapshot-data", "snapshot-request"]);
+    expect(b.handler.received).toEqual([request]);
+    expect(a.handler.received[0]).toMatchObject({ type: "append-response", matchIndex: 40 });
+  });
+});
+
+describe("ReadIndex", () => {
+  const readRequest: Message = {
+    type: "read-index-request", from: ONE, to: TWO, term: term(8), requestId: 31,
+  };
+
+  it("waits for the leader's answer sent after the call was stepped", async () => {
+    const [a, b] = await pair();
+    a.client.send(readRequest);
+    await until(() => b.handler.received.length === 1, "the request on the leader");
+    expect(a.handler.received).toEqual([]);
+    // Later, a heartbeat round confirms the read: the leader's node sends the answer.
+    b.client.send(readAnswer(31, 17));
+    await until(() => a.handler.received.length === 1, "the read index");
+    expect(a.handler.received).toEqual([readAnswer(31, 17)]);
+  });
+
+  it("answers at once when the core does, and as not served when the call fails", async () => {
+    const [a, b] = await pair({ rpcDeadlineMs: 300 });
+    b.handler.answer = (m) =>
+      m.type === "read-index-request" && m.requestId === 31 ? [readAnswer(31, 5)] : [];
+    a.client.send(readRequest);
+    a.client.send({ ...readRequest, requestId: 32 });
+    await until(() => a.handler.received.length === 2, "both reads settled");
+    expect(a.handler.received).toEqual([
+      expect.objectContaining({ requestId: 31, readIndex: 5 }),
+      expect.objectContaining({ requestId: 32, readIndex: undefined, term: 8 }),
+    ]);
+    await until(() => a.handler.unreachable.length === 1, "the failed read reported");
+  });
+});
+
+/** A raw client, to send what our own encoder would refuse to produce. */
+function rawClient(address: string) {
+  const RaftPeer = raftkvProtos().grpcObject.raftkv.raft.v1.RaftPeer;
+  return new RaftPeer(address, grpc.credentials.createInsecure());
+}
+
+function timeoutNowStatus(address: string, request: object): Promise<grpc.status> {
+  const client = rawClient(address);
+  return new Promise((done) => {
+    client.TimeoutNow(request, (error) => {
+      client.close();
+      done(error === null ? grpc.status.OK : error.code);
+    });
+  });
+}
+
+describe("refusals", () => {
+  it("answers another cluster, a wrong receiver and a non-member with their statuses", async () => {
+    const [, b] = await pair();
+    const good = { cluster_id: CLUSTER, from: 1, to: 2, term: 3 };
+    const status = (change: object) => timeoutNowStatus(b.address, { ...good, ...change });
+    expect(await status({})).toBe(grpc.status.OK);
+    expect(await status({ cluster_id: 6 })).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(await status({ to: 3 })).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(await status({ from: 66 })).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await status({ term: "9007199254740992" })).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(b.handler.received).toHaveLength(1); // Only the good one reached the node.
+  });
+
+  it("answers INTERNAL without details when the node throws, and reports the error", async () => {
+    const [, b] = await pair();
+    b.handler.answer = () => { throw new Error("broken invariant"); };
+    const client = rawClient(b.address);
+    const error = await new Promise<grpc.ServiceError | null>((done) => {
+      client.TimeoutNow({ cluster_id: CLUSTER, from: 1, to: 2, term: 3 }, (e) => done(e));
+    });
+    client.close();
+    expect(error?.code).toBe(grpc.status.INTERNAL);
+    expect(error?.details).toBe("internal error");
+    expect(b.state.handlerErrors).toEqual([new Error("broken invariant")]);
+  });
+});
+
+describe("failures become reportUnreachable()", () => {
+  /** An append whose one entry carries `bytes` of data. */
+  function appendOf(bytes: number): Message {
+    return {
+      type: "append-request", from: ONE, to: TWO, term: term(8), prevLogIndex: logIndex(0),
+      prevLogTerm: term(0), leaderCommit: logIndex(0),
+      entries: [
+        { index: logIndex(1), term: term(8), kind: "command", data: new Uint8Array(bytes) },
+      ],
+    };
+  }
+
+  it("for an AppendEntries over the message limit, on either side", async () => {
+    const limits = { messageBytesMax: 64 * 1024, snapshotChunkBytesMax: 4096 };
+    const a = await member(1, limits);
+    const b = await member(2, {}, 32 * 1024);
+    b.handler.answer = (m) => [appendAnswer(m.term, 1)];
+    a.client.setPeerAddress(TWO, b.address);
+    a.client.send(appendOf(30 * 1024)); // Under both limits: delivered.
+    await until(() => a.handler.received.length === 1, "the small append's answer");
+    a.client.send(appendOf(40 * 1024)); // Over the receiver's limit.
+    await until(() => a.handler.unreachable.length === 1, "the receiver's refusal");
+    a.client.send(appendOf(70 * 1024)); // Over the sender's own limit.
+    await until(() => a.handler.unreachable.length === 2, "the sender's refusal");
+    expect(b.handler.received).toHaveLength(1);
+  });
+
+  it("for a peer without an address and for a peer nobody listens for", async () => {
+    const a = await member(1);
+    a.client.send(heartbeat(1));
+    await until(() => a.handler.unreachable.length === 1, "no address");
+    const closed = await member(2);
+    closed.server.forceShutdown();
+    a.client.setPeerAddress(TWO, closed.address);
+    a.client.send(heartbeat(2));
+    await until(() => a.handler.unreachable.length === 2, "nobody listening");
+    expect(a.handler.unreachable).toEqual([TWO, TWO]);
+  });
+
+  it("for a full queue and for a deadline, while calls start in send() order", async () => {
+    const arrivals: number[] = [];
+    const silent = new grpc.Server();
+    const neverAnswer: RaftPeerHandlers = {
+      AppendEntries: (call) => { arrivals.push(Number(call.request.read_round)); },
+      RequestVote: () => undefined, InstallSnapshot: () => undefined, TimeoutNow: () => undefined,
+      ReadIndex: () => undefined,
+    };
+    silent.addService(raftkvProtos().grpcObject.raftkv.raft.v1.RaftPeer.service, neverAnswer);
+    const address = await bind(silent);
+    const a = await member(1, { rpcDeadlineMs: 400, inflightRpcsMax: 2, queueMessagesMax: 2 });
+    a.client.setPeerAddress(TWO, address);
+    for (let round = 1; round <= 5; round++) a.client.send(heartbeat(round));
+    await until(() => a.handler.unreachable.length >= 1, "the dropped message");
+    await until(() => arrivals.length === 2, "two calls in flight");
+    expect(arrivals).toEqual([1, 2]);
+    await until(() => arrivals.length === 4, "the queued two, once the first two time out");
+    expect(arrivals).toEqual([1, 2, 3, 4]);
+    await until(() => a.handler.unreachable.length >= 3, "every timeout reported");
+    silent.forceShutdown();
+  });
+});

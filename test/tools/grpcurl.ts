@@ -1,0 +1,142 @@
+// Finds a grpcurl for tests: a real `grpcurl` on PATH, or else the offline stand-in
+// `minigrpcurl` built from ../shared/tools (see ../shared/tools/README.md), which validates
+// reflected descriptors with the same Go protobuf code grpcurl uses. Neither may exist on a
+// given machine, so findGrpcurl() returns undefined and says why; tests then skip with that
+// message. Discovery is synchronous (it runs before a test registers its cases, while no
+// server is up); the tool's commands are asynchronous, because the server under test runs
+// on this same event loop and must keep answering while the tool talks to it.
+
+import { execFile, execFileSync } from "node:child_process";
+import { accessSync, constants, existsSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
+
+/** A grpcurl-compatible client speaking plaintext gRPC with server reflection. */
+export interface GrpcurlTool {
+  /** Which tool this is and where, for test output. */
+  readonly description: string;
+  /** `list`: the fully qualified names of the services the server describes. */
+  list(address: string): Promise<string[]>;
+  /** `describe SYMBOL`: the tool's text description of a service or message. */
+  describe(address: string, symbol: string): Promise<string>;
+  /** Calls `pkg.Service/Method` with a JSON request; resolves to the parsed JSON answer. */
+  call(address: string, method: string, requestJson: string): Promise<unknown>;
+}
+
+/** What the search found, or why it found nothing. */
+type GrpcurlSearch =
+  | { readonly tool: GrpcurlTool; readonly reason?: undefined }
+  | { readonly tool?: undefined; readonly reason: string };
+
+const COMMAND_TIMEOUT_MS = 30_000;
+const BUILD_TIMEOUT_MS = 10 * 60_000;
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
+    if (dir !== "" && isExecutable(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/** The checkout's root: the nearest directory upward holding package.json and src/core. */
+function repoRoot(): string {
+  let dir = process.cwd();
+  while (!existsSync(join(dir, "package.json")) || !existsSync(join(dir, "src", "core"))) {
+    const parent = resolve(dir, "..");
+    if (parent === dir) throw new Error("run the tests from inside the raftkv checkout");
+    dir = parent;
+  }
+  return dir;
+}
+
+function run(path: string, args: readonly string[]): Promise<string> {
+  return new Promise((done, fail) => {
+    execFile(path, args, { timeout: COMMAND_TIMEOUT_MS }, (error, stdout, stderr) => {
+      if (error === null) done(stdout);
+      else fail(new Error(`${path} ${args.join(" ")}: ${stderr.trim() || error.message}`));
+    });
+  });
+}
+
+function tool(description: string, argv: {
+  list: (address: string) => string[];
+  describe: (address: string, symbol: string) => string[];
+  call: (address: string, method: string, json: string) => string[];
+}, path: string): GrpcurlTool {
+  return {
+    description,
+    list: async (address) =>
+      (await run(path, argv.list(address))).split("\n").map((line) => line.trim())
+        .filter((line) => line !== ""),
+    describe: (address, symbol) => run(path, argv.describe(address, symbol)),
+    call: async (address, method, json) =>
+      JSON.parse(await run(path, argv.call(address, method, json))) as unknown,
+  };
+}
+
+function realGrpcurl(path: string): GrpcurlTool {
+  return tool(`grpcurl at ${path}`, {
+    list: (address) => ["-plaintext", address, "list"],
+    describe: (address, symbol) => ["-plaintext", address, "describe", symbol],
+    call: (address, method, json) => ["-plaintext", "-d", json, address, method],
+  }, path);
+}
+
+function standIn(path: string): GrpcurlTool {
+  return tool(`minigrpcurl (the offline grpcurl stand-in) at ${path}`, {
+    list: (address) => [address, "list"],
+    describe: (address, symbol) => [address, "describe", symbol],
+    call: (address, method, json) => [address, "call", method, json],
+  }, path);
+}
+
+/** Builds (or reuses) the stand-in; its build script prints the directory holding it. */
+function buildStandIn(): GrpcurlSearch {
+  const script = resolve(repoRoot(), "..", "shared", "tools", "build.sh");
+  if (!existsSync(script)) {
+    return { reason: `no grpcurl on PATH, and no stand-in build script at ${script}` };
+  }
+  try {
+    const output = execFileSync("bash", [script], {
+      timeout: BUILD_TIMEOUT_MS, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"],
+    });
+    const dir = output.trim().split("\n").pop() ?? "";
+    const path = join(dir, "minigrpcurl");
+    if (isExecutable(path)) return { tool: standIn(path) };
+    return { reason: `${script} ran but left no executable ${path}` };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    return { reason: `no grpcurl on PATH, and ${script} failed: ${String(detail)}` };
+  }
+}
+
+let search: GrpcurlSearch | undefined;
+
+function searchOnce(): GrpcurlSearch {
+  if (search === undefined) {
+    const real = onPath("grpcurl");
+    search = real !== undefined ? { tool: realGrpcurl(real) } : buildStandIn();
+  }
+  return search;
+}
+
+/**
+ * A real grpcurl on PATH, else the stand-in (built on first use, about a minute on a fresh
+ * machine); undefined when neither is available. Searched once per process.
+ */
+export function findGrpcurl(): GrpcurlTool | undefined {
+  return searchOnce().tool;
+}
+
+/** Why findGrpcurl() found nothing, for a test's skip message; undefined when it found one. */
+export function whyNoGrpcurl(): string | undefined {
+  return searchOnce().reason;
+}
