@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import * as grpc from "@grpc/grpc-js";
 import { ClusterService, type MemberAddresses } from "./api/cluster-service.js";
+import { MemberDirectory } from "./api/member-directory.js";
 import { KvService } from "./api/kv-service.js";
 import { LeaderForwarder } from "./api/leader-forwarder.js";
 import { unaryHandler } from "./api/unary-handler.js";
@@ -62,10 +63,8 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
   const peers = new Map<NodeId, string>(
     settings.initialCluster.map((peer) => [nodeId(peer.id), peer.peerAddress]),
   );
-  const addresses: MemberAddresses = {
-    peerAddress: (id) => peers.get(id),
-    clientAddress: (id) => (id === selfId ? settings.advertiseClient : undefined),
-  };
+  const self = { id: selfId, clientAddress: settings.advertiseClient };
+  const addresses = new MemberDirectory(self, peers);
   // ReadIndex answers produced after their RPC returned go to the call still waiting.
   const reply: { service: RaftPeerService | undefined } = { service: undefined };
   const transport = new GrpcPeerClient({
@@ -89,7 +88,7 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
     "grpc.max_receive_message_length": PEER_MESSAGE_BYTES_MAX,
     "grpc.max_send_message_length": PEER_MESSAGE_BYTES_MAX,
   });
-  reply.service = addPeerServices(peerServer, { settings, logger, node, kv: handlers.kv });
+  reply.service = addPeerServices(peerServer, { settings, logger, node, handlers });
   const clientServer = new grpc.Server({
     "grpc.max_receive_message_length": settings.requestBytesMax,
     "grpc.max_send_message_length": PEER_MESSAGE_BYTES_MAX,
@@ -102,6 +101,10 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
     health.setStatus("", isServing(node) ? "serving" : "not-serving");
   }, settings.tickMs);
   logEvents(node, logger);
+  // Learn the new leader's client address early: it goes into UNAVAILABLE hints.
+  node.subscribe((event) => {
+    if (event.type === "leader-changed" && event.leader !== NO_NODE) addresses.clientAddress(event.leader);
+  });
   let closing: Promise<void> | undefined;
   return {
     clientAddress: withPort(settings.listenClient, clientPort),
@@ -116,6 +119,7 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
         reply.service?.close();
         await shutdown(peerServer);
         forwarder.close();
+        addresses.close();
         storage.stateMachine.close();
         storage.logStore.close();
       })();
@@ -183,14 +187,17 @@ function buildHandlers(parts: {
     },
     cluster: {
       Status: unaryHandler(options("Status"), () => cluster.status()),
-      MemberList: unaryHandler(options("MemberList"), () => cluster.memberList()),
+      MemberList: unaryHandler(options("MemberList"), async () => cluster.memberList()),
     },
   };
 }
 
-/** The peer port: RaftPeer, and the KV service as the target of followers' forwarded calls. */
+/**
+ * The peer port: RaftPeer; KV as the target of followers' forwarded calls; Cluster, so that
+ * members learn each other's client addresses (MemberDirectory).
+ */
 function addPeerServices(server: grpc.Server, parts: {
-  settings: Settings; logger: Logger; node: RaftNode<KvResult>; kv: KVHandlers;
+  settings: Settings; logger: Logger; node: RaftNode<KvResult>; handlers: Handlers;
 }): RaftPeerService {
   const { settings, logger, node } = parts;
   const service = addRaftPeerService(server, {
@@ -207,7 +214,9 @@ function addPeerServices(server: grpc.Server, parts: {
       process.exit(70);
     },
   });
-  server.addService(raftkvProtos().grpcObject.raftkv.kv.v1.KV.service, parts.kv);
+  const protos = raftkvProtos().grpcObject;
+  server.addService(protos.raftkv.kv.v1.KV.service, parts.handlers.kv);
+  server.addService(protos.raftkv.cluster.v1.Cluster.service, parts.handlers.cluster);
   return service;
 }
 

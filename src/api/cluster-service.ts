@@ -5,10 +5,12 @@ import type { MemberListResponse } from "../gen/raftkv/cluster/v1/MemberListResp
 import type { StatusResponse } from "../gen/raftkv/cluster/v1/StatusResponse.js";
 import type { RaftNode } from "../node/raft-node.js";
 
-/** Where a member is reached, as configured or learned. */
+/** Where a member is reached, as configured or learned (see MemberDirectory). */
 export interface MemberAddresses {
   peerAddress(id: NodeId): string | undefined;
   clientAddress(id: NodeId): string | undefined;
+  /** Tries to learn unknown client addresses; resolves when done or given up. */
+  learnAll(ids: readonly NodeId[]): Promise<void>;
 }
 
 const ROLE_CODES: Record<Role, ProtoRole> = {
@@ -33,11 +35,14 @@ export class ClusterService {
       is_learner: s.isLearner, term: String(s.term), leader_id: String(s.leader),
       commit_index: String(s.commitIndex), applied_index: String(s.appliedIndex),
       last_log_index: String(s.lastIndex), snapshot_index: String(s.snapshotIndex),
+      client_address: this.deps.addresses.clientAddress(s.id) ?? "",
+      peer_address: this.deps.addresses.peerAddress(s.id) ?? "",
     };
   }
 
-  memberList(): MemberListResponse {
+  async memberList(): Promise<MemberListResponse> {
     const config = this.deps.node.membership();
+    await this.deps.addresses.learnAll([...config.voters, ...config.learners]);
     const describe = (id: NodeId, isLearner: boolean): NonNullable<MemberListResponse["members"]>[number] => ({
       id: String(id),
       peer_address: this.deps.addresses.peerAddress(id) ?? "",

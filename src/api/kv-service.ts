@@ -11,12 +11,17 @@ import { NotLeaderError } from "../node/errors.js";
 import type { RaftNode } from "../node/raft-node.js";
 import { encodeKvCommand } from "../state-machine/kv-command.js";
 import type { KvCommand, KvReader, KvResult } from "../state-machine/kv-types.js";
+import { status as grpcStatus } from "@grpc/grpc-js";
 import { InvalidArgumentError, PreconditionError } from "./errors.js";
+import { isServiceError, LEADER_ID_KEY } from "./grpc-status.js";
 import {
   decodeDelete, decodeGet, decodePut, decodeRange, encodeHeader, encodeKeyValue,
   type KvLimits, type ReadConsistency,
 } from "./kv-codec.js";
 import type { LeaderForwarder } from "./leader-forwarder.js";
+
+/** How long before a call's deadline a leaderless member gives up and answers UNAVAILABLE. */
+const ANSWER_MARGIN_MAX_MS = 200;
 
 /** Per-call facts the gRPC layer extracts: the absolute deadline and whether it was forwarded. */
 export interface CallContext {
@@ -102,7 +107,7 @@ export class KvService {
     const leader = await this.waitForLeader(call);
     if (leader === this.deps.node.id) return local();
     if (call.forwarded) throw new NotLeaderError(leader);
-    return this.deps.forwarder.forward(leader, method, request, this.remainingMs(call));
+    return this.forward(leader, method, request, call);
   }
 
   private async routeRead<Response>(
@@ -113,21 +118,27 @@ export class KvService {
     const leader = await this.waitForLeader(call);
     if (leader !== this.deps.node.id) {
       if (call.forwarded) throw new NotLeaderError(leader);
-      return this.deps.forwarder.forward(leader, method, request, this.remainingMs(call));
+      return this.forward(leader, method, request, call);
     }
     await this.deps.node.readBarrier(this.remainingMs(call));
     return local();
   }
 
-  /** Waits (up to the call's deadline) until some leader is known. */
+  /**
+   * Waits until some leader is known, but answers UNAVAILABLE (naming the last leader known)
+   * a little before the call's deadline, so the client gets the hint rather than its own
+   * DEADLINE_EXCEEDED (thesis 6.2: clients retry elsewhere).
+   */
   private async waitForLeader(call: CallContext): Promise<NodeId> {
     const node = this.deps.node;
     if (node.leader() !== NO_NODE) return node.leader();
+    const remainingMs = this.remainingMs(call);
+    const answerMarginMs = Math.min(ANSWER_MARGIN_MAX_MS, remainingMs / 10);
     return new Promise<NodeId>((resolve, reject) => {
       const timer = setTimeout(() => {
         unsubscribe();
-        reject(new NotLeaderError(NO_NODE, "no leader was elected before the deadline"));
-      }, this.remainingMs(call));
+        reject(new NotLeaderError(node.lastKnownLeader(), "no leader was elected in time"));
+      }, remainingMs - answerMarginMs);
       const unsubscribe = node.subscribe((event) => {
         if (event.type !== "leader-changed" || event.leader === NO_NODE) return;
         clearTimeout(timer);
@@ -135,6 +146,22 @@ export class KvService {
         resolve(event.leader);
       });
     });
+  }
+
+  /** A leader that cannot be reached becomes UNAVAILABLE with its id as the hint. */
+  private async forward<Response>(
+    leader: NodeId, method: "Put" | "Delete" | "Get" | "Range", request: unknown, call: CallContext,
+  ): Promise<Response> {
+    try {
+      const remainingMs = this.remainingMs(call);
+      return await this.deps.forwarder.forward<Response>(leader, method, request, remainingMs);
+    } catch (error: unknown) {
+      if (isServiceError(error) && error.code === grpcStatus.UNAVAILABLE &&
+          error.metadata.get(LEADER_ID_KEY).length === 0) {
+        throw new NotLeaderError(leader, `the leader could not be reached (${error.details})`);
+      }
+      throw error;
+    }
   }
 
   private remainingMs(call: CallContext): number {

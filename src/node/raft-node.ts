@@ -66,6 +66,8 @@ export class RaftNode<Result> implements InboundHandler {
   private stopped = false;
   private lastRole: Status["role"];
   private lastLeader: NodeId = NO_NODE;
+  /** The most recent leader this member knew, even if it knows none now (for hints). */
+  private lastKnownLeaderId: NodeId = NO_NODE;
   private membershipSeen: MembershipConfig;
 
   constructor(private readonly options: RaftNodeParts<Result>) {
@@ -118,6 +120,12 @@ export class RaftNode<Result> implements InboundHandler {
 
   leader(): NodeId {
     return this.core.status().leader;
+  }
+
+  /** The current leader, or else the last one known: a hint for clients after UNAVAILABLE. */
+  lastKnownLeader(): NodeId {
+    const current = this.leader();
+    return current !== NO_NODE ? current : this.lastKnownLeaderId;
   }
 
   membership(): MembershipConfig {
@@ -285,6 +293,7 @@ export class RaftNode<Result> implements InboundHandler {
     }
     if (status.leader !== this.lastLeader) {
       this.lastLeader = status.leader;
+      if (status.leader !== NO_NODE) this.lastKnownLeaderId = status.leader;
       this.events.emit({ type: "leader-changed", leader: status.leader, term: status.term });
     }
   }

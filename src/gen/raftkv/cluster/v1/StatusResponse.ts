@@ -14,6 +14,8 @@ export interface StatusResponse {
   'applied_index'?: (number | string | Long);
   'last_log_index'?: (number | string | Long);
   'snapshot_index'?: (number | string | Long);
+  'client_address'?: (string);
+  'peer_address'?: (string);
 }
 
 export interface StatusResponse__Output {
@@ -27,4 +29,6 @@ export interface StatusResponse__Output {
   'applied_index': (string);
   'last_log_index': (string);
   'snapshot_index': (string);
+  'client_address': (string);
+  'peer_address': (string);
 }

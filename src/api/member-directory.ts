@@ -1,0 +1,77 @@
+import * as grpc from "@grpc/grpc-js";
+import type { NodeId } from "../core/ids.js";
+import type { ClusterClient } from "../gen/raftkv/cluster/v1/Cluster.js";
+import { raftkvProtos } from "../transport/proto-loading.js";
+
+/** How long a lookup of another member's client address may take. */
+const LOOKUP_DEADLINE_MS = 500;
+
+/**
+ * Where members are reached. Peer addresses come from configuration; a member's client
+ * address is its own to advertise, so it is learned by asking that member (Cluster/Status,
+ * served on the peer port too) and cached. Lookups are best-effort: an unreachable member
+ * simply has no client address yet.
+ */
+export class MemberDirectory {
+  private readonly clientAddresses = new Map<NodeId, string>();
+  private readonly lookups = new Map<NodeId, Promise<void>>();
+  private readonly clients = new Map<string, ClusterClient>();
+
+  constructor(
+    private readonly self: { readonly id: NodeId; readonly clientAddress: string },
+    private readonly peerAddresses: ReadonlyMap<NodeId, string>,
+  ) {
+    this.clientAddresses.set(self.id, self.clientAddress);
+  }
+
+  peerAddress(id: NodeId): string | undefined {
+    return this.peerAddresses.get(id);
+  }
+
+  /** The cached client address; starts a lookup when unknown, for next time. */
+  clientAddress(id: NodeId): string | undefined {
+    const known = this.clientAddresses.get(id);
+    if (known === undefined) void this.learn(id);
+    return known;
+  }
+
+  /** Learns the client addresses of `ids` that are not known yet (bounded wait). */
+  async learnAll(ids: readonly NodeId[]): Promise<void> {
+    const unknown = ids.filter((id) => !this.clientAddresses.has(id));
+    await Promise.all(unknown.map((id) => this.learn(id)));
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+
+  private learn(id: NodeId): Promise<void> {
+    const pending = this.lookups.get(id);
+    if (pending !== undefined) return pending;
+    const address = this.peerAddresses.get(id);
+    if (address === undefined || id === this.self.id) return Promise.resolve();
+    const lookup = new Promise<void>((resolve) => {
+      const options = { deadline: Date.now() + LOOKUP_DEADLINE_MS };
+      this.client(address).Status({}, options, (error, status) => {
+        if (error === null && status !== undefined && status.member_id === String(id) &&
+            status.client_address !== "") {
+          this.clientAddresses.set(id, status.client_address);
+        }
+        resolve();
+      });
+    }).finally(() => this.lookups.delete(id));
+    this.lookups.set(id, lookup);
+    return lookup;
+  }
+
+  private client(address: string): ClusterClient {
+    let client = this.clients.get(address);
+    if (client === undefined) {
+      const Cluster = raftkvProtos().grpcObject.raftkv.cluster.v1.Cluster;
+      client = new Cluster(address, grpc.credentials.createInsecure());
+      this.clients.set(address, client);
+    }
+    return client;
+  }
+}
