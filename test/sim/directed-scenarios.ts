@@ -1,0 +1,432 @@
+import { assert } from "../../src/core/assert.js";
+import { logIndex, nodeId, type LogIndex, type NodeId, type Term } from "../../src/core/ids.js";
+import { makeConfig } from "../../src/core/membership-config.js";
+import type { Message } from "../../src/core/message.js";
+import { DEFAULT_RAFT_CONFIG, type PlantedBug, type RaftConfig } from "../../src/core/raft-config.js";
+import { SeededRandom } from "../../src/core/random.js";
+import type { Status } from "../../src/core/ready.js";
+import { EventQueue } from "./event-queue.js";
+import { finalChecks } from "./final-checks.js";
+import { SafetyChecker, SafetyViolation } from "./invariants.js";
+import { encodeClientCommand } from "./kv-state-machine.js";
+import { CALM_NETWORK, SimNetwork } from "./network.js";
+import { SimCluster, type Delivery, type SimContext, type SimEvent } from "./sim-cluster.js";
+import type { SimNode } from "./sim-node.js";
+import { describeMessage, Trace } from "./trace.js";
+
+/**
+ * Directed scenarios (TESTING.md 2.1.8): the simulator's cluster, drivers and safety checker,
+ * driven by a scripted schedule instead of a random one. The script owns time: no node ticks
+ * unless the script ticks it, and every message is delivered or dropped by the step's filter
+ * (a lossy network may drop anything, so every schedule here is one the real system can see).
+ */
+
+/** A broken rule seen during a directed run, with the script step it happened in. */
+export interface DirectedViolation {
+  readonly step: string;
+  readonly text: string;
+}
+
+/** Decides, per message, whether the network delivers it (true) or loses it (false). */
+export type MessageFilter = (message: Message) => boolean;
+
+export const DELIVER_ALL: MessageFilter = () => true;
+
+/** Vote traffic only: a leader elected under this filter "crashes before sending anything". */
+export const VOTES_ONLY: MessageFilter = (m) => m.type === "vote-request" || m.type === "vote-response";
+
+/**
+ * The simulator's SafetyChecker, recording a broken rule instead of throwing it, so that a
+ * scenario runs to its end and shows what a bug leads to. The first violation is the cause;
+ * later ones may be its consequences (a failed check can leave the checker's own records
+ * half-updated). Identical reports are kept once.
+ */
+class RecordingChecker extends SafetyChecker {
+  readonly violations: DirectedViolation[] = [];
+  step = "setup";
+  private readonly seen = new Set<string>();
+
+  override registerIncarnation(...args: Parameters<SafetyChecker["registerIncarnation"]>): void {
+    this.guard(() => { super.registerIncarnation(...args); });
+  }
+
+  override persisted(...args: Parameters<SafetyChecker["persisted"]>): void {
+    this.guard(() => { super.persisted(...args); });
+  }
+
+  override sent(...args: Parameters<SafetyChecker["sent"]>): void {
+    this.guard(() => { super.sent(...args); });
+  }
+
+  override applied(...args: Parameters<SafetyChecker["applied"]>): void {
+    this.guard(() => { super.applied(...args); });
+  }
+
+  override snapshotInstalled(...args: Parameters<SafetyChecker["snapshotInstalled"]>): void {
+    this.guard(() => { super.snapshotInstalled(...args); });
+  }
+
+  override observe(...args: Parameters<SafetyChecker["observe"]>): void {
+    this.guard(() => { super.observe(...args); });
+  }
+
+  report(text: string): void {
+    if (this.seen.has(text)) return;
+    this.seen.add(text);
+    this.violations.push({ step: this.step, text });
+  }
+
+  private guard(check: () => void): void {
+    try {
+      check();
+    } catch (error: unknown) {
+      if (!(error instanceof SafetyViolation)) throw error;
+      this.report(error.message);
+    }
+  }
+}
+
+export interface DirectedSimOptions {
+  /** Seeds election jitter and message delays (so the order of concurrent deliveries). */
+  readonly seed: number;
+  readonly voters: number;
+  readonly plantedBugs: readonly PlantedBug[];
+  /** 1 lets a leader place an old entry on a follower without its newer ones (Figure 8). */
+  readonly appendEntriesMax: number;
+  readonly traceSink?: (line: string) => void;
+}
+
+const ELECTION_TICKS = 10;
+const HEARTBEAT_TICKS = 2;
+/**
+ * A correct step goes quiet within a few dozen events. One that does not is livelocked (a
+ * bug's consequence), which is reported, and the messages still in flight are lost.
+ */
+const EVENTS_PER_STEP_MAX = 500;
+
+/**
+ * A cluster under a scripted schedule. Pre-vote and check-quorum are off: the script stops
+ * every clock but the campaigning node's, and which log wins an election is decided by the
+ * up-to-date rule (§5.4.1) either way. A node that fails a core assertion is crashed, as
+ * the process would be, and the failure is recorded as a violation.
+ */
+export class DirectedSim {
+  private readonly checker = new RecordingChecker();
+  private readonly ctx: SimContext;
+  private readonly cluster: SimCluster;
+  /** Every message the script let through, in delivery order. */
+  readonly delivered: Message[] = [];
+
+  constructor(private readonly options: DirectedSimOptions) {
+    const root = new SeededRandom(options.seed);
+    const trace = new Trace(true, options.traceSink, 200);
+    this.ctx = { nowMicros: 0, queue: new EventQueue<SimEvent>(), trace, checker: this.checker };
+    const voters: number[] = [];
+    for (let id = 1; id <= options.voters; id++) voters.push(id);
+    this.cluster = new SimCluster(
+      this.ctx,
+      {
+        founders: makeConfig(voters, []),
+        raftConfig: (id) => this.raftConfig(id),
+        tickMicros: 10_000,
+        driftMax: 0,
+        // No compaction: the script reads logs entry by entry.
+        snapshotEveryEntriesMin: 1_000_000,
+        snapshotEveryEntriesMax: 1_000_000,
+        sendBeforePersist: false,
+        reportUnreachableProbability: 0,
+      },
+      new SimNetwork<Delivery>(root.fork("network"), CALM_NETWORK),
+      root.fork("nodes"),
+    );
+    this.cluster.observeAll();
+  }
+
+  get violations(): readonly DirectedViolation[] {
+    return this.checker.violations;
+  }
+
+  /** The highest index any node has committed so far (the checker's global record). */
+  get highestCommitted(): number {
+    return this.checker.highestCommitted;
+  }
+
+  /** The last trace lines (up to 200), for failure reports. */
+  traceTail(): readonly string[] {
+    return this.ctx.trace.lastLines();
+  }
+
+  /** Names the script step; violations found from here on carry this label. */
+  beginStep(label: string): void {
+    this.checker.step = label;
+    this.ctx.trace.line(this.ctx.nowMicros, undefined, () => `== ${label}`);
+  }
+
+  crash(id: number): void {
+    this.cluster.crash(nodeId(id));
+  }
+
+  restart(id: number): void {
+    this.cluster.restart(nodeId(id));
+    this.cluster.observeAll();
+  }
+
+  isRunning(id: number): boolean {
+    return this.cluster.isRunning(nodeId(id));
+  }
+
+  status(id: number): Status {
+    return this.node(id).core.status();
+  }
+
+  /** The term of the entry at `index` in the node's durable log, or undefined if it has none. */
+  termAt(id: number, index: number): Term | undefined {
+    return this.node(id).durable.store.term(logIndex(index));
+  }
+
+  /** The running nodes whose durable log holds (index, term). */
+  holders(index: number, entryTerm: number): NodeId[] {
+    return this.cluster.running()
+      .filter((node) => node.durable.store.term(logIndex(index)) === entryTerm)
+      .map((node) => node.id);
+  }
+
+  /** Ticks one node `count` times; every other clock stands still. */
+  tick(id: number, count: number): void {
+    for (let i = 0; i < count && this.isRunning(id); i++) {
+      const node = nodeId(id);
+      this.guardNode(node, () => { this.cluster.invoke(node, (running) => { running.tick(); }); });
+      this.cluster.observeAll();
+    }
+  }
+
+  /** Ticks the node until its election timeout fires and it starts a campaign (§5.2). */
+  campaign(id: number): void {
+    const before = this.status(id).term;
+    for (let ticks = 0; ticks <= 2 * ELECTION_TICKS; ticks++) {
+      this.tick(id, 1);
+      if (this.status(id).term > before) return;
+    }
+    assert(false, `node ${id} did not campaign within ${2 * ELECTION_TICKS + 1} ticks`);
+  }
+
+  /**
+   * Campaigns and delivers under `filter` until the node leads; a lost or undecided election
+   * is retried with a new timeout, in a higher term. Returns the term it won.
+   */
+  elect(id: number, filter: MessageFilter, campaignsMax = 3): Term {
+    for (let i = 0; i < campaignsMax; i++) {
+      this.campaign(id);
+      this.deliver(filter);
+      const status = this.status(id);
+      if (status.role === "leader") return status.term;
+    }
+    assert(false, `node ${id} did not win an election in ${campaignsMax} campaigns`);
+  }
+
+  /** A client put on `id`, which must lead; returns where the entry went. */
+  propose(id: number, key: string, value: string): { index: LogIndex; term: Term } {
+    const data = encodeClientCommand({ clientId: 1, requestId: value.length, command: { op: "put", key, value } });
+    const result = this.cluster.invoke(nodeId(id), (node) => node.propose(data));
+    assert(result !== undefined && result.ok, `node ${id} refused the proposal`);
+    this.cluster.observeAll();
+    return { index: result.index, term: result.term };
+  }
+
+  /**
+   * Runs the network until it is quiet: each message in flight is delivered if `filter`
+   * lets it through and lost otherwise, and replies go through the same filter. Scheduled
+   * ticks are discarded: time only moves through tick() and campaign(). Bounded by
+   * EVENTS_PER_STEP_MAX.
+   */
+  deliver(filter: MessageFilter): void {
+    for (let events = 0; ; events++) {
+      if (events === EVENTS_PER_STEP_MAX) {
+        this.checker.report(`the network did not go quiet within ${EVENTS_PER_STEP_MAX} events (livelock)`);
+        while (this.ctx.queue.pop() !== undefined) { /* the script moves on; these are lost */ }
+        return;
+      }
+      const next = this.ctx.queue.pop();
+      if (next === undefined) return;
+      this.ctx.nowMicros = next.timeMicros;
+      const event = next.item;
+      if (event.kind !== "deliver") continue;
+      const message = event.message;
+      if (!this.cluster.isRunning(message.to)) continue;
+      if (!filter(message)) {
+        this.ctx.trace.line(this.ctx.nowMicros, message.to, () => `lose ${describeMessage(message)}`);
+        continue;
+      }
+      this.delivered.push(message);
+      this.guardNode(message.to, () => { this.cluster.handle(event); });
+      this.cluster.observeAll();
+    }
+  }
+
+  /** Convergence (TESTING.md 2.1.6 #4) among the running members; undefined when converged. */
+  convergence(): string | undefined {
+    return finalChecks(this.cluster);
+  }
+
+  /** A core assertion is a crash: record it, discard the node, keep its durable state. */
+  private guardNode(id: NodeId, action: () => void): void {
+    try {
+      action();
+    } catch (error: unknown) {
+      const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.checker.report(`node ${id} failed: ${text}`);
+      this.cluster.crash(id);
+    }
+  }
+
+  private node(id: number): SimNode {
+    const node = this.cluster.running().find((candidate) => candidate.id === id);
+    assert(node !== undefined, `node ${id} is not running`);
+    return node;
+  }
+
+  private raftConfig(id: NodeId): RaftConfig {
+    return {
+      ...DEFAULT_RAFT_CONFIG,
+      nodeId: id,
+      electionTicks: ELECTION_TICKS,
+      heartbeatTicks: HEARTBEAT_TICKS,
+      preVote: false,
+      checkQuorum: false,
+      appendEntriesMax: this.options.appendEntriesMax,
+      plantedBugs: new Set(this.options.plantedBugs),
+    };
+  }
+}
+
+/**
+ * The paper's Figure 8 index, shifted by one: index 1 holds the bootstrap configuration and
+ * index 2 the term-2 leader's no-op, so the paper's contested index 2 is our index 3.
+ */
+export const FIGURE8_INDEX = 3;
+
+/** What the Figure 8 script saw; the tests assert on it. */
+export interface Figure8Result {
+  readonly violations: readonly DirectedViolation[];
+  /** The terms that S1, S5, S1 and S5 won in steps (a) to (d). */
+  readonly termsWon: readonly Term[];
+  /** The dangerous state, at the end of step (c). */
+  readonly stepC: {
+    /** Running nodes whose durable log holds the term-2 entry at FIGURE8_INDEX. */
+    readonly holders: readonly NodeId[];
+    /** Followers whose term-4 acknowledgement told the leader they hold FIGURE8_INDEX. */
+    readonly acknowledgedBy: readonly NodeId[];
+    readonly leaderCommit: number;
+    /** The highest index committed anywhere, by the checker's global record. */
+    readonly highestCommitted: number;
+  };
+  /** At the end: the term of each node's entry at FIGURE8_INDEX (undefined: node is down). */
+  readonly finalTerms: ReadonlyMap<number, Term | undefined>;
+  /** Convergence of all five nodes at the end; undefined when converged. */
+  readonly convergence: string | undefined;
+  readonly traceTail: readonly string[];
+}
+
+export interface Figure8Options {
+  readonly seed: number;
+  readonly plantedBugs: readonly PlantedBug[];
+  readonly traceSink?: (line: string) => void;
+}
+
+/**
+ * Raft paper §5.4.2, Figure 8, on five nodes (S1..S5 are ids 1..5):
+ * (a) S1 leads term 2 and replicates index 3 to S2 only, then crashes.
+ * (b) S5 wins term 3 with the votes of S3 and S4 (S2's log is longer), appends its no-op at
+ *     index 3 and crashes before sending it.
+ * (c) S1 restarts and wins term 4 (its term-3 campaign fails: S3 and S4 voted for S5). One
+ *     entry per append, it brings S3 the term-2 entry; S2 and S3 acknowledge it, so the entry
+ *     sits on a majority and the leader knows it. Entries of an earlier term must not commit
+ *     by counting; with the planted bug, S1 commits and applies it here. S2 also holds 4@4:
+ *     this core learns a follower's log position only from appends, which carry the tail.
+ * (d) S1 crashes; S5 restarts and, after a failed term-4 campaign, wins term 5: its last term
+ *     3 beats the term 2 of S3 and S4 (§5.4.1; S2 refuses, holding 4@4). It overwrites index 3.
+ * (e) S1 returns and catches up. With a correct core nothing was lost: index 3 was never
+ *     committed until term 5 committed S5's entry there, and all five converge.
+ */
+export function runFigure8(options: Figure8Options): Figure8Result {
+  const sim = new DirectedSim({ ...options, voters: 5, appendEntriesMax: 1 });
+  const termsWon: Term[] = [];
+  termsWon.push(figure8StepA(sim));
+  sim.beginStep("(b) S5 wins term 3 with S3 and S4, appends 3@3 and crashes");
+  termsWon.push(sim.elect(5, VOTES_ONLY));
+  assert(sim.termAt(5, FIGURE8_INDEX) === 3, "(b): S5 appended its own entry at the Figure 8 index");
+  sim.crash(5);
+  const termC = figure8StepC(sim);
+  termsWon.push(termC);
+  const stepC = {
+    holders: sim.holders(FIGURE8_INDEX, 2),
+    acknowledgedBy: acknowledgers(sim.delivered, { leader: 1, term: termC, index: FIGURE8_INDEX }),
+    leaderCommit: sim.status(1).commitIndex,
+    highestCommitted: sim.highestCommitted,
+  };
+  sim.beginStep("(d) S1 crashes; S5 wins term 5 and overwrites index 3");
+  sim.crash(1);
+  sim.restart(5);
+  termsWon.push(sim.elect(5, DELIVER_ALL));
+  sim.beginStep("(e) S1 returns and catches up from S5");
+  sim.restart(1);
+  sim.tick(5, HEARTBEAT_TICKS);
+  sim.deliver(DELIVER_ALL);
+  const finalTerms = new Map<number, Term | undefined>();
+  for (let id = 1; id <= 5; id++) {
+    finalTerms.set(id, sim.isRunning(id) ? sim.termAt(id, FIGURE8_INDEX) : undefined);
+  }
+  return {
+    violations: sim.violations,
+    termsWon,
+    stepC,
+    finalTerms,
+    convergence: sim.convergence(),
+    traceTail: sim.traceTail(),
+  };
+}
+
+function figure8StepA(sim: DirectedSim): Term {
+  sim.beginStep("(a) S1 leads term 2 and replicates 3@2 to S2 only");
+  const won = sim.elect(1, DELIVER_ALL);
+  assert(sim.status(1).commitIndex === FIGURE8_INDEX - 1, "(a): the term-2 no-op commits first");
+  const entry = sim.propose(1, "x", "a");
+  assert(entry.index === FIGURE8_INDEX && entry.term === 2, `(a): the write went to ${entry.index}@${entry.term}`);
+  sim.deliver((m) => m.type !== "append-request" || m.to === 2);
+  assert(sameIds(sim.holders(FIGURE8_INDEX, 2), [1, 2]), "(a): 3@2 is on S1 and S2 only");
+  sim.crash(1);
+  return won;
+}
+
+/**
+ * S2 gets every append; S3 gets appends only until it holds index 3 (the probe it rejects,
+ * then 3@2 alone), so 4@4 never reaches it; S4 gets none; S5 is down.
+ */
+function figure8StepC(sim: DirectedSim): Term {
+  sim.beginStep("(c) S1 restarts, wins term 4 and brings S3 the term-2 entry");
+  sim.restart(1);
+  const won = sim.elect(1, (m) => {
+    if (m.type !== "append-request" || m.to === 2) return true;
+    return m.to === 3 && sim.termAt(3, FIGURE8_INDEX) === undefined;
+  });
+  assert(sim.termAt(3, FIGURE8_INDEX) === 2, "(c): S3 received the term-2 entry");
+  assert(sim.termAt(3, FIGURE8_INDEX + 1) === undefined, "(c): S3 did not receive the term-4 entry");
+  return won;
+}
+
+/** Followers whose successful append-response to `leader` in `term` covers `index`. */
+function acknowledgers(
+  delivered: readonly Message[],
+  at: { leader: number; term: number; index: number },
+): NodeId[] {
+  const out: NodeId[] = [];
+  for (const m of delivered) {
+    if (m.type !== "append-response" || m.to !== at.leader || m.term !== at.term) continue;
+    if (m.success && m.matchIndex >= at.index && !out.includes(m.from)) out.push(m.from);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+function sameIds(actual: readonly NodeId[], expected: readonly number[]): boolean {
+  return actual.length === expected.length && actual.every((id, k) => id === expected[k]);
+}
