@@ -137,7 +137,9 @@ function openStorage(settings: Settings, logger: Logger): Storage {
   });
   bootstrapIfNew(logStore, settings, logger);
   const stateMachine = SqliteKvStateMachine.open({
-    path: join(settings.dataDir, "kv.db"), synchronous: "FULL", sessionsMax: CLIENT_SESSIONS_MAX,
+    // NORMAL: after power loss the state machine may come back behind the log and is
+    // re-applied from it (docs/decisions/0005-sqlite-durability.md, decision 3).
+    path: join(settings.dataDir, "kv.db"), synchronous: "NORMAL", sessionsMax: CLIENT_SESSIONS_MAX,
     busyTimeoutMs: 5000, walAutocheckpointPages: 1000,
   });
   const snapshotStore = FileSnapshotStore.open({

@@ -8,6 +8,7 @@ import type { StateMachine } from "../state-machine/state-machine.js";
 import type { LogStore } from "../storage/log-store.js";
 import type { SnapshotStore, StoredSnapshot } from "../storage/snapshot-store.js";
 import type { PeerTransport } from "../transport/peer-transport.js";
+import { earlyMessages } from "./send-order.js";
 
 /** Everything handleReady() touches. Owned by RaftNode; no other code calls handleReady(). */
 export interface ReadyParts<Result> {
@@ -31,10 +32,12 @@ export interface ReadyOutcome<Result> {
 
 /**
  * Drains one Ready. The order below is the safety argument, not a detail:
+ * 0. A leader's appends and heartbeats leave first, so that its fsync overlaps its
+ *    followers' (thesis 10.2.1; the argument is in send-order.ts).
  * 1. Persist: a received snapshot's bytes first (so the log never names a snapshot whose
  *    data is missing), then snapshot metadata, entries and HardState in ONE durable SQLite
  *    transaction, so we never send a vote or an acknowledgement for state a crash could lose.
- * 2. Send messages. Sends are fire-and-forget; replies return through receive().
+ * 2. Send the other messages. Sends are fire-and-forget; replies return through receive().
  * 3. Apply: install a received snapshot into the state machine, then apply committed
  *    entries (durably, with the state machine's applied index in the same transaction).
  * 4. Advance, telling the core that steps 1-3 happened.
@@ -42,6 +45,10 @@ export interface ReadyOutcome<Result> {
  * half-handled Ready.
  */
 export function handleReady<Result>(parts: ReadyParts<Result>, ready: Ready): ReadyOutcome<Result> {
+  const early = earlyMessages(ready, parts.logStore.initialState().hardState);
+  for (const message of ready.messages) {
+    if (early(message)) sendOne(parts, message);
+  }
   const snapshot = ready.snapshot;
   let snapshotData: StoredSnapshot | undefined;
   if (snapshot !== undefined) {
@@ -58,7 +65,9 @@ export function handleReady<Result>(parts: ReadyParts<Result>, ready: Ready): Re
     parts.logStore.persist({ snapshot, entries: ready.entries, hardState: ready.hardState });
   }
 
-  for (const message of ready.messages) sendOne(parts, message);
+  for (const message of ready.messages) {
+    if (!early(message)) sendOne(parts, message);
+  }
 
   if (snapshot !== undefined && snapshotData !== undefined) {
     parts.stateMachine.restore(snapshot, snapshotData.data);

@@ -8,6 +8,7 @@ import type { RaftConfig } from "../../src/core/raft-config.js";
 import { RaftCore } from "../../src/core/raft-core.js";
 import type { SeededRandom } from "../../src/core/random.js";
 import type { Ready, ReadState } from "../../src/core/ready.js";
+import { earlyMessages } from "../../src/node/send-order.js";
 import type { DurableState } from "./durable-state.js";
 import type { ClientCommand, KvApplyResult, KvSnapshot, KvStateMachine } from "./kv-state-machine.js";
 
@@ -148,13 +149,18 @@ export class SimNode {
       const ready = this.core.ready();
       if (this.crashHere("before-io")) return;
       if (this.options.sendBeforePersist) {
-        this.send(ready);
+        this.send(ready, () => true);
         if (this.crashHere("after-first-io")) return;
         this.persist(ready);
       } else {
-        this.persist(ready);
+        // As in production (src/node/handle-ready.ts): a leader's replication traffic
+        // leaves before its write (thesis 10.2.1), everything else after it. A crash at
+        // "after-first-io" lands between the two.
+        const early = earlyMessages(ready, this.durable.store.initialState().hardState);
+        this.send(ready, early);
         if (this.crashHere("after-first-io")) return;
-        this.send(ready);
+        this.persist(ready);
+        this.send(ready, (message) => !early(message));
       }
       if (this.crashHere("before-apply")) return;
       this.apply(ready);
@@ -177,8 +183,9 @@ export class SimNode {
     this.options.hooks.persisted(this, ready, lastIndexBefore);
   }
 
-  private send(ready: Ready): void {
+  private send(ready: Ready, which: (message: Message) => boolean): void {
     for (const message of ready.messages) {
+      if (!which(message)) continue;
       let snapshot: KvSnapshot | undefined;
       if (message.type === "snapshot-request") {
         snapshot = this.durable.snapshots.get(message.snapshot.index);
