@@ -42,7 +42,8 @@ const upperLayer = (layer) => ({
 });
 
 export default defineConfig([
-  globalIgnores(["dist/", "node_modules/", "src/gen/", "coverage/"]),
+  // .scratch/ holds untracked local experiments (gitignored), never part of the build.
+  globalIgnores(["dist/", "node_modules/", "src/gen/", "coverage/", ".scratch/", "data/"]),
 
   eslint.configs.recommended,
 
