@@ -254,6 +254,10 @@ function logEvents(node: RaftNode<KvResult>, logger: Logger): void {
       logger.info("leader changed", { leader: event.leader, term: event.term });
     } else if (event.type === "role-changed") {
       logger.info("role changed", { role: event.role, term: event.term });
+    } else if (event.type === "snapshot-installed") {
+      logger.info("snapshot installed from the leader", { index: event.index });
+    } else if (event.type === "snapshot-taken") {
+      logger.info("snapshot taken, log compacted", { index: event.index, bytes: event.bytes });
     }
   });
 }
