@@ -45,8 +45,8 @@ describe("snapshot catch-up", () => {
       await waitUntil(`member ${String(lagging)} to install a snapshot and catch up`, 20_000,
         async () => {
           const status = await c.client(lagging).status();
-          const caughtUp = Number(status.snapshot_index) > 0 && Number(status.applied_index) >= target;
-          return caughtUp ? true : undefined;
+          const applied = Number(status.applied_index);
+          return Number(status.snapshot_index) > 0 && applied >= target ? true : undefined;
         });
 
       // The install path, not the follower's own snapshots, is what brought it back.

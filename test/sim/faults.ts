@@ -160,19 +160,26 @@ export class Nemesis {
     const nodes = this.cluster.nodeIds();
     if (nodes.length < 2) return undefined;
     const links = partitionLinks("isolate-one", nodes, this.random, this.cluster.leaderId());
-    return { type: "flap", links, remaining: 4 + 2 * this.random.intBelow(4), gapMicros: 20_000 + this.random.intBelow(150_000) };
+    return {
+      type: "flap",
+      links,
+      remaining: 4 + 2 * this.random.intBelow(4),
+      gapMicros: 20_000 + this.random.intBelow(150_000),
+    };
   }
 
   private crash(node: NodeId | undefined): NemesisAction | undefined {
-    if (node === undefined || this.cluster.downOrPausedIds().length >= this.profile.downNodesMax) return undefined;
+    if (node === undefined || this.downNodesFull()) return undefined;
     const inside = this.random.chance(this.profile.crashInsideReadyProbability);
-    const point = inside ? READY_CRASH_POINTS[this.random.intBelow(READY_CRASH_POINTS.length)] : undefined;
+    const point = inside
+      ? READY_CRASH_POINTS[this.random.intBelow(READY_CRASH_POINTS.length)]
+      : undefined;
     return { type: "crash", node, point };
   }
 
   private pause(): NemesisAction | undefined {
     const node = this.random.chance(0.5) ? this.cluster.leaderId() : this.pickRunning();
-    if (node === undefined || this.cluster.downOrPausedIds().length >= this.profile.downNodesMax) return undefined;
+    if (node === undefined || this.downNodesFull()) return undefined;
     this.schedule(this.durationMicros(), { type: "resume", node });
     return { type: "pause", node };
   }
@@ -183,15 +190,22 @@ export class Nemesis {
     if (config === undefined) return undefined;
     const memberCount = config.voters.length + config.learners.length;
     const fresh = this.cluster.freshNodeId();
-    if (this.random.chance(this.profile.reconfigureBurstProbability)) return this.burst(config, fresh);
-    if (fresh !== undefined && memberCount < 7 && (config.voters.length <= 3 || this.random.chance(0.5))) {
+    if (this.random.chance(this.profile.reconfigureBurstProbability)) {
+      return this.burst(config, fresh);
+    }
+    // Short-circuit order matters: the coin is tossed only when a learner could be added.
+    const canGrow = fresh !== undefined && memberCount < 7;
+    if (canGrow && (config.voters.length <= 3 || this.random.chance(0.5))) {
       return { type: "add-learner", node: fresh };
     }
     const learner = config.learners[0];
     if (learner !== undefined && this.random.chance(0.3)) return { type: "remove", node: learner };
     if (config.voters.length <= 3) return undefined;
     const leader = this.cluster.leaderId();
-    const victim = leader !== undefined && this.random.chance(0.3) ? leader : config.voters[this.random.intBelow(config.voters.length)]!;
+    const victim =
+      leader !== undefined && this.random.chance(0.3)
+        ? leader
+        : config.voters[this.random.intBelow(config.voters.length)]!;
     return { type: "remove", node: victim };
   }
 
@@ -221,6 +235,11 @@ export class Nemesis {
   private pickRunning(): NodeId | undefined {
     const running = this.cluster.runningIds();
     return running.length === 0 ? undefined : running[this.random.intBelow(running.length)];
+  }
+
+  /** True when crashing or pausing one more node would exceed the profile's bound. */
+  private downNodesFull(): boolean {
+    return this.cluster.downOrPausedIds().length >= this.profile.downNodesMax;
   }
 
   private durationMicros(): number {

@@ -20,7 +20,8 @@ function entry(index: number, entryTerm: number, text = `e${index}t${entryTerm}`
 function status(id: NodeId, role: Role, statusTerm: number, commit: number): Status {
   return {
     id, role, term: term(statusTerm), vote: NO_NODE, leader: role === "leader" ? id : NO_NODE,
-    commitIndex: logIndex(commit), appliedIndex: logIndex(0), lastIndex: logIndex(0), firstIndex: logIndex(1),
+    commitIndex: logIndex(commit), appliedIndex: logIndex(0), lastIndex: logIndex(0),
+    firstIndex: logIndex(1),
     snapshotIndex: logIndex(0), isLearner: false, leadershipTransferTarget: NO_NODE,
   };
 }

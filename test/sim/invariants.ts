@@ -76,7 +76,8 @@ export class SafetyChecker {
     record.log.resetToSnapshot(snapshot.index, snapshot.term, this.snapshotChain(id, snapshot));
     const last = store.lastIndex();
     if (last >= store.firstIndex()) {
-      this.writeEntries(id, record, store.entries(store.firstIndex(), logIndex(last + 1), Infinity));
+      const entries = store.entries(store.firstIndex(), logIndex(last + 1), Infinity);
+      this.writeEntries(id, record, entries);
     }
     this.noteHardState(id, record, hardState);
     record.volatileCommit = hardState.commit;
@@ -152,7 +153,7 @@ export class SafetyChecker {
     const record = this.record(id);
     this.fail(meta.index < appliedBefore, id, `snapshot install moved applied back from ${appliedBefore} to ${meta.index}`);
     const knownTerm = this.appliedTerm[meta.index];
-    this.fail(knownTerm !== undefined && knownTerm !== meta.term, id, `snapshot at ${meta.index} has term ${meta.term}, applied entry there had ${knownTerm}`);
+    this.fail(knownTerm !== undefined && knownTerm !== meta.term, id, `snapshot at ${meta.index} has term ${meta.term}, applied entry there had ${String(knownTerm)}`);
     record.appliedIndex = meta.index;
   }
 
@@ -165,7 +166,7 @@ export class SafetyChecker {
     this.noteCommitted(id, record, status.commitIndex);
     if (status.role !== "leader") return;
     const leader = this.leaderOfTerm.get(status.term);
-    this.fail(leader !== undefined && leader !== id, id, `second leader in term ${status.term}, first was ${leader} (Election Safety)`);
+    this.fail(leader !== undefined && leader !== id, id, `second leader in term ${status.term}, first was ${String(leader)} (Election Safety)`);
     this.leaderOfTerm.set(status.term, id);
     if (record.leaderCheckedTerm !== status.term) {
       record.leaderCheckedTerm = status.term;
@@ -202,7 +203,7 @@ export class SafetyChecker {
     this.fail(hardState.commit < record.durableCommit, id, `durable commit went back from ${record.durableCommit} to ${hardState.commit}`);
     if (hardState.vote !== NO_NODE) {
       const earlier = record.votes.get(hardState.term);
-      this.fail(earlier !== undefined && earlier !== hardState.vote, id, `voted for ${earlier} and ${hardState.vote} in term ${hardState.term}`);
+      this.fail(earlier !== undefined && earlier !== hardState.vote, id, `voted for ${String(earlier)} and ${hardState.vote} in term ${hardState.term}`);
       record.votes.set(hardState.term, hardState.vote);
     }
     record.durableTerm = hardState.term;
@@ -211,11 +212,17 @@ export class SafetyChecker {
 
   private persistSnapshot(id: NodeId, record: NodeRecord, snapshot: SnapshotMeta): void {
     if (record.log.termAt(snapshot.index) === snapshot.term) record.log.compactTo(snapshot.index);
-    else record.log.resetToSnapshot(snapshot.index, snapshot.term, this.snapshotChain(id, snapshot));
+    else {
+      record.log.resetToSnapshot(snapshot.index, snapshot.term, this.snapshotChain(id, snapshot));
+    }
   }
 
   /** The first index whose existing entry the batch removes or replaces, if any. */
-  private truncationPoint(record: NodeRecord, entries: readonly Entry[], lastIndexBefore: number): number | undefined {
+  private truncationPoint(
+    record: NodeRecord,
+    entries: readonly Entry[],
+    lastIndexBefore: number,
+  ): number | undefined {
     for (const entry of entries) {
       if (entry.index > lastIndexBefore) return undefined;
       if (record.log.termAt(entry.index) !== entry.term) return entry.index;

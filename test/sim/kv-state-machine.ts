@@ -25,12 +25,23 @@ export interface KvApplyResult {
   readonly previous: string | null;
 }
 
+/** A client command's effect, as the state machine reports it to whoever watches applies. */
+export interface AppliedCommand {
+  readonly command: ClientCommand;
+  readonly result: KvApplyResult;
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function encodeClientCommand(command: ClientCommand): Uint8Array {
   const c = command.command;
-  const body: Record<string, unknown> = { c: command.clientId, r: command.requestId, op: c.op, k: c.key };
+  const body: Record<string, unknown> = {
+    c: command.clientId,
+    r: command.requestId,
+    op: c.op,
+    k: c.key,
+  };
   if (c.op !== "delete") body["v"] = c.value;
   if (c.op === "cas") body["e"] = c.expected;
   return encoder.encode(JSON.stringify(body));
@@ -90,7 +101,7 @@ export class KvStateMachine {
    * Applies one committed entry. Config and no-op entries only move the applied index.
    * Precondition: entry.index === appliedIndex + 1.
    */
-  apply(entry: Entry): { command: ClientCommand; result: KvApplyResult } | undefined {
+  apply(entry: Entry): AppliedCommand | undefined {
     assert(entry.index === this.applied + 1, `apply gap: at ${String(this.applied)}, got ${String(entry.index)}`);
     this.applied = entry.index;
     if (entry.kind !== "command") return undefined;
@@ -136,5 +147,6 @@ export class KvStateMachine {
 
 /** A deterministic digest of a map, for convergence checks (keys sorted). */
 export function kvDigest(data: ReadonlyMap<string, string>): string {
-  return JSON.stringify([...data.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+  const sorted = [...data.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return JSON.stringify(sorted);
 }

@@ -88,7 +88,9 @@ export class NemesisRunner implements ClusterView {
         return;
       case "transfer": {
         const leader = this.leaderId();
-        if (leader !== undefined) this.cluster.invoke(leader, (node) => node.transferLeadership(action.target));
+        if (leader !== undefined) {
+          this.cluster.invoke(leader, (node) => node.transferLeadership(action.target));
+        }
         return;
       }
       case "network":
@@ -108,7 +110,9 @@ export class NemesisRunner implements ClusterView {
   }
 
   downOrPausedIds(): readonly NodeId[] {
-    return this.cluster.ids().filter((id) => !this.cluster.isRunning(id) || this.cluster.isPaused(id));
+    return this.cluster
+      .ids()
+      .filter((id) => !this.cluster.isRunning(id) || this.cluster.isPaused(id));
   }
 
   leaderId(): NodeId | undefined {
@@ -194,7 +198,11 @@ export function describeAction(action: NemesisAction): string {
       return "heal";
     case "reconfigure":
       return `reconfigure ${action.changes.map((c) => `${c.type} ${c.node}`).join(", ")}`;
-    default:
+    case "restart":
+    case "pause":
+    case "resume":
+    case "add-learner":
+    case "remove":
       return `${action.type} ${action.node}`;
   }
 }

@@ -164,7 +164,8 @@ export class SimNetwork<P> {
     let link = this.links.get(key);
     if (link === undefined) {
       const span = this.profile.baseDelayMicrosMax - this.profile.baseDelayMicrosMin;
-      const baseDelayMicros = this.profile.baseDelayMicrosMin + (span > 0 ? this.random.intBelow(span) : 0);
+      const jitterMicros = span > 0 ? this.random.intBelow(span) : 0;
+      const baseDelayMicros = this.profile.baseDelayMicrosMin + jitterMicros;
       link = { baseDelayMicros };
       this.links.set(key, link);
     }

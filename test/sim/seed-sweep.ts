@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { parentPort, Worker, workerData } from "node:worker_threads";
+import { assert } from "../../src/core/assert.js";
 import { DEFAULT_SIM_OPTIONS, replayHint, runSimulation, type SimOptions } from "./simulator.js";
 
 /**
@@ -18,10 +19,15 @@ import { DEFAULT_SIM_OPTIONS, replayHint, runSimulation, type SimOptions } from 
  * it with the CLI.
  */
 
-/** One sweep: `count` seeds from `first`, each a simulation of `shape` over the defaults. */
+/**
+ * One sweep: `count` seeds from `first`, `seedStep` apart (default 1), each a simulation of
+ * `shape` over the defaults.
+ */
 export interface SweepRequest {
   readonly first: number;
   readonly count: number;
+  /** Distance between consecutive seeds: 2 sweeps every other seed (one parity). */
+  readonly seedStep?: number;
   /** Structured-cloneable (no trace sink): it crosses to the worker by postMessage. */
   readonly shape: Partial<SimOptions>;
   /** Stop at the first violation (planted-bug detection) instead of running every seed. */
@@ -45,7 +51,10 @@ export function sweepInProcess(request: SweepRequest): SweepReport {
   const failures: SweepFailure[] = [];
   const startedMs = performance.now();
   let seedsRun = 0;
-  for (let seed = request.first; seed < request.first + request.count; seed++) {
+  const step = request.seedStep ?? 1;
+  assert(Number.isSafeInteger(step) && step >= 1, "seedStep must be a positive integer");
+  for (let k = 0; k < request.count; k++) {
+    const seed = request.first + k * step;
     const result = runSimulation({ ...DEFAULT_SIM_OPTIONS, ...request.shape, seed });
     seedsRun++;
     if (result.violation !== undefined) {
@@ -90,10 +99,11 @@ export async function sweepInWorkers(request: SweepRequest, threads: number): Pr
   const chunks = Math.max(1, Math.min(threads, request.count));
   const startedMs = performance.now();
   const requests: SweepRequest[] = [];
+  const step = request.seedStep ?? 1;
   for (let k = 0; k < chunks; k++) {
     const from = Math.floor((request.count * k) / chunks);
     const to = Math.floor((request.count * (k + 1)) / chunks);
-    requests.push({ ...request, first: request.first + from, count: to - from });
+    requests.push({ ...request, first: request.first + from * step, count: to - from });
   }
   const reports = await Promise.all(requests.map((chunk) => sweepInWorker(chunk)));
   const seconds = (performance.now() - startedMs) / 1000;

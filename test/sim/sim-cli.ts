@@ -3,7 +3,8 @@
 //   SEEDS=n   how many seeds to run (default 100), starting at START (default 1)
 //   SEED=s    replay one seed with a readable trace on stdout, one line per event
 //   VOTERS, LEARNERS, MODE (safety|liveness), PREVOTE, CHECKQUORUM (0|1), BUGS (comma list),
-//   SEND_BEFORE_PERSIST (0|1) shape the runs.
+//   SEND_BEFORE_PERSIST (0|1) and FINAL_MICROS (the final-reads or recovery budget) shape the
+//   runs.
 // The last line is exactly `seeds: N, violations: V`; the exit code is 1 on any violation.
 import type { PlantedBug } from "../../src/core/raft-config.js";
 import { DEFAULT_SIM_OPTIONS, replayHint, runSimulation, type SimOptions } from "./simulator.js";
@@ -33,6 +34,7 @@ function optionsFor(seed: number): SimOptions {
     checkQuorum: envFlag("CHECKQUORUM", DEFAULT_SIM_OPTIONS.checkQuorum),
     plantedBugs: bugs,
     sendBeforePersist: envFlag("SEND_BEFORE_PERSIST", false),
+    finalMicros: envNumber("FINAL_MICROS", DEFAULT_SIM_OPTIONS.finalMicros),
   };
 }
 

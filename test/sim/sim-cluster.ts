@@ -11,7 +11,7 @@ import { cloneDurableState, SnapshotStore, type DurableState } from "./durable-s
 import type { EventQueue } from "./event-queue.js";
 import type { NemesisAction } from "./faults.js";
 import type { SafetyChecker } from "./invariants.js";
-import { KvStateMachine, type ClientCommand, type KvApplyResult, type KvSnapshot } from "./kv-state-machine.js";
+import { KvStateMachine, type AppliedCommand, type KvSnapshot } from "./kv-state-machine.js";
 import type { SimNetwork } from "./network.js";
 import { SimNode, type ReadyCrashPoint, type SimNodeHooks } from "./sim-node.js";
 import { describeMessage, type Trace } from "./trace.js";
@@ -40,7 +40,7 @@ export interface SimContext {
 
 /** Who hears about applied entries and reads (the workload). */
 export interface ClientListener {
-  applied(node: SimNode, entry: Entry, outcome: { command: ClientCommand; result: KvApplyResult } | undefined): void;
+  applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined): void;
   readServed(node: SimNode, requestId: number): void;
   readDropped(node: SimNode, requestId: number): void;
   nodeCrashed(node: NodeId): void;
@@ -189,7 +189,10 @@ export class SimCluster implements SimNodeHooks {
       const slot = this.slot(event.node);
       if (slot.node === undefined || slot.paused || event.chain !== slot.chain) return;
       this.invoke(slot.id, (node) => node.tick());
-      if (slot.node !== undefined && slot.chain === event.chain) this.scheduleTick(slot, this.tickMicros(slot));
+      // The tick may have crashed the node (inside a Ready), so ask again rather than narrow.
+      if (this.isRunning(slot.id) && slot.chain === event.chain) {
+        this.scheduleTick(slot, this.tickMicros(slot));
+      }
     } else if (event.kind === "deliver") {
       this.deliver(event.message, event.snapshot, event);
     } else if (event.kind === "unreachable") {
@@ -232,7 +235,7 @@ export class SimCluster implements SimNodeHooks {
     }
   }
 
-  applied(node: SimNode, entry: Entry, outcome: { command: ClientCommand; result: KvApplyResult } | undefined): void {
+  applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined): void {
     this.ctx.checker.applied(node.id, entry);
     this.listener?.applied(node, entry, outcome);
   }
@@ -254,7 +257,9 @@ export class SimCluster implements SimNodeHooks {
   release(deliveries: readonly Delivery[]): void {
     for (const delivery of deliveries) {
       const { from, to } = delivery.message;
-      for (const delay of this.network.deliveryDelaysMicros(from, to)) this.ctx.queue.push(this.ctx.nowMicros + delay, delivery);
+      for (const delay of this.network.deliveryDelaysMicros(from, to)) {
+        this.ctx.queue.push(this.ctx.nowMicros + delay, delivery);
+      }
     }
   }
 
@@ -294,9 +299,11 @@ export class SimCluster implements SimNodeHooks {
     slot.paused = false;
     slot.inbox = [];
     const drift = this.options.driftMax;
-    slot.tickMicros = Math.round(this.options.tickMicros * (1 - drift + 2 * drift * this.random.nextFloat()));
+    const driftFactor = 1 - drift + 2 * drift * this.random.nextFloat();
+    slot.tickMicros = Math.round(this.options.tickMicros * driftFactor);
     const label = `node-${slot.id}-${slot.incarnation}`;
-    const every = this.options.snapshotEveryEntriesMin + this.random.intBelow(this.options.snapshotEveryEntriesMax - this.options.snapshotEveryEntriesMin + 1);
+    const { snapshotEveryEntriesMin: everyMin, snapshotEveryEntriesMax: everyMax } = this.options;
+    const every = everyMin + this.random.intBelow(everyMax - everyMin + 1);
     this.ctx.checker.registerIncarnation(slot.id, slot.durable.store, slot.durable.kv.appliedIndex);
     slot.node = new SimNode({
       raftConfig: this.options.raftConfig(slot.id),

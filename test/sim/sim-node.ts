@@ -10,7 +10,7 @@ import type { SeededRandom } from "../../src/core/random.js";
 import type { Ready, ReadState } from "../../src/core/ready.js";
 import { earlyMessages } from "../../src/node/send-order.js";
 import type { DurableState } from "./durable-state.js";
-import type { ClientCommand, KvApplyResult, KvSnapshot, KvStateMachine } from "./kv-state-machine.js";
+import type { AppliedCommand, KvSnapshot, KvStateMachine } from "./kv-state-machine.js";
 
 /**
  * Where inside one Ready a crash can strike (TESTING.md 2.1.4). The stages are counted in the
@@ -28,7 +28,7 @@ export interface SimNodeHooks {
   /** After the Ready's durable part was written (`lastIndexBefore`: the log's end before it). */
   persisted(node: SimNode, ready: Ready, lastIndexBefore: number): void;
   /** After each committed entry is applied; `outcome` is set for client commands. */
-  applied(node: SimNode, entry: Entry, outcome: { command: ClientCommand; result: KvApplyResult } | undefined): void;
+  applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined): void;
   snapshotInstalled(node: SimNode, meta: SnapshotMeta, appliedBefore: number): void;
   readServed(node: SimNode, requestId: number): void;
   readDropped(node: SimNode, requestId: number): void;
@@ -178,8 +178,9 @@ export class SimNode {
 
   private persist(ready: Ready): void {
     const lastIndexBefore = this.durable.store.lastIndex();
-    if (ready.snapshot === undefined && ready.entries.length === 0 && ready.hardState === undefined) return;
-    this.durable.store.persist({ snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState });
+    const { snapshot, entries, hardState } = ready;
+    if (snapshot === undefined && entries.length === 0 && hardState === undefined) return;
+    this.durable.store.persist({ snapshot, entries, hardState });
     this.options.hooks.persisted(this, ready, lastIndexBefore);
   }
 

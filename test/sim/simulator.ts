@@ -60,7 +60,13 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
   quietMicros: 1_500_000,
   finalMicros: 4_000_000,
   faults: DEFAULT_FAULTS,
-  workload: { clientCount: 4, keyCount: 5, opTimeoutMicros: 400_000, thinkMicrosMax: 20_000, stickToLeaderProbability: 0.8 },
+  workload: {
+    clientCount: 4,
+    keyCount: 5,
+    opTimeoutMicros: 400_000,
+    thinkMicrosMax: 20_000,
+    stickToLeaderProbability: 0.8,
+  },
   mode: "safety",
   electionTicks: 10,
   heartbeatTicks: 2,
@@ -96,6 +102,12 @@ export function runSimulation(options: SimOptions): SimResult {
   return sim.run();
 }
 
+/** An event's answer that keeps the loop running; any other answer ends the run. */
+const CONTINUE = Symbol("continue");
+
+/** CONTINUE, or the end of the run: its violation, undefined when every check passed. */
+type EventVerdict = typeof CONTINUE | string | undefined;
+
 class Simulation {
   private readonly ctx: SimContext;
   private readonly cluster: SimCluster;
@@ -113,9 +125,12 @@ class Simulation {
       workload: root.fork("workload"),
       faults: root.fork("faults"),
     };
-    const trace = new Trace(options.traceEnabled ?? options.traceSink !== undefined, options.traceSink, 60);
-    this.ctx = { nowMicros: 0, queue: new EventQueue<SimEvent>(), trace, checker: new SafetyChecker() };
-    this.network = new SimNetwork(streams.network, options.faults === undefined ? CALM_NETWORK : FAULTY_NETWORK);
+    const traceEnabled = options.traceEnabled ?? options.traceSink !== undefined;
+    const trace = new Trace(traceEnabled, options.traceSink, 60);
+    const queue = new EventQueue<SimEvent>();
+    this.ctx = { nowMicros: 0, queue, trace, checker: new SafetyChecker() };
+    const networkProfile = options.faults === undefined ? CALM_NETWORK : FAULTY_NETWORK;
+    this.network = new SimNetwork(streams.network, networkProfile);
     const founders = makeConfig(
       range(1, options.voters),
       range(options.voters + 1, options.voters + options.learners),
@@ -140,14 +155,23 @@ class Simulation {
       reachableNodeIds: () => this.cluster.reachable().map((node) => node.id),
       invoke: (id, call) => this.cluster.invoke(id, call),
       scheduleClientStep: (delay, clientId) => this.push(delay, { kind: "client-step", clientId }),
-      scheduleClientTimeout: (delay, clientId, requestId) => this.push(delay, { kind: "client-timeout", clientId, requestId }),
+      scheduleClientTimeout: (delay, clientId, requestId) =>
+        this.push(delay, { kind: "client-timeout", clientId, requestId }),
     });
     this.cluster.listener = this.workload;
     if (options.faults !== undefined) {
       const firstSpare = options.voters + options.learners + 1;
       const spares = range(firstSpare, firstSpare + options.spareNodes - 1).map(nodeId);
       const schedule = (delay: number, action: SimEvent & { kind: "nemesis" }): void => this.push(delay, action);
-      this.nemesis = new NemesisRunner(this.ctx, this.cluster, this.network, options.faults, streams.faults, spares, schedule);
+      this.nemesis = new NemesisRunner(
+        this.ctx,
+        this.cluster,
+        this.network,
+        options.faults,
+        streams.faults,
+        spares,
+        schedule,
+      );
       this.push(this.nemesis.gapMicros(), { kind: "nemesis-decide" });
     } else {
       this.nemesis = undefined;
@@ -183,40 +207,40 @@ class Simulation {
       if (++this.events > this.options.eventsMax) return `more than ${this.options.eventsMax} events`;
       const verdict = this.handle(next.item);
       this.cluster.observeAll();
-      if (verdict !== "continue") return verdict;
+      if (verdict !== CONTINUE) return verdict;
       if (this.phase === "final" && this.finalDone()) return this.finish();
     }
   }
 
-  private handle(event: SimEvent): string | undefined | "continue" {
+  private handle(event: SimEvent): EventVerdict {
     switch (event.kind) {
       case "tick":
       case "deliver":
       case "unreachable":
         this.cluster.handle(event);
-        return "continue";
+        return CONTINUE;
       case "client-step":
         this.workload.step(event.clientId);
-        return "continue";
+        return CONTINUE;
       case "client-timeout":
         this.workload.timedOut(event.clientId, event.requestId);
-        return "continue";
+        return CONTINUE;
       case "nemesis":
         // After the fault phase only repairs still run; the heal already did them all.
         if (this.phase === "faults" || isRepair(event.action)) this.nemesis?.execute(event.action);
-        return "continue";
+        return CONTINUE;
       case "nemesis-decide":
         if (this.phase === "faults" && this.nemesis !== undefined) {
           this.nemesis.decide();
           this.push(this.nemesis.gapMicros(), { kind: "nemesis-decide" });
         }
-        return "continue";
+        return CONTINUE;
       case "phase":
         return this.onPhase(event.phase);
     }
   }
 
-  private onPhase(phase: "heal" | "final" | "end"): string | undefined | "continue" {
+  private onPhase(phase: "heal" | "final" | "end"): EventVerdict {
     if (phase === "heal") {
       this.phase = "quiet";
       this.nemesis?.healEverything();
@@ -226,17 +250,17 @@ class Simulation {
         this.phase = "final";
         this.workload.startFinalReads();
         this.push(this.options.finalMicros, { kind: "phase", phase: "end" });
-        return "continue";
+        return CONTINUE;
       }
       this.workload.stopIssuing();
       this.push(this.options.quietMicros, { kind: "phase", phase: "final" });
-      return "continue";
+      return CONTINUE;
     }
     if (phase === "final") {
       this.phase = "final";
       this.workload.startFinalReads();
       this.push(this.options.finalMicros, { kind: "phase", phase: "end" });
-      return "continue";
+      return CONTINUE;
     }
     return this.finish();
   }
@@ -256,7 +280,8 @@ class Simulation {
     if (!this.workload.finalReadsDone()) return `final reads did not complete within ${this.options.finalMicros}us of healing`;
     const settled = this.options.mode === "safety" ? finalChecks(this.cluster) : livenessChecks(this.cluster);
     if (settled !== undefined) return settled;
-    const check = checkKvHistory(this.workload.history, { timeoutMs: this.options.linearizabilityTimeoutMs ?? 20_000 });
+    const timeoutMs = this.options.linearizabilityTimeoutMs ?? 20_000;
+    const check = checkKvHistory(this.workload.history, { timeoutMs });
     if (check.outcome !== "ok") return check.report;
     return undefined;
   }

@@ -24,7 +24,10 @@ export class Trace {
   line(timeMicros: number, node: number | undefined, what: () => string): void {
     if (!this.enabled) return;
     const text = `${formatTime(timeMicros)} ${node === undefined ? "--" : `n${node}`} ${what()}`;
-    for (let i = 0; i < text.length; i++) this.hash = Math.imul(this.hash ^ text.charCodeAt(i), 0x01000193);
+    // 32-bit FNV-1a over the line's UTF-16 code units and a closing newline.
+    for (let i = 0; i < text.length; i++) {
+      this.hash = Math.imul(this.hash ^ text.charCodeAt(i), 0x01000193);
+    }
     this.hash = Math.imul(this.hash ^ 10, 0x01000193);
     this.lineCount++;
     if (this.tailLines > 0) {

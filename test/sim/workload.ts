@@ -4,7 +4,12 @@ import type { ProposeResult, RequestResult } from "../../src/core/errors.js";
 import { NO_NODE, type NodeId } from "../../src/core/ids.js";
 import type { SeededRandom } from "../../src/core/random.js";
 import type { KvInput, KvOperation, KvOutput } from "../checker/kv-model.js";
-import { encodeClientCommand, type ClientCommand, type KvApplyResult, type KvCommand } from "./kv-state-machine.js";
+import {
+  encodeClientCommand,
+  type AppliedCommand,
+  type KvApplyResult,
+  type KvCommand,
+} from "./kv-state-machine.js";
 import type { SimNode } from "./sim-node.js";
 
 /** How the simulated clients behave (TESTING.md 2.1.5). */
@@ -75,7 +80,13 @@ export class Workload {
     assert(options.clientCount >= 1 && options.keyCount >= 1, "need clients and keys");
     this.keys = Array.from({ length: options.keyCount }, (_, i) => `k${i}`);
     for (let id = 1; id <= options.clientCount; id++) {
-      this.clients.push({ id, pending: undefined, leaderHint: NO_NODE, writesIssued: 0, lastSeen: new Map() });
+      this.clients.push({
+        id,
+        pending: undefined,
+        leaderHint: NO_NODE,
+        writesIssued: 0,
+        lastSeen: new Map(),
+      });
       access.scheduleClientStep(random.intBelow(options.thinkMicrosMax), id);
     }
   }
@@ -125,7 +136,14 @@ export class Workload {
       this.access.scheduleClientStep(this.thinkMicros(), clientId);
       return;
     }
-    const op: PendingOp = { clientId, requestId: this.requestIdNext++, input, nodeId, callMicros: this.access.nowMicros(), proposalIndex: 0 };
+    const op: PendingOp = {
+      clientId,
+      requestId: this.requestIdNext++,
+      input,
+      nodeId,
+      callMicros: this.access.nowMicros(),
+      proposalIndex: 0,
+    };
     client.pending = op;
     this.byRequest.set(op.requestId, op);
     const result: ProposeResult | RequestResult | undefined =
@@ -144,7 +162,7 @@ export class Workload {
   }
 
   /** A node applied a committed entry: answer the client whose write it is, if it asked there. */
-  applied(node: SimNode, entry: Entry, outcome: { command: ClientCommand; result: KvApplyResult } | undefined): void {
+  applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined): void {
     if (outcome !== undefined) {
       const op = this.byRequest.get(outcome.command.requestId);
       if (op !== undefined && op.nodeId === node.id) {
@@ -203,7 +221,8 @@ export class Workload {
     if (output !== undefined) {
       this.completedCount++;
       const ret = output.kind === "unknown" ? Number.POSITIVE_INFINITY : nowMicros;
-      this.history.push({ clientId: op.clientId, input: op.input, output, call: op.callMicros, ret });
+      const call = op.callMicros;
+      this.history.push({ clientId: op.clientId, input: op.input, output, call, ret });
       this.remember(client, op.input, output);
       if (op.input.kind === "get" && output.kind === "get" && this.finalReadKeys !== undefined) {
         this.finalReadKeys = this.finalReadKeys.filter((key) => key !== op.input.key);
@@ -231,7 +250,8 @@ export class Workload {
   private pickNode(client: Client): NodeId | undefined {
     const reachable = this.access.reachableNodeIds();
     if (reachable.length === 0) return undefined;
-    if (reachable.includes(client.leaderHint) && this.random.chance(this.options.stickToLeaderProbability)) {
+    const stick = this.options.stickToLeaderProbability;
+    if (reachable.includes(client.leaderHint) && this.random.chance(stick)) {
       return client.leaderHint;
     }
     return reachable[this.random.intBelow(reachable.length)];
@@ -278,6 +298,8 @@ export class Workload {
   }
 }
 
-function isAcceptedProposal(result: ProposeResult | RequestResult): result is Extract<ProposeResult, { ok: true }> {
+function isAcceptedProposal(
+  result: ProposeResult | RequestResult,
+): result is Extract<ProposeResult, { ok: true }> {
   return result.ok && "index" in result;
 }
