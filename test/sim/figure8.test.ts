@@ -2,11 +2,11 @@
 // its own term) holds, and breaking it is caught by the simulator's checkers. Random seeds
 // rarely line up the five-step schedule, so this is a directed scenario (TESTING.md 2.1.8):
 // the simulator's cluster, drivers and safety checker under a scripted schedule
-// (directed-scenarios.ts, runFigure8). Method: run the script with the correct core and with
+// (figure8-scenario.ts, runFigure8). Method: run the script with the correct core and with
 // the planted bug "commit-old-term-by-counting", for several seeds (seeds move election
 // jitter and message order, never the schedule); assert the run passed through the dangerous
 // state, then no violation (correct) or a reported violation (bug).
-import { FIGURE8_INDEX, runFigure8, type Figure8Result } from "./directed-scenarios.js";
+import { FIGURE8_INDEX, runFigure8, type Figure8Result } from "./figure8-scenario.js";
 
 const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8];
 

@@ -9,7 +9,7 @@
 // compile until it has a case here.
 import { assert } from "../../src/core/assert.js";
 import type { PlantedBug } from "../../src/core/raft-config.js";
-import { runFigure8 } from "./directed-scenarios.js";
+import { runFigure8 } from "./figure8-scenario.js";
 import { DEFAULT_FAULTS, type FaultProfile } from "./faults.js";
 import { sweepInWorker, type SweepFailure } from "./seed-sweep.js";
 import type { SimOptions } from "./simulator.js";
