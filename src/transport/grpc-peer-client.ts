@@ -133,6 +133,7 @@ export class GrpcPeerClient implements PeerTransport {
       return;
     }
     const link = this.link(message.to);
+    if (message.type === "heartbeat-request" && replaceWaitingHeartbeat(link, message)) return;
     if (link.address === undefined || link.queue.length >= this.options.queueMessagesMax) {
       this.reportUnreachable(link.peer);
       return;
@@ -325,4 +326,17 @@ function notServed(request: ReadIndexRequest): Message {
     type: "read-index-response", from: request.to, to: request.from, term: request.term,
     requestId: request.requestId, readIndex: undefined,
   };
+}
+
+/**
+ * A heartbeat still waiting in a peer's queue is superseded by a newer one: the newer carries
+ * a commit index and a ReadIndex round at least as high, and acknowledging a round confirms
+ * every earlier one. Replacing it in place keeps the queue from filling with heartbeats to
+ * a slow or paused peer (one per tick) while sending no later than the old one would have.
+ */
+function replaceWaitingHeartbeat(link: PeerLink, message: Message): boolean {
+  const waiting = link.queue.findIndex((outbound) => outbound.message.type === "heartbeat-request");
+  if (waiting < 0) return false;
+  link.queue[waiting] = { kind: "unary", message };
+  return true;
 }

@@ -333,7 +333,7 @@ describe("failures become reportUnreachable()", () => {
     const arrivals: number[] = [];
     const silent = new grpc.Server();
     const neverAnswer: RaftPeerHandlers = {
-      AppendEntries: (call) => { arrivals.push(Number(call.request.read_round)); },
+      AppendEntries: (call) => { arrivals.push(Number(call.request.prev_log_index)); },
       RequestVote: () => undefined, InstallSnapshot: () => undefined, TimeoutNow: () => undefined,
       ReadIndex: () => undefined,
     };
@@ -341,7 +341,7 @@ describe("failures become reportUnreachable()", () => {
     const address = await bind(silent);
     const a = await member(1, { rpcDeadlineMs: 400, inflightRpcsMax: 2, queueMessagesMax: 2 });
     a.client.setPeerAddress(TWO, address);
-    for (let round = 1; round <= 5; round++) a.client.send(heartbeat(round));
+    for (let prev = 1; prev <= 5; prev++) a.client.send(emptyAppend(prev));
     await until(() => a.handler.unreachable.length >= 1, "the dropped message");
     await until(() => arrivals.length === 2, "two calls in flight");
     expect(arrivals).toEqual([1, 2]);
@@ -350,4 +350,34 @@ describe("failures become reportUnreachable()", () => {
     await until(() => a.handler.unreachable.length >= 3, "every timeout reported");
     silent.forceShutdown();
   });
+
+  it("keeps one waiting heartbeat per peer: a newer one replaces it in place", async () => {
+    const rounds: number[] = [];
+    const silent = new grpc.Server();
+    const neverAnswer: RaftPeerHandlers = {
+      AppendEntries: (call) => { rounds.push(Number(call.request.read_round)); },
+      RequestVote: () => undefined, InstallSnapshot: () => undefined, TimeoutNow: () => undefined,
+      ReadIndex: () => undefined,
+    };
+    silent.addService(raftkvProtos().grpcObject.raftkv.raft.v1.RaftPeer.service, neverAnswer);
+    const address = await bind(silent);
+    const a = await member(1, { rpcDeadlineMs: 300, inflightRpcsMax: 1, queueMessagesMax: 2 });
+    a.client.setPeerAddress(TWO, address);
+    a.client.send(heartbeat(1));
+    a.client.send(emptyAppend(7));
+    for (let round = 2; round <= 9; round++) a.client.send(heartbeat(round));
+    await until(() => rounds.length === 3, "the in-flight call and the two queued ones");
+    // Rounds 2-8 were superseded before they could start; nothing overflowed the queue.
+    expect(rounds).toEqual([1, 0, 9]);
+    expect(a.handler.unreachable.filter((peer) => peer === TWO).length).toBeLessThanOrEqual(3);
+    silent.forceShutdown();
+  });
 });
+
+/** An append with no entries whose prevLogIndex marks it (an AppendEntries on the wire). */
+function emptyAppend(prevLogIndex: number): Message {
+  return {
+    type: "append-request", from: ONE, to: TWO, term: term(8), prevLogIndex: logIndex(prevLogIndex),
+    prevLogTerm: term(8), entries: [], leaderCommit: logIndex(0),
+  };
+}
