@@ -1,4 +1,6 @@
+import { assert } from "../core/assert.js";
 import type { Entry, HardState, SnapshotMeta } from "../core/entry.js";
+import type { LogIndex } from "../core/ids.js";
 import type { LogReader } from "../core/log-reader.js";
 
 /** The durable part of one Ready, written atomically (one transaction, one fsync). */
@@ -27,4 +29,21 @@ export interface LogStore extends LogReader {
    * snapshot.index > snapshotMeta().index. Entries after snapshot.index are kept.
    */
   compact(snapshot: SnapshotMeta): void;
+}
+
+/**
+ * The preconditions of LogStore.compact(), shared by every implementation: the new snapshot
+ * is past the current one, its (index, term) is in the log, and it covers only committed
+ * entries (`commit` is the store's durable commit index).
+ */
+export function assertCompactable(
+  store: LogReader, commit: LogIndex, snapshot: SnapshotMeta,
+): void {
+  const current = store.snapshotMeta().index;
+  assert(
+    snapshot.index > current,
+    `compaction to ${String(snapshot.index)} is not past the snapshot at ${String(current)}`,
+  );
+  assert(store.term(snapshot.index) === snapshot.term, "compaction point not in the log");
+  assert(snapshot.index <= commit, "only committed entries can be compacted");
 }

@@ -3,7 +3,7 @@ import { entrySizeBytes, type Entry, type HardState, type SnapshotMeta } from ".
 import { logIndex, NO_NODE, TERM_ZERO, INDEX_ZERO, type LogIndex, type Term } from "../core/ids.js";
 import { EMPTY_CONFIG } from "../core/membership-config.js";
 import { assertContiguousEntries } from "../core/unstable-log.js";
-import type { LogStore, PersistBatch } from "./log-store.js";
+import { assertCompactable, type LogStore, type PersistBatch } from "./log-store.js";
 
 // bootstrapEntries() lives in core (any store, and the driver, need it); it is re-exported
 // here because the simulator and tests build a founding member's MemoryLogStore from it.
@@ -117,13 +117,7 @@ export class MemoryLogStore implements LogStore {
   }
 
   compact(snapshot: SnapshotMeta): void {
-    assert(
-      snapshot.index > this.snapshot.index,
-      `compaction to ${String(snapshot.index)} is not past the snapshot ` +
-        `at ${String(this.snapshot.index)}`,
-    );
-    assert(this.term(snapshot.index) === snapshot.term, "compaction point not in the log");
-    assert(snapshot.index <= this.hardState.commit, "only committed entries can be compacted");
+    assertCompactable(this, this.hardState.commit, snapshot);
     this.stored = this.stored.slice(snapshot.index - this.snapshot.index);
     this.snapshot = snapshot;
     this.assertInvariants();

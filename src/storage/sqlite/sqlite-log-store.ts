@@ -7,7 +7,7 @@ import {
   encodeMembershipConfig,
 } from "../../core/membership-config.js";
 import { assertContiguousEntries } from "../../core/unstable-log.js";
-import type { LogStore, PersistBatch } from "../log-store.js";
+import { assertCompactable, type LogStore, type PersistBatch } from "../log-store.js";
 import { RAFT_LOG_MIGRATIONS } from "./migrations.js";
 import { openDatabase, type SqliteDatabase } from "./open-database.js";
 
@@ -207,13 +207,7 @@ export class SqliteLogStore implements LogStore {
   }
 
   compact(snapshot: SnapshotMeta): void {
-    assert(
-      snapshot.index > this.snapshot.index,
-      `compaction to ${String(snapshot.index)} is not past the snapshot ` +
-        `at ${String(this.snapshot.index)}`,
-    );
-    assert(this.term(snapshot.index) === snapshot.term, "compaction point not in the log");
-    assert(snapshot.index <= this.hardState.commit, "only committed entries can be compacted");
+    assertCompactable(this, this.hardState.commit, snapshot);
     const s = this.statements;
     this.db.transaction(() => {
       s.deleteThrough.run(snapshot.index);
