@@ -118,6 +118,12 @@ export class RaftNode<Result> implements InboundHandler {
     return this.core.status();
   }
 
+  /** hashicorp/raft's State(): the role, with a non-voting follower reported as "learner". */
+  state(): Status["role"] | "learner" {
+    const status = this.core.status();
+    return status.isLearner && status.role === "follower" ? "learner" : status.role;
+  }
+
   leader(): NodeId {
     return this.core.status().leader;
   }
@@ -188,6 +194,15 @@ export class RaftNode<Result> implements InboundHandler {
     const promise = this.reads.add(requestId, this.nowMs() + timeoutMs, { index: undefined });
     this.scheduleDrain();
     return promise;
+  }
+
+  /**
+   * hashicorp/raft's Barrier(): resolves once every operation committed before the call is
+   * applied on this member. A ReadIndex round gives exactly that (the read index is the
+   * leader's commit index when the call arrived), without writing to the log.
+   */
+  barrier(timeoutMs: number): Promise<LogIndex> {
+    return this.readBarrier(timeoutMs);
   }
 
   /** Resolves if this member is the leader and a quorum confirms it (hashicorp VerifyLeader). */

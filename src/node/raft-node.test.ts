@@ -1,0 +1,144 @@
+/**
+ * Goal: the node driver's contract — client calls settle exactly when the Ready loop says,
+ * and every failure is a typed error: not leader (with a hint), a full queue, a deadline,
+ * leadership lost, a stopped node; plus the operator verbs (state, barrier, verifyLeader,
+ * stats, events).
+ * Method: three RaftNodes over a MemoryNetwork with in-memory stores and ManualTickers, so
+ * time only moves when the test ticks; `settle()` lets the network's macrotasks run.
+ */
+import { bootstrapEntries } from "../core/bootstrap.js";
+import { NO_NODE, nodeId, type NodeId } from "../core/ids.js";
+import { makeConfig } from "../core/membership-config.js";
+import { DEFAULT_RAFT_CONFIG } from "../core/raft-config.js";
+import { SeededRandom } from "../core/random.js";
+import { CounterStateMachine } from "../../examples/counter/counter-state-machine.js";
+import { MemoryLogStore } from "../storage/memory-log-store.js";
+import { MemorySnapshotStore } from "../storage/memory-snapshot-store.js";
+import { MemoryNetwork } from "../transport/memory-transport.js";
+import {
+  DeadlineExceededError, LeadershipLostError, NodeStoppedError, NotLeaderError, QueueFullError,
+} from "./errors.js";
+import type { NodeEvent } from "./node-events.js";
+import { RaftNode } from "./raft-node.js";
+import { ManualTicker } from "./ticker.js";
+
+interface Harness {
+  readonly network: MemoryNetwork;
+  readonly nodes: Map<NodeId, RaftNode<number>>;
+  readonly tickers: Map<NodeId, ManualTicker>;
+  clock: number;
+}
+
+function start(ids: number[], pendingProposalsMax = 100): Harness {
+  const network = new MemoryNetwork();
+  const boot = bootstrapEntries(makeConfig(ids));
+  const harness: Harness = { network, nodes: new Map(), tickers: new Map(), clock: 0 };
+  for (const raw of ids) {
+    const id = nodeId(raw);
+    const ticker = new ManualTicker();
+    const node = new RaftNode<number>({
+      raftConfig: { ...DEFAULT_RAFT_CONFIG, nodeId: id, electionTicks: 10, heartbeatTicks: 1 },
+      logStore: new MemoryLogStore(boot), stateMachine: new CounterStateMachine(),
+      snapshotStore: new MemorySnapshotStore(), transport: network.transport(id), ticker,
+      random: new SeededRandom(raw), pendingProposalsMax, pendingReadsMax: 100,
+      snapshotEveryEntries: 0, nowMs: () => harness.clock,
+    });
+    node.start();
+    harness.nodes.set(id, node);
+    harness.tickers.set(id, ticker);
+  }
+  return harness;
+}
+
+/** Lets queued network deliveries (setImmediate) and promise continuations run. */
+async function settle(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+async function tick(h: Harness, count = 1, ids?: NodeId[]): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    h.clock += 10;
+    for (const [id, ticker] of h.tickers) if (ids === undefined || ids.includes(id)) ticker.tick();
+    await settle(3);
+  }
+}
+
+async function leaderOf(h: Harness): Promise<RaftNode<number>> {
+  for (let i = 0; i < 100; i++) {
+    const leaders = [...h.nodes.values()].filter((n) => n.state() === "leader");
+    if (leaders.length === 1) return leaders[0]!;
+    await tick(h);
+  }
+  throw new Error("no leader");
+}
+
+const add = (n: number): Uint8Array => CounterStateMachine.encodeAdd(n);
+
+describe("RaftNode", () => {
+  test("applies through the leader; followers refuse with the leader as a hint", async () => {
+    const h = start([1, 2, 3]);
+    const leader = await leaderOf(h);
+    const applying = leader.apply(add(5), 1000);
+    await settle();
+    await expect(applying).resolves.toMatchObject({ result: 5 });
+    const follower = [...h.nodes.values()].find((n) => n !== leader)!;
+    await expect(follower.apply(add(1), 1000)).rejects.toEqual(new NotLeaderError(leader.id));
+    expect(follower.state()).toBe("follower");
+    expect(leader.stats()).toMatchObject({ role: "leader", pendingProposals: 0 });
+  });
+
+  test("barrier and verifyLeader confirm through a quorum; a follower cannot verify", async () => {
+    const h = start([1, 2, 3]);
+    const leader = await leaderOf(h);
+    await settle();
+    const barrier = leader.barrier(1000);
+    await tick(h, 2);
+    await expect(barrier).resolves.toBeGreaterThan(0);
+    const verify = leader.verifyLeader(1000);
+    await tick(h, 2);
+    await expect(verify).resolves.toBeUndefined();
+    const follower = [...h.nodes.values()].find((n) => n !== leader)!;
+    await expect(follower.verifyLeader(1000)).rejects.toBeInstanceOf(NotLeaderError);
+  });
+
+  test("a full proposal table rejects with QueueFullError instead of growing", async () => {
+    const h = start([1, 2, 3], 2);
+    const leader = await leaderOf(h);
+    h.network.isolate(leader.id, [...h.nodes.keys()]);
+    const first = leader.apply(add(1), 1000);
+    const second = leader.apply(add(1), 1000);
+    await expect(leader.apply(add(1), 1000)).rejects.toBeInstanceOf(QueueFullError);
+    await leader.stop();
+    await expect(first).rejects.toBeInstanceOf(NodeStoppedError);
+    await expect(second).rejects.toBeInstanceOf(NodeStoppedError);
+  });
+
+  test("a proposal that cannot commit fails at its deadline, or when leadership is lost", async () => {
+    const h = start([1, 2, 3]);
+    const leader = await leaderOf(h);
+    h.network.isolate(leader.id, [...h.nodes.keys()]);
+    const timed = leader.apply(add(1), 25);
+    const waiting = leader.apply(add(1), 10_000);
+    const waitingFails = expect(waiting).rejects.toBeInstanceOf(LeadershipLostError);
+    await tick(h, 3, [leader.id]);
+    await expect(timed).rejects.toBeInstanceOf(DeadlineExceededError);
+    // Check-quorum: cut off from its quorum, the leader steps down within two election
+    // timeouts (the first check may still count activity from before the partition).
+    await tick(h, 25, [leader.id]);
+    await waitingFails;
+    expect(leader.leader()).toBe(NO_NODE);
+    expect(leader.lastKnownLeader()).toBe(leader.id);
+  });
+
+  test("events report role and leader changes", async () => {
+    const h = start([1, 2, 3]);
+    const events: NodeEvent[] = [];
+    for (const node of h.nodes.values()) node.subscribe((event) => events.push(event));
+    const leader = await leaderOf(h);
+    await tick(h, 2);
+    expect(events).toContainEqual(expect.objectContaining({ type: "role-changed", role: "leader" }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: "leader-changed", leader: leader.id }),
+    );
+  });
+});
