@@ -63,6 +63,14 @@ class RecordingChecker extends SafetyChecker {
     this.guard(() => { super.applied(...args); });
   }
 
+  override powerLost(...args: Parameters<SafetyChecker["powerLost"]>): void {
+    this.guard(() => { super.powerLost(...args); });
+  }
+
+  override persistedHardState(...args: Parameters<SafetyChecker["persistedHardState"]>): void {
+    this.guard(() => { super.persistedHardState(...args); });
+  }
+
   override snapshotInstalled(...args: Parameters<SafetyChecker["snapshotInstalled"]>): void {
     this.guard(() => { super.snapshotInstalled(...args); });
   }
@@ -135,6 +143,9 @@ export class DirectedSim {
         // No compaction: the script reads logs entry by entry.
         snapshotEveryEntriesMin: 1_000_000,
         snapshotEveryEntriesMax: 1_000_000,
+        // Scripts crash processes, never the power: every apply is synced.
+        kvCheckpointEveryAppliesMin: 1,
+        kvCheckpointEveryAppliesMax: 1,
         sendBeforePersist: false,
         reportUnreachableProbability: 0,
       },
@@ -165,7 +176,7 @@ export class DirectedSim {
   }
 
   crash(id: number): void {
-    this.cluster.crash(nodeId(id));
+    this.cluster.crash(nodeId(id), false);
   }
 
   restart(id: number): void {
@@ -277,7 +288,7 @@ export class DirectedSim {
     } catch (error: unknown) {
       const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       this.checker.report(`node ${id} failed: ${text}`);
-      this.cluster.crash(id);
+      this.cluster.crash(id, false);
     }
   }
 

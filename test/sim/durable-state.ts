@@ -46,7 +46,8 @@ export class SnapshotStore {
 /**
  * Everything of one node that survives a crash: the Raft log and hard state, the state
  * machine (durable together with its applied index, as in one SQLite transaction) and the
- * snapshot store. Everything else in a SimNode is volatile.
+ * snapshot store. Everything else in a SimNode is volatile. A power loss (power-loss.ts)
+ * also takes the state machine back to its last checkpoint plus a prefix of what followed.
  */
 export interface DurableState {
   readonly store: SimLogStore;

@@ -13,8 +13,16 @@ export type NemesisAction =
   | { readonly type: "heal" }
   /** Toggles `links` `remaining` more times, `gapMicros` apart (flapping links). */
   | { readonly type: "flap"; readonly links: readonly DirectedLink[]; readonly remaining: number; readonly gapMicros: number }
-  /** `point` undefined: crash between events; otherwise at that point of the next Ready. */
-  | { readonly type: "crash"; readonly node: NodeId; readonly point: ReadyCrashPoint | undefined }
+  /**
+   * `point` undefined: crash between events; otherwise at that point of the next Ready.
+   * `powerLoss`: the machine loses power, so its state machine loses what it had not synced.
+   */
+  | {
+    readonly type: "crash";
+    readonly node: NodeId;
+    readonly point: ReadyCrashPoint | undefined;
+    readonly powerLoss: boolean;
+  }
   | { readonly type: "restart"; readonly node: NodeId }
   | { readonly type: "pause"; readonly node: NodeId }
   | { readonly type: "resume"; readonly node: NodeId }
@@ -46,6 +54,11 @@ export interface FaultProfile {
   readonly faultMicrosMax: number;
   /** Probability that a crash strikes inside a Ready rather than between events. */
   readonly crashInsideReadyProbability: number;
+  /**
+   * Probability that a crash is a power loss rather than a process crash: the state machine
+   * (SQLite, synchronous=NORMAL, ADR 0005) comes back at an earlier state.
+   */
+  readonly powerLossProbability: number;
   /** Most nodes down or paused at once. */
   readonly downNodesMax: number;
   /** Probability that a partition clogs (delays until healed) rather than drops. */
@@ -60,6 +73,7 @@ export const DEFAULT_FAULTS: FaultProfile = {
   weights: { partition: 4, flap: 1, "crash-leader": 3, "crash-any": 2, pause: 2, membership: 3, transfer: 1, network: 1 },
   faultMicrosMax: 1_500_000,
   crashInsideReadyProbability: 0.5,
+  powerLossProbability: 0.3,
   downNodesMax: 2,
   reconfigureBurstProbability: 0.2,
   clogProbability: 0.3,
@@ -174,7 +188,8 @@ export class Nemesis {
     const point = inside
       ? READY_CRASH_POINTS[this.random.intBelow(READY_CRASH_POINTS.length)]
       : undefined;
-    return { type: "crash", node, point };
+    const powerLoss = this.random.chance(this.profile.powerLossProbability);
+    return { type: "crash", node, point, powerLoss };
   }
 
   private pause(): NemesisAction | undefined {

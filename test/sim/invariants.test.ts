@@ -1,6 +1,9 @@
 // Goal: each safety checker fires on the violation it exists for, and stays quiet on legal
 // histories. Method: feed SafetyChecker synthetic persists, sends, applies and statuses (no
 // Raft core) built on MemoryLogStore, and expect a SafetyViolation naming the broken rule.
+// Power loss (ADR 0005) is the one legal way back for an applied index: those tests check that
+// re-application is allowed exactly down to the state the machine came back in, and only
+// with the same entries and results.
 import type { Entry, HardState } from "../../src/core/entry.js";
 import { logIndex, nodeId, NO_NODE, term, type NodeId } from "../../src/core/ids.js";
 import { makeConfig } from "../../src/core/membership-config.js";
@@ -8,6 +11,7 @@ import type { Message } from "../../src/core/message.js";
 import type { Ready, Role, Status } from "../../src/core/ready.js";
 import { bootstrapEntries, MemoryLogStore } from "../../src/storage/memory-log-store.js";
 import { SafetyChecker } from "./invariants.js";
+import type { AppliedCommand } from "./kv-state-machine.js";
 
 const n1 = nodeId(1);
 const n2 = nodeId(2);
@@ -57,6 +61,21 @@ function persist(c: ReturnType<typeof cluster>, id: NodeId, r: Ready, after: Sta
   c.checker.persisted(id, r, before, after);
 }
 
+/** A command's result as the state machine reports it (a put of k0). */
+function outcome(ok: boolean, previous: string | null): AppliedCommand {
+  const command = { clientId: 1, requestId: 1, command: { op: "put" as const, key: "k0", value: "c1-1" } };
+  return { command, result: { ok, previous } };
+}
+
+/** The cluster after n1 durably committed (2, 2) and applied 1 and 2 (2 a client put). */
+function applyTwo(): ReturnType<typeof cluster> {
+  const c = cluster();
+  persist(c, n1, ready([entry(2, 2, "a")], hs(2, 1, 2)), status(n1, "leader", 2, 2));
+  c.checker.applied(n1, entry(1, 1, "x"), 2);
+  c.checker.applied(n1, entry(2, 2, "a"), 2, outcome(true, null));
+  return c;
+}
+
 describe("SafetyChecker", () => {
   it("accepts a legal election, replication and apply", () => {
     const c = cluster();
@@ -65,8 +84,8 @@ describe("SafetyChecker", () => {
     persist(c, n2, ready([entry(2, 2)], hs(2, 1, 1)), status(n2, "follower", 2, 1));
     persist(c, n1, ready([], hs(2, 1, 2)), status(n1, "leader", 2, 2));
     c.checker.observe(n1, status(n1, "leader", 2, 2));
-    c.checker.applied(n1, entry(1, 1, "x"));
-    expect(() => c.checker.applied(n1, entry(2, 2))).not.toThrow();
+    c.checker.applied(n1, entry(1, 1, "x"), 2);
+    expect(() => c.checker.applied(n1, entry(2, 2), 2)).not.toThrow();
   });
 
   it("catches two leaders in one term (Election Safety)", () => {
@@ -121,15 +140,58 @@ describe("SafetyChecker", () => {
     const c = cluster();
     persist(c, n1, ready([entry(2, 2, "a")], hs(2, 1, 2)), status(n1, "follower", 2, 2));
     persist(c, n2, ready([entry(2, 3, "b")], hs(3, 2, 2)), status(n2, "follower", 3, 2));
-    c.checker.applied(n1, entry(1, 1, "x"));
-    c.checker.applied(n2, entry(1, 1, "x"));
-    c.checker.applied(n1, entry(2, 2, "a"));
-    expect(() => c.checker.applied(n2, entry(2, 3, "b"))).toThrow(/State Machine Safety/);
+    c.checker.applied(n1, entry(1, 1, "x"), 2);
+    c.checker.applied(n2, entry(1, 1, "x"), 2);
+    c.checker.applied(n1, entry(2, 2, "a"), 2);
+    expect(() => c.checker.applied(n2, entry(2, 3, "b"), 2)).toThrow(/State Machine Safety/);
   });
 
   it("catches gaps and regressions in applied indexes", () => {
     const c = cluster();
-    expect(() => c.checker.applied(n1, entry(2, 1))).toThrow(/contiguous/);
+    expect(() => c.checker.applied(n1, entry(2, 1), 2)).toThrow(/contiguous/);
+  });
+
+  it("catches an apply beyond the commit index or beyond the durable log", () => {
+    const c = cluster();
+    persist(c, n1, ready([entry(2, 2)]), status(n1, "follower", 2, 1));
+    c.checker.applied(n1, entry(1, 1, "x"), 1);
+    expect(() => c.checker.applied(n1, entry(2, 2), 1)).toThrow(/beyond its commit index 1/);
+    const other = cluster();
+    other.checker.applied(n1, entry(1, 1, "x"), 2);
+    expect(() => other.checker.applied(n1, entry(2, 2), 2)).toThrow(/beyond its durable log/);
+  });
+
+  it("catches applied going back across an ordinary restart", () => {
+    const c = applyTwo();
+    expect(() => c.checker.registerIncarnation(n1, c.stores.get(n1)!, 1)).toThrow(/restarted with applied 1 < 2/);
+  });
+
+  it("accepts re-applying the same entries with the same results after a power loss", () => {
+    const c = applyTwo();
+    c.checker.powerLost(n1, 2, 0);
+    c.checker.registerIncarnation(n1, c.stores.get(n1)!, 0);
+    c.checker.applied(n1, entry(1, 1, "x"), 2);
+    expect(() => c.checker.applied(n1, entry(2, 2, "a"), 2, outcome(true, null))).not.toThrow();
+  });
+
+  it("lets a power loss move applied back only to the state it came back in", () => {
+    const c = applyTwo();
+    expect(() => c.checker.powerLost(n1, 1, 0)).toThrow(/checker saw 2/);
+    c.checker.powerLost(n1, 2, 1);
+    expect(() => c.checker.registerIncarnation(n1, c.stores.get(n1)!, 0)).toThrow(/restarted with applied 0 < 1/);
+    const forward = applyTwo();
+    expect(() => forward.checker.powerLost(n1, 2, 3)).toThrow(/moved applied forward/);
+  });
+
+  it("catches a re-application after a power loss of another entry or with another result", () => {
+    const c = applyTwo();
+    c.checker.powerLost(n1, 2, 1);
+    c.checker.registerIncarnation(n1, c.stores.get(n1)!, 1);
+    expect(() => c.checker.applied(n1, entry(2, 3, "b"), 2)).toThrow(/State Machine Safety/);
+    const d = applyTwo();
+    d.checker.powerLost(n1, 2, 1);
+    d.checker.registerIncarnation(n1, d.stores.get(n1)!, 1);
+    expect(() => d.checker.applied(n1, entry(2, 2, "a"), 2, outcome(true, "c9-9"))).toThrow(/non-deterministic apply/);
   });
 
   it("catches a vote or an acknowledgement sent before it is durable", () => {

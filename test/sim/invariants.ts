@@ -3,6 +3,7 @@ import { logIndex, NO_NODE, type NodeId } from "../../src/core/ids.js";
 import type { LogReader } from "../../src/core/log-reader.js";
 import type { Message } from "../../src/core/message.js";
 import type { Ready, Status } from "../../src/core/ready.js";
+import type { AppliedCommand } from "./kv-state-machine.js";
 import { entryHash, LogChainView } from "./log-chain.js";
 
 /** A broken safety property. The simulator stops the run and reports the seed. */
@@ -39,10 +40,21 @@ export class SafetyChecker {
   private readonly chainAt = new Map<number, Map<number, number>>();
   /** Leader Completeness: committedChain[i] is the chain value of the entry committed at i. */
   private readonly committedChain: number[] = [];
+  /**
+   * committedTerm[i]: the term in which index i was first seen committed, which is the term
+   * of the leader that committed it (a leader observes its own commit before anyone else).
+   * Non-decreasing in i. Leader Completeness only speaks of entries committed in earlier
+   * terms: a candidate of an old term can still win late, through vote grants delayed in
+   * the network, and need not hold what later terms committed (it cannot commit anything
+   * against them either).
+   */
+  private readonly committedTerm: number[] = [];
   private committedMax = 0;
   /** State Machine Safety: appliedTerm/appliedHash[i] identify the entry applied at i. */
   private readonly appliedTerm: number[] = [];
   private readonly appliedHash: number[] = [];
+  /** What applying the command at i returned the first time, anywhere (JSON). */
+  private readonly appliedResult: (string | undefined)[] = [];
 
   /** The highest index known committed anywhere. */
   get highestCommitted(): number {
@@ -83,7 +95,7 @@ export class SafetyChecker {
     record.volatileCommit = hardState.commit;
     record.notedCommit = Math.min(record.notedCommit, hardState.commit);
     record.leaderCheckedTerm = 0;
-    this.noteCommitted(id, record, hardState.commit);
+    this.noteCommitted(id, record, hardState.commit, hardState.term);
   }
 
   /** After a Ready's durable part was written. `status` is the core's state after ready(). */
@@ -131,21 +143,49 @@ export class SafetyChecker {
     }
   }
 
-  /** After a committed entry was applied to the node's state machine. */
-  applied(id: NodeId, entry: Entry): void {
+  /**
+   * After a committed entry was applied to the node's state machine; `commitIndex` is the
+   * node's at that moment (volatile: the driver does not write commit-only changes) and
+   * `outcome` what a client command returned. Every application of index i, on any node and
+   * also again after a power loss, must be of the same entry (State Machine Safety) and,
+   * since applying is deterministic, return the same result to the client.
+   */
+  applied(id: NodeId, entry: Entry, commitIndex: number, outcome?: AppliedCommand): void {
     const record = this.record(id);
     this.fail(entry.index !== record.appliedIndex + 1, id, `applied ${entry.index} after ${record.appliedIndex} (apply must be contiguous)`);
-    this.fail(entry.index > record.durableCommit, id, `applied ${entry.index} beyond durable commit ${record.durableCommit}`);
+    this.fail(entry.index > commitIndex, id, `applied ${entry.index} beyond its commit index ${commitIndex}`);
+    this.fail(entry.index > record.log.lastIndex, id, `applied ${entry.index} beyond its durable log (ends at ${record.log.lastIndex})`);
     record.appliedIndex = entry.index;
     const hash = entryHash(entry);
+    const result = outcome === undefined ? undefined : JSON.stringify(outcome.result);
     const known = this.appliedHash[entry.index];
     if (known === undefined) {
       this.appliedHash[entry.index] = hash;
       this.appliedTerm[entry.index] = entry.term;
+      this.appliedResult[entry.index] = result;
     } else {
       const knownTerm = this.appliedTerm[entry.index]!;
       this.fail(known !== hash, id, `applied a different entry at ${entry.index} (term ${entry.term} vs ${knownTerm}; State Machine Safety)`);
+      const first = this.appliedResult[entry.index];
+      this.fail(result !== first, id, `applying ${entry.index} returned ${String(result)}, its first application ${String(first)} (non-deterministic apply)`);
     }
+  }
+
+  /**
+   * A power loss took the node's state machine back from `appliedBefore` to `appliedAfter`
+   * (ADR 0005: synchronous=NORMAL). The one place applied may move back, and only to the
+   * state the machine came back in: the next incarnation must start there, and re-apply.
+   */
+  powerLost(id: NodeId, appliedBefore: number, appliedAfter: number): void {
+    const record = this.record(id);
+    this.fail(appliedBefore !== record.appliedIndex, id, `lost power at applied ${appliedBefore}, checker saw ${record.appliedIndex}`);
+    this.fail(appliedAfter > appliedBefore, id, `power loss moved applied forward from ${appliedBefore} to ${appliedAfter}`);
+    record.appliedIndex = appliedAfter;
+  }
+
+  /** After a hard state was written outside a Ready (the driver's compaction commit). */
+  persistedHardState(id: NodeId, hardState: HardState): void {
+    this.noteHardState(id, this.record(id), hardState);
   }
 
   /** After a snapshot was installed into the node's state machine (or recovered at restart). */
@@ -163,7 +203,7 @@ export class SafetyChecker {
     this.fail(status.commitIndex < record.volatileCommit, id, `commitIndex went back from ${record.volatileCommit} to ${status.commitIndex}`);
     this.fail(status.commitIndex < record.durableCommit, id, `commitIndex ${status.commitIndex} below durable commit ${record.durableCommit}`);
     record.volatileCommit = status.commitIndex;
-    this.noteCommitted(id, record, status.commitIndex);
+    this.noteCommitted(id, record, status.commitIndex, status.term);
     if (status.role !== "leader") return;
     const leader = this.leaderOfTerm.get(status.term);
     this.fail(leader !== undefined && leader !== id, id, `second leader in term ${status.term}, first was ${String(leader)} (Election Safety)`);
@@ -174,25 +214,37 @@ export class SafetyChecker {
     }
   }
 
-  /** Every entry committed so far must be in a new leader's log (paper Figure 3, §5.4). */
+  /**
+   * Every entry committed in a term before `term` must be in the log of the leader of
+   * `term` (paper Figure 3, §5.4). Log Matching covers the prefix, so checking the highest
+   * such index suffices.
+   */
   private checkLeaderCompleteness(id: NodeId, record: NodeRecord, term: number): void {
-    const c = this.committedMax;
+    let c = this.committedMax;
+    while (c > 0 && (this.committedTerm[c] ?? 0) >= term) c--;
     if (c <= record.log.snapshotIndex) return;
     const chain = record.log.chainAt(c);
-    this.fail(chain === undefined, id, `leader of term ${term} lacks committed index ${c} (log ends at ${record.log.lastIndex}; Leader Completeness)`);
-    this.fail(chain !== this.committedChain[c], id, `leader of term ${term} holds another entry at committed index ${c} (Leader Completeness)`);
+    const lastIndex = record.log.lastIndex;
+    this.fail(chain === undefined, id,
+      `leader of term ${term} lacks committed index ${c} (log ends at ${lastIndex}; Leader Completeness)`);
+    this.fail(chain !== this.committedChain[c], id,
+      `leader of term ${term} holds another entry at committed index ${c} (Leader Completeness)`);
   }
 
   /** Compares (and records) the node's entries up to `commit` with the global committed log. */
-  private noteCommitted(id: NodeId, record: NodeRecord, commit: number): void {
+  private noteCommitted(id: NodeId, record: NodeRecord, commit: number, term: number): void {
     if (commit <= record.notedCommit) return;
     const from = Math.max(record.notedCommit + 1, record.log.snapshotIndex);
     for (let i = from; i <= commit; i++) {
       const chain = record.log.chainAt(i);
       this.fail(chain === undefined, id, `commitIndex ${commit} beyond the durable log (ends at ${record.log.lastIndex})`);
       const known = this.committedChain[i];
-      if (known === undefined) this.committedChain[i] = chain!;
-      else this.fail(known !== chain, id, `committed a different entry at index ${i} than another node`);
+      if (known === undefined) {
+        this.committedChain[i] = chain!;
+        this.committedTerm[i] = term;
+      } else {
+        this.fail(known !== chain, id, `committed a different entry at index ${i} than another node`);
+      }
     }
     record.notedCommit = commit;
     if (commit > this.committedMax) this.committedMax = commit;

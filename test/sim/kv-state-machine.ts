@@ -75,18 +75,50 @@ export interface KvSnapshot {
   readonly data: ReadonlyMap<string, string>;
 }
 
+/** A state the machine was durably in: its map and the index it had applied. */
+interface SyncedKvState {
+  readonly applied: LogIndex;
+  /** Never mutated: a new map replaces it. */
+  readonly data: ReadonlyMap<string, string>;
+}
+
 /**
- * The state machine of one node. It models the production SQLite one: the map and
- * `appliedIndex` change together atomically and survive crashes, so the simulator keeps
- * this object across a node's restarts. Invariant: appliedIndex only grows, by exactly one
- * per applied entry, or jumps forward to a snapshot's index.
+ * How many applies may wait for a checkpoint: a runaway guard for the driver's checkpoint
+ * policy (TigerBeetle: everything has a limit), far above any interval the simulator picks.
+ */
+export const KV_UNSYNCED_APPLIES_MAX = 10_000;
+
+/**
+ * The state machine of one node. It models the production SQLite one, which runs with
+ * synchronous=NORMAL (docs/decisions/0005-sqlite-durability.md, "Update"): the map and
+ * `appliedIndex` change together atomically, a process crash loses nothing, but a power loss
+ * loses the transactions since the last checkpoint (a WAL fsync) that had not yet reached
+ * the disk. So the machine keeps `synced`, the state as of its last checkpoint, and the
+ * entries applied since, and `losePower()` brings it back to the synced state plus a prefix
+ * of those entries: a state it really was in, never a torn one. `restore()` is durable at
+ * once (production writes the image, fsyncs and renames it).
+ * Invariant: appliedIndex only grows, by exactly one per applied entry, or jumps forward to
+ * a snapshot's index, except at losePower(), which may move it back to synced.applied.
  */
 export class KvStateMachine {
   private data = new Map<string, string>();
   private applied: LogIndex = INDEX_ZERO;
+  private synced: SyncedKvState = { applied: INDEX_ZERO, data: new Map() };
+  /** Invariant: unsynced[k].index === synced.applied + 1 + k, and the last is appliedIndex. */
+  private unsynced: Entry[] = [];
 
   get appliedIndex(): LogIndex {
     return this.applied;
+  }
+
+  /** Entries applied since the last checkpoint: what a power loss may take back. */
+  get unsyncedCount(): number {
+    return this.unsynced.length;
+  }
+
+  /** The applied index a power loss can fall back to at worst. */
+  get syncedIndex(): LogIndex {
+    return this.synced.applied;
   }
 
   get(key: string): string | undefined {
@@ -103,23 +135,55 @@ export class KvStateMachine {
    */
   apply(entry: Entry): AppliedCommand | undefined {
     assert(entry.index === this.applied + 1, `apply gap: at ${String(this.applied)}, got ${String(entry.index)}`);
+    assert(this.unsynced.length < KV_UNSYNCED_APPLIES_MAX, "the driver stopped checkpointing the state machine");
     this.applied = entry.index;
+    this.unsynced.push(entry);
     if (entry.kind !== "command") return undefined;
     const command = decodeClientCommand(entry.data);
     return { command, result: this.execute(command.command) };
   }
 
-  /** Replaces the whole state with a snapshot's. */
+  /** Replaces the whole state with a snapshot's, durably (the restore fsyncs and renames). */
   restore(snapshot: KvSnapshot): void {
     this.data = new Map(snapshot.data);
     this.applied = snapshot.meta.index;
+    this.checkpoint();
   }
 
-  /** An independent copy (map and applied index), e.g. of the durable state at a crash. */
+  /** Makes the current state durable (SQLite's WAL checkpoint, which fsyncs the WAL first). */
+  checkpoint(): void {
+    this.synced = { applied: this.applied, data: new Map(this.data) };
+    this.unsynced = [];
+  }
+
+  /**
+   * Power loss: the machine comes back at its synced state plus the first `keptEntries` of
+   * the entries applied since (those whose WAL frames happened to reach the disk), replayed
+   * deterministically. What came back is on the disk now, so it is the new synced state.
+   * Precondition: 0 <= keptEntries <= unsyncedCount.
+   */
+  losePower(keptEntries: number): void {
+    assert(
+      Number.isSafeInteger(keptEntries) && keptEntries >= 0 && keptEntries <= this.unsynced.length,
+      `power loss keeps ${keptEntries} of ${this.unsynced.length} unsynced entries`,
+    );
+    const kept = this.unsynced.slice(0, keptEntries);
+    const expected = this.synced.applied + keptEntries;
+    this.data = new Map(this.synced.data);
+    this.applied = this.synced.applied;
+    this.unsynced = [];
+    for (const entry of kept) this.apply(entry);
+    this.checkpoint();
+    assert(this.applied === expected && this.unsynced.length === 0, "power loss keeps a prefix, synced");
+  }
+
+  /** An independent copy (map, applied index and durability), e.g. of the state at a crash. */
   clone(): KvStateMachine {
     const copy = new KvStateMachine();
     copy.data = new Map(this.data);
     copy.applied = this.applied;
+    copy.synced = this.synced; // Safe to share: never mutated, only replaced.
+    copy.unsynced = [...this.unsynced];
     return copy;
   }
 

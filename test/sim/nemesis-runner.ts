@@ -67,8 +67,8 @@ export class NemesisRunner implements ClusterView {
       case "flap":
         return this.flap(action);
       case "crash":
-        if (action.point === undefined) this.cluster.crash(action.node);
-        else this.cluster.armCrash(action.node, action.point);
+        if (action.point === undefined) this.cluster.crash(action.node, action.powerLoss);
+        else this.cluster.armCrash(action.node, action.point, action.powerLoss);
         return;
       case "restart":
         return this.cluster.restart(action.node);
@@ -186,8 +186,10 @@ export function describeAction(action: NemesisAction): string {
       return `partition${action.clog ? " (clog)" : ""} ${action.shape} ${action.links.map((l) => `${l.from}>${l.to}`).join(" ")}`;
     case "flap":
       return `flap ${action.remaining} ${action.links.map((l) => `${l.from}>${l.to}`).join(" ")}`;
-    case "crash":
-      return `crash ${action.node}${action.point === undefined ? "" : ` at ${action.point}`}`;
+    case "crash": {
+      const at = action.point === undefined ? "" : ` at ${action.point}`;
+      return `crash ${action.node}${at}${action.powerLoss ? " (power loss)" : ""}`;
+    }
     case "promote":
       return `promote ${action.node}`;
     case "transfer":

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { assert } from "../../src/core/assert.js";
+import { addPowerLoss, noPowerLoss, type PowerLossStats } from "./power-loss.js";
 import { DEFAULT_SIM_OPTIONS, replayHint, runSimulation, type SimOptions } from "./simulator.js";
 
 /**
@@ -44,12 +45,15 @@ export interface SweepReport {
   readonly failures: readonly SweepFailure[];
   readonly seconds: number;
   readonly seedsPerSecond: number;
+  /** Summed over the seeds run: how much the power-loss model was exercised. */
+  readonly powerLoss: PowerLossStats;
 }
 
 /** Runs the sweep here, in the calling context (so inside jest's vm when called from a test). */
 export function sweepInProcess(request: SweepRequest): SweepReport {
   const failures: SweepFailure[] = [];
   const startedMs = performance.now();
+  const powerLoss = noPowerLoss();
   let seedsRun = 0;
   const step = request.seedStep ?? 1;
   assert(Number.isSafeInteger(step) && step >= 1, "seedStep must be a positive integer");
@@ -57,13 +61,15 @@ export function sweepInProcess(request: SweepRequest): SweepReport {
     const seed = request.first + k * step;
     const result = runSimulation({ ...DEFAULT_SIM_OPTIONS, ...request.shape, seed });
     seedsRun++;
+    addPowerLoss(powerLoss, result.powerLoss);
     if (result.violation !== undefined) {
       failures.push({ seed, violation: result.violation });
       if (request.stopAtFirst) break;
     }
   }
   const seconds = (performance.now() - startedMs) / 1000;
-  return { seedsRun, failures, seconds, seedsPerSecond: seedsRun / Math.max(seconds, 1e-9) };
+  const seedsPerSecond = seedsRun / Math.max(seconds, 1e-9);
+  return { seedsRun, failures, seconds, seedsPerSecond, powerLoss };
 }
 
 /** Runs the sweep in a fresh worker thread; rejects if the worker dies or exits early. */
@@ -109,7 +115,10 @@ export async function sweepInWorkers(request: SweepRequest, threads: number): Pr
   const seconds = (performance.now() - startedMs) / 1000;
   const seedsRun = reports.reduce((sum, report) => sum + report.seedsRun, 0);
   const failures = reports.flatMap((report) => report.failures).sort((a, b) => a.seed - b.seed);
-  return { seedsRun, failures, seconds, seedsPerSecond: seedsRun / Math.max(seconds, 1e-9) };
+  const powerLoss = noPowerLoss();
+  for (const report of reports) addPowerLoss(powerLoss, report.powerLoss);
+  const seedsPerSecond = seedsRun / Math.max(seconds, 1e-9);
+  return { seedsRun, failures, seconds, seedsPerSecond, powerLoss };
 }
 
 /** Worker threads for one sweep: one per core, at most 2 (the CI machine's cores). */

@@ -7,6 +7,7 @@
 //   runs.
 // The last line is exactly `seeds: N, violations: V`; the exit code is 1 on any violation.
 import type { PlantedBug } from "../../src/core/raft-config.js";
+import { addPowerLoss, describePowerLoss, noPowerLoss } from "./power-loss.js";
 import { DEFAULT_SIM_OPTIONS, replayHint, runSimulation, type SimOptions } from "./simulator.js";
 
 function envNumber(name: string, fallback: number): number {
@@ -42,6 +43,7 @@ function replay(seed: number): number {
   process.stdout.write(`seed ${seed}\n`);
   const result = runSimulation({ ...optionsFor(seed), traceSink: (line) => process.stdout.write(`${line}\n`) });
   process.stdout.write(`events: ${result.events}, virtual time: ${result.virtualMicros}us, ops: ${result.history.length}, trace ${result.traceDigest}\n`);
+  process.stdout.write(`${describePowerLoss(result.powerLoss)}\n`);
   if (result.violation !== undefined) process.stdout.write(`VIOLATION: ${result.violation}\n`);
   process.stdout.write(`seeds: 1, violations: ${result.violation === undefined ? 0 : 1}\n`);
   return result.violation === undefined ? 0 : 1;
@@ -49,10 +51,12 @@ function replay(seed: number): number {
 
 function sweep(start: number, count: number): number {
   const failing: number[] = [];
+  const powerLoss = noPowerLoss();
   const startedMs = performance.now();
   for (let i = 0; i < count; i++) {
     const seed = start + i;
     const result = runSimulation(optionsFor(seed));
+    addPowerLoss(powerLoss, result.powerLoss);
     if (result.violation !== undefined) {
       failing.push(seed);
       process.stdout.write(`seed ${seed}: VIOLATION ${result.violation}\n  replay: ${replayHint(seed)}\n`);
@@ -63,6 +67,7 @@ function sweep(start: number, count: number): number {
     }
   }
   if (failing.length > 0) process.stdout.write(`failing seeds: ${failing.join(" ")}\n`);
+  process.stdout.write(`${describePowerLoss(powerLoss)}\n`);
   process.stdout.write(`seeds: ${count}, violations: ${failing.length}\n`);
   return failing.length === 0 ? 0 : 1;
 }

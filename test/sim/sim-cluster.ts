@@ -1,6 +1,6 @@
 import { assert } from "../../src/core/assert.js";
 import { bootstrapEntries } from "../../src/core/bootstrap.js";
-import type { Entry, MembershipConfig, SnapshotMeta } from "../../src/core/entry.js";
+import type { Entry, HardState, MembershipConfig, SnapshotMeta } from "../../src/core/entry.js";
 import type { NodeId } from "../../src/core/ids.js";
 import type { Message } from "../../src/core/message.js";
 import type { RaftConfig } from "../../src/core/raft-config.js";
@@ -13,6 +13,7 @@ import type { NemesisAction } from "./faults.js";
 import type { SafetyChecker } from "./invariants.js";
 import { KvStateMachine, type AppliedCommand, type KvSnapshot } from "./kv-state-machine.js";
 import type { SimNetwork } from "./network.js";
+import { losePower, noPowerLoss, type PowerLossStats } from "./power-loss.js";
 import { SimNode, type ReadyCrashPoint, type SimNodeHooks } from "./sim-node.js";
 import { describeMessage, type Trace } from "./trace.js";
 
@@ -40,7 +41,8 @@ export interface SimContext {
 
 /** Who hears about applied entries and reads (the workload). */
 export interface ClientListener {
-  applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined): void;
+  /** `reapplied`: the node had applied this index before, and lost it in a power loss. */
+  applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined, reapplied: boolean): void;
   readServed(node: SimNode, requestId: number): void;
   readDropped(node: SimNode, requestId: number): void;
   nodeCrashed(node: NodeId): void;
@@ -54,6 +56,9 @@ export interface ClusterOptions {
   readonly driftMax: number;
   readonly snapshotEveryEntriesMin: number;
   readonly snapshotEveryEntriesMax: number;
+  /** Per incarnation, the state machine checkpoints every N applies, N drawn from [min, max]. */
+  readonly kvCheckpointEveryAppliesMin: number;
+  readonly kvCheckpointEveryAppliesMax: number;
   readonly sendBeforePersist: boolean;
   /** Probability that a send into a partition is reported back as unreachable. */
   readonly reportUnreachableProbability: number;
@@ -72,6 +77,10 @@ interface Slot {
   incarnation: number;
   /** This incarnation's tick interval: clocks drift apart between nodes. */
   tickMicros: number;
+  /** The crash armed inside a Ready is a power loss. */
+  powerLossArmed: boolean;
+  /** The highest index the node's state machine ever reached, across incarnations. */
+  appliedHighWater: number;
 }
 
 /**
@@ -83,6 +92,7 @@ export class SimCluster implements SimNodeHooks {
   listener: ClientListener | undefined;
   /** Called whenever a node crashed, whatever the cause (the nemesis restarts it). */
   onCrash: ((id: NodeId) => void) | undefined;
+  readonly powerLossStats: PowerLossStats = noPowerLoss();
 
   constructor(
     private readonly ctx: SimContext,
@@ -142,15 +152,16 @@ export class SimCluster implements SimNodeHooks {
     if (node === undefined || slot.paused) return undefined;
     const result = call(node);
     if (node.crashed) {
-      this.discard(slot, "crashed inside a Ready");
+      this.discard(slot, "crashed inside a Ready", slot.powerLossArmed);
       return undefined;
     }
     return result;
   }
 
-  crash(id: NodeId): void {
+  /** Crashes the node now; `powerLoss`: its state machine loses what it had not synced. */
+  crash(id: NodeId, powerLoss: boolean): void {
     const slot = this.slot(id);
-    if (slot.node !== undefined) this.discard(slot, "crashed");
+    if (slot.node !== undefined) this.discard(slot, "crashed", powerLoss);
   }
 
   restart(id: NodeId): void {
@@ -158,12 +169,18 @@ export class SimCluster implements SimNodeHooks {
     if (slot.node === undefined) this.start(slot);
   }
 
-  armCrash(id: NodeId, point: ReadyCrashPoint): void {
-    this.slot(id).node?.armCrash(point);
+  /** Makes the node crash at `point` of its next Ready; `powerLoss` as for crash(). */
+  armCrash(id: NodeId, point: ReadyCrashPoint, powerLoss: boolean): void {
+    const slot = this.slot(id);
+    if (slot.node === undefined) return;
+    slot.node.armCrash(point);
+    slot.powerLossArmed = powerLoss;
   }
 
   disarmCrash(id: NodeId): void {
-    this.slot(id).node?.disarmCrash();
+    const slot = this.slot(id);
+    slot.node?.disarmCrash();
+    slot.powerLossArmed = false;
   }
 
   pause(id: NodeId): void {
@@ -228,6 +245,11 @@ export class SimCluster implements SimNodeHooks {
     }
   }
 
+  hardStatePersisted(node: SimNode, hardState: HardState): void {
+    this.ctx.checker.persistedHardState(node.id, hardState);
+    this.ctx.trace.line(this.ctx.nowMicros, node.id, () => `persist hs=t${hardState.term} v${hardState.vote} c${hardState.commit} (before compaction)`);
+  }
+
   persisted(node: SimNode, ready: Ready, lastIndexBefore: number): void {
     this.ctx.checker.persisted(node.id, ready, lastIndexBefore, node.core.status());
     if (ready.hardState !== undefined || ready.snapshot !== undefined || ready.entries.length > 0) {
@@ -236,12 +258,18 @@ export class SimCluster implements SimNodeHooks {
   }
 
   applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined): void {
-    this.ctx.checker.applied(node.id, entry);
-    this.listener?.applied(node, entry, outcome);
+    this.ctx.checker.applied(node.id, entry, node.core.status().commitIndex, outcome);
+    const slot = this.slot(node.id);
+    const reapplied = entry.index <= slot.appliedHighWater;
+    if (reapplied) this.powerLossStats.reappliedEntries++;
+    else slot.appliedHighWater = entry.index;
+    this.listener?.applied(node, entry, outcome, reapplied);
   }
 
   snapshotInstalled(node: SimNode, meta: SnapshotMeta, appliedBefore: number): void {
     this.ctx.checker.snapshotInstalled(node.id, meta, appliedBefore);
+    const slot = this.slot(node.id);
+    slot.appliedHighWater = Math.max(slot.appliedHighWater, meta.index);
     this.ctx.trace.line(this.ctx.nowMicros, node.id, () => `install snapshot ${meta.index}/${meta.term} (applied was ${appliedBefore})`);
   }
 
@@ -286,6 +314,8 @@ export class SimCluster implements SimNodeHooks {
       chain: 0,
       incarnation: 0,
       tickMicros: this.options.tickMicros,
+      powerLossArmed: false,
+      appliedHighWater: 0,
     };
     this.slots.set(id, slot);
     this.start(slot);
@@ -304,22 +334,29 @@ export class SimCluster implements SimNodeHooks {
     const label = `node-${slot.id}-${slot.incarnation}`;
     const { snapshotEveryEntriesMin: everyMin, snapshotEveryEntriesMax: everyMax } = this.options;
     const every = everyMin + this.random.intBelow(everyMax - everyMin + 1);
-    this.ctx.checker.registerIncarnation(slot.id, slot.durable.store, slot.durable.kv.appliedIndex);
+    const checkpointEvery = this.checkpointEveryApplies();
+    const appliedBefore = slot.durable.kv.appliedIndex;
+    this.ctx.checker.registerIncarnation(slot.id, slot.durable.store, appliedBefore);
     slot.node = new SimNode({
       raftConfig: this.options.raftConfig(slot.id),
       durable: slot.durable,
       random: this.random.fork(label),
       driverRandom: this.random.fork(`${label}-driver`),
       snapshotEveryEntries: every,
+      kvCheckpointEveryApplies: checkpointEvery,
       sendBeforePersist: this.options.sendBeforePersist,
       hooks: this,
     });
-    this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => `start incarnation ${slot.incarnation} (applied ${slot.durable.kv.appliedIndex}, snapshot every ${every})`);
+    if (slot.durable.kv.appliedIndex !== appliedBefore) this.powerLossStats.snapshotRecoveries++;
+    this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => `start incarnation ${slot.incarnation} (applied ${appliedBefore}, snapshot every ${every}, checkpoint every ${checkpointEvery})`);
     this.scheduleTick(slot, 1 + this.random.intBelow(this.options.tickMicros));
   }
 
-  /** Discards the running incarnation; only a clone of the durable state survives. */
-  private discard(slot: Slot, why: string): void {
+  /**
+   * Discards the running incarnation; only a clone of the durable state survives, and after
+   * a power loss only the synced part of its state machine's.
+   */
+  private discard(slot: Slot, why: string, powerLoss: boolean): void {
     const node = slot.node;
     assert(node !== undefined, "discarding a node that is not running");
     slot.durable = cloneDurableState(node.durable);
@@ -327,9 +364,27 @@ export class SimCluster implements SimNodeHooks {
     slot.paused = false;
     slot.inbox = [];
     slot.chain++;
-    this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => why);
+    slot.powerLossArmed = false;
+    this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => (powerLoss ? `${why} (power loss)` : why));
+    if (powerLoss) this.losePower(slot);
     this.listener?.nodeCrashed(slot.id);
     this.onCrash?.(slot.id);
+  }
+
+  /** The power-loss model (power-loss.ts) on a crashed node's detached durable state. */
+  private losePower(slot: Slot): void {
+    const { appliedBefore, appliedAfter, syncedIndex } = losePower(slot.durable.kv, this.random);
+    this.ctx.checker.powerLost(slot.id, appliedBefore, appliedAfter);
+    this.powerLossStats.powerLosses++;
+    if (appliedAfter < appliedBefore) this.powerLossStats.rollbacks++;
+    this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => `power loss: state machine back from applied ${appliedBefore} to ${appliedAfter} (checkpoint at ${syncedIndex})`);
+  }
+
+  /** Draws only when the range is wide, so that fixed settings leave the node stream alone. */
+  private checkpointEveryApplies(): number {
+    const { kvCheckpointEveryAppliesMin: min, kvCheckpointEveryAppliesMax: max } = this.options;
+    assert(1 <= min && min <= max, "checkpoint interval range");
+    return max > min ? min + this.random.intBelow(max - min + 1) : min;
   }
 
   private scheduleTick(slot: Slot, delayMicros: number): void {

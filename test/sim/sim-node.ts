@@ -1,5 +1,5 @@
 import { assert } from "../../src/core/assert.js";
-import type { Entry, SnapshotMeta } from "../../src/core/entry.js";
+import type { Entry, HardState, SnapshotMeta } from "../../src/core/entry.js";
 import type { ProposeResult, RequestResult } from "../../src/core/errors.js";
 import type { NodeId } from "../../src/core/ids.js";
 import type { ConfigChange } from "../../src/core/membership-config.js";
@@ -27,6 +27,8 @@ export interface SimNodeHooks {
   send(node: SimNode, message: Message, snapshot: KvSnapshot | undefined): void;
   /** After the Ready's durable part was written (`lastIndexBefore`: the log's end before it). */
   persisted(node: SimNode, ready: Ready, lastIndexBefore: number): void;
+  /** After a hard state was written outside a Ready (the commit a compaction needs). */
+  hardStatePersisted(node: SimNode, hardState: HardState): void;
   /** After each committed entry is applied; `outcome` is set for client commands. */
   applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined): void;
   snapshotInstalled(node: SimNode, meta: SnapshotMeta, appliedBefore: number): void;
@@ -43,6 +45,11 @@ export interface SimNodeOptions {
   readonly driverRandom: SeededRandom;
   /** Take a snapshot once this many entries were applied since the last compaction. */
   readonly snapshotEveryEntries: number;
+  /**
+   * Checkpoint the state machine (make it survive power loss) once this many entries were
+   * applied since its last checkpoint, as SQLite's WAL autocheckpoint does by page count.
+   */
+  readonly kvCheckpointEveryApplies: number;
   /** Driver-side planted bug (TESTING.md 2.1.9 #1): send a Ready's messages before persisting. */
   readonly sendBeforePersist: boolean;
   readonly hooks: SimNodeHooks;
@@ -177,11 +184,24 @@ export class SimNode {
   }
 
   private persist(ready: Ready): void {
+    if (!this.needsPersist(ready)) return;
     const lastIndexBefore = this.durable.store.lastIndex();
     const { snapshot, entries, hardState } = ready;
-    if (snapshot === undefined && entries.length === 0 && hardState === undefined) return;
     this.durable.store.persist({ snapshot, entries, hardState });
     this.options.hooks.persisted(this, ready, lastIndexBefore);
+  }
+
+  /**
+   * As production's needsPersist() (src/node/handle-ready.ts): the commit index is volatile
+   * (Raft paper, Figure 2), so a Ready whose only durable change is a higher commit index is
+   * not written; a restart lifts commit back to the state machine's applied index.
+   */
+  private needsPersist(ready: Ready): boolean {
+    if (ready.snapshot !== undefined || ready.entries.length > 0) return true;
+    const next = ready.hardState;
+    if (next === undefined) return false;
+    const durable = this.durable.store.initialState().hardState;
+    return next.term !== durable.term || next.vote !== durable.vote;
   }
 
   private send(ready: Ready, which: (message: Message) => boolean): void {
@@ -209,6 +229,7 @@ export class SimNode {
     }
     for (const entry of ready.committedEntries) {
       const outcome = kv.apply(entry);
+      if (kv.unsyncedCount >= this.options.kvCheckpointEveryApplies) kv.checkpoint();
       this.options.hooks.applied(this, entry, outcome);
     }
     this.pendingReads.push(...ready.readStates);
@@ -239,13 +260,25 @@ export class SimNode {
     const target = keepTrailing ? candidates[candidates.length - 2]! : applied;
     const targetSnapshot = this.durable.snapshots.get(target);
     assert(targetSnapshot !== undefined, "compaction target has saved bytes");
+    // As production's maybeSnapshot (src/node/raft-node.ts): commit-only changes are not
+    // written, so the durable commit may lag the applied index; compaction needs it covered.
+    const durable = store.initialState().hardState;
+    if (durable.commit < applied) {
+      const hardState = { ...durable, commit: applied };
+      store.persist({ entries: [], hardState });
+      this.options.hooks.hardStatePersisted(this, hardState);
+    }
     store.compact(targetSnapshot.meta);
     this.durable.snapshots.pruneBelow(store.snapshotMeta().index);
   }
 
   /**
-   * After a crash between persisting a received snapshot and installing it, the log starts
-   * after a snapshot the state machine has not reached: install it from the snapshot store.
+   * Production's recoverStateMachine (src/node/raft-node.ts). The log can start after a
+   * snapshot the state machine has not reached: after a crash between persisting a received
+   * snapshot and installing it, or after a power loss took the state machine back below the
+   * index the log was compacted to (ADR 0005). Install that snapshot from the snapshot
+   * store; the core is then created at the state machine's applied index and hands out the
+   * committed entries after it again (re-applying them is deterministic).
    */
   private recoverStateMachine(): SnapshotMeta | undefined {
     const meta = this.durable.store.snapshotMeta();

@@ -1,6 +1,7 @@
 // Goal: the simulator's building blocks behave as specified before anything is built on them.
 // Method: direct unit tests of the event queue ordering, the network's loss/partition/clog
-// decisions, the partition shapes, the KV state machine and its command codec; no Raft core.
+// decisions, the partition shapes, the KV state machine (with its power-loss model) and its
+// command codec; no Raft core.
 import { nodeId, type NodeId } from "../../src/core/ids.js";
 import { SeededRandom } from "../../src/core/random.js";
 import { EventQueue } from "./event-queue.js";
@@ -8,6 +9,7 @@ import { decodeClientCommand, encodeClientCommand, KvStateMachine } from "./kv-s
 import { CALM_NETWORK, SimNetwork } from "./network.js";
 import { partitionLinks, PARTITION_SHAPES } from "./partitions.js";
 import { logIndex, term } from "../../src/core/ids.js";
+import { makeConfig } from "../../src/core/membership-config.js";
 
 const ids = (...values: number[]): NodeId[] => values.map(nodeId);
 
@@ -126,5 +128,55 @@ describe("KvStateMachine", () => {
     expect(kv.get("a")).toBeUndefined();
     expect(kv.appliedIndex).toBe(4);
     expect(() => kv.apply(entry(6, put))).toThrow(/apply gap/);
+  });
+});
+
+describe("KvStateMachine power loss (synchronous=NORMAL, ADR 0005)", () => {
+  const put = (index: number, value: string) => ({
+    term: term(1), index: logIndex(index), kind: "command" as const,
+    data: encodeClientCommand({ clientId: 1, requestId: index, command: { op: "put", key: "a", value } }),
+  });
+  const meta = (index: number) => ({ index: logIndex(index), term: term(1), config: makeConfig([1]) });
+
+  it("comes back at its checkpoint plus a prefix of the later applies, never a torn state", () => {
+    const kv = new KvStateMachine();
+    kv.apply(put(1, "v1"));
+    kv.apply(put(2, "v2"));
+    kv.checkpoint();
+    for (let i = 3; i <= 6; i++) kv.apply(put(i, `v${i}`));
+    expect(kv.unsyncedCount).toBe(4);
+    const lost = kv.clone();
+    lost.losePower(0);
+    expect(lost.appliedIndex).toBe(2);
+    expect(lost.get("a")).toBe("v2");
+    const partly = kv.clone();
+    partly.losePower(3);
+    expect(partly.appliedIndex).toBe(5);
+    expect(partly.get("a")).toBe("v5");
+    // What survived is on the disk now: a second power loss takes nothing more.
+    partly.losePower(0);
+    expect(partly.appliedIndex).toBe(5);
+    // The original was cloned, not shared.
+    expect(kv.appliedIndex).toBe(6);
+    expect(() => kv.losePower(5)).toThrow(/keeps 5 of 4/);
+  });
+
+  it("re-applies the lost entries with the same results as the first time", () => {
+    const kv = new KvStateMachine();
+    const first = [1, 2, 3].map((i) => kv.apply(put(i, `v${i}`))?.result);
+    kv.losePower(1);
+    const again = [2, 3].map((i) => kv.apply(put(i, `v${i}`))?.result);
+    expect(again).toEqual(first.slice(1));
+    expect(kv.get("a")).toBe("v3");
+  });
+
+  it("a restored snapshot is durable at once", () => {
+    const kv = new KvStateMachine();
+    kv.apply(put(1, "v1"));
+    kv.restore({ meta: meta(10), data: new Map([["a", "s10"]]) });
+    kv.apply(put(11, "v11"));
+    kv.losePower(0);
+    expect(kv.appliedIndex).toBe(10);
+    expect(kv.get("a")).toBe("s10");
   });
 });

@@ -8,6 +8,7 @@ import { DEFAULT_FAULTS, type FaultProfile, type NemesisAction } from "./faults.
 import { SafetyChecker } from "./invariants.js";
 import { CALM_NETWORK, FAULTY_NETWORK, SimNetwork } from "./network.js";
 import { NemesisRunner } from "./nemesis-runner.js";
+import type { PowerLossStats } from "./power-loss.js";
 import { SimCluster, type Delivery, type SimContext, type SimEvent } from "./sim-cluster.js";
 import { finalChecks, livenessChecks } from "./final-checks.js";
 import { Trace } from "./trace.js";
@@ -84,6 +85,8 @@ export interface SimResult {
   readonly traceDigest: string;
   /** The last trace lines before the failure (only when tracing was on). */
   readonly traceTail: readonly string[];
+  /** How much the power-loss model was exercised (ADR 0005). */
+  readonly powerLoss: PowerLossStats;
 }
 
 /** How to replay a failing seed, for every failure message. */
@@ -144,6 +147,10 @@ class Simulation {
         driftMax: 0.05,
         snapshotEveryEntriesMin: 20,
         snapshotEveryEntriesMax: 60,
+        // Around and beyond the snapshot interval, so a power loss can take the state
+        // machine back below the log's snapshot index (ADR 0005, recovery condition 2).
+        kvCheckpointEveryAppliesMin: 5,
+        kvCheckpointEveryAppliesMax: 150,
         sendBeforePersist: options.sendBeforePersist,
         reportUnreachableProbability: 0.3,
       },
@@ -195,6 +202,7 @@ class Simulation {
       history: this.workload.history,
       traceDigest: this.ctx.trace.digest(),
       traceTail: this.ctx.trace.lastLines(),
+      powerLoss: { ...this.cluster.powerLossStats },
     };
   }
 

@@ -161,8 +161,23 @@ export class Workload {
     this.access.scheduleClientTimeout(this.options.opTimeoutMicros, clientId, op.requestId);
   }
 
-  /** A node applied a committed entry: answer the client whose write it is, if it asked there. */
-  applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined): void {
+  /**
+   * A node applied a committed entry: answer the client whose write it is, if it asked there.
+   * A call completes once, at the entry's first application on the node that serves it. An
+   * entry `reapplied` after a power loss (ADR 0005) answers nobody: its call was answered at
+   * the first application, or failed when the node went down (nodeCrashed), and calls made
+   * since are at indexes the node never reached before.
+   */
+  applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined, reapplied: boolean): void {
+    if (reapplied) {
+      const waiting = this.clients.some((client) => {
+        const op = client.pending;
+        if (op === undefined || op.nodeId !== node.id) return false;
+        return op.proposalIndex === entry.index || op.requestId === outcome?.command.requestId;
+      });
+      assert(!waiting, `node ${node.id} re-applied ${entry.index}, which a call there still waits for`);
+      return;
+    }
     if (outcome !== undefined) {
       const op = this.byRequest.get(outcome.command.requestId);
       if (op !== undefined && op.nodeId === node.id) {
