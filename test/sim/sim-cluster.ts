@@ -13,9 +13,9 @@ import type { NemesisAction } from "./faults.js";
 import type { SafetyChecker } from "./invariants.js";
 import { KvStateMachine, type AppliedCommand, type KvSnapshot } from "./kv-state-machine.js";
 import type { SimNetwork } from "./network.js";
-import { losePower, noPowerLoss, type PowerLossStats } from "./power-loss.js";
+import { losePower, PowerLossLedger } from "./power-loss.js";
 import { SimNode, type ReadyCrashPoint, type SimNodeHooks } from "./sim-node.js";
-import { describeMessage, type Trace } from "./trace.js";
+import { describeMessage, describePersist, type Trace } from "./trace.js";
 
 /** Everything the simulator schedules. Ticks carry their chain so stale chains die out. */
 export type SimEvent =
@@ -42,7 +42,9 @@ export interface SimContext {
 /** Who hears about applied entries and reads (the workload). */
 export interface ClientListener {
   /** `reapplied`: the node had applied this index before, and lost it in a power loss. */
-  applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined, reapplied: boolean): void;
+  applied(
+    node: SimNode, entry: Entry, outcome: AppliedCommand | undefined, reapplied: boolean,
+  ): void;
   readServed(node: SimNode, requestId: number): void;
   readDropped(node: SimNode, requestId: number): void;
   nodeCrashed(node: NodeId): void;
@@ -79,8 +81,6 @@ interface Slot {
   tickMicros: number;
   /** The crash armed inside a Ready is a power loss. */
   powerLossArmed: boolean;
-  /** The highest index the node's state machine ever reached, across incarnations. */
-  appliedHighWater: number;
 }
 
 /**
@@ -92,7 +92,7 @@ export class SimCluster implements SimNodeHooks {
   listener: ClientListener | undefined;
   /** Called whenever a node crashed, whatever the cause (the nemesis restarts it). */
   onCrash: ((id: NodeId) => void) | undefined;
-  readonly powerLossStats: PowerLossStats = noPowerLoss();
+  readonly powerLoss = new PowerLossLedger();
 
   constructor(
     private readonly ctx: SimContext,
@@ -259,17 +259,13 @@ export class SimCluster implements SimNodeHooks {
 
   applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined): void {
     this.ctx.checker.applied(node.id, entry, node.core.status().commitIndex, outcome);
-    const slot = this.slot(node.id);
-    const reapplied = entry.index <= slot.appliedHighWater;
-    if (reapplied) this.powerLossStats.reappliedEntries++;
-    else slot.appliedHighWater = entry.index;
+    const reapplied = this.powerLoss.applied(node.id, entry.index);
     this.listener?.applied(node, entry, outcome, reapplied);
   }
 
   snapshotInstalled(node: SimNode, meta: SnapshotMeta, appliedBefore: number): void {
     this.ctx.checker.snapshotInstalled(node.id, meta, appliedBefore);
-    const slot = this.slot(node.id);
-    slot.appliedHighWater = Math.max(slot.appliedHighWater, meta.index);
+    this.powerLoss.snapshotInstalled(node.id, meta.index);
     this.ctx.trace.line(this.ctx.nowMicros, node.id, () => `install snapshot ${meta.index}/${meta.term} (applied was ${appliedBefore})`);
   }
 
@@ -315,7 +311,6 @@ export class SimCluster implements SimNodeHooks {
       incarnation: 0,
       tickMicros: this.options.tickMicros,
       powerLossArmed: false,
-      appliedHighWater: 0,
     };
     this.slots.set(id, slot);
     this.start(slot);
@@ -347,7 +342,7 @@ export class SimCluster implements SimNodeHooks {
       sendBeforePersist: this.options.sendBeforePersist,
       hooks: this,
     });
-    if (slot.durable.kv.appliedIndex !== appliedBefore) this.powerLossStats.snapshotRecoveries++;
+    if (slot.durable.kv.appliedIndex !== appliedBefore) this.powerLoss.recoveredFromSnapshot();
     this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => `start incarnation ${slot.incarnation} (applied ${appliedBefore}, snapshot every ${every}, checkpoint every ${checkpointEvery})`);
     this.scheduleTick(slot, 1 + this.random.intBelow(this.options.tickMicros));
   }
@@ -373,10 +368,10 @@ export class SimCluster implements SimNodeHooks {
 
   /** The power-loss model (power-loss.ts) on a crashed node's detached durable state. */
   private losePower(slot: Slot): void {
-    const { appliedBefore, appliedAfter, syncedIndex } = losePower(slot.durable.kv, this.random);
+    const outcome = losePower(slot.durable.kv, this.random);
+    const { appliedBefore, appliedAfter, syncedIndex } = outcome;
     this.ctx.checker.powerLost(slot.id, appliedBefore, appliedAfter);
-    this.powerLossStats.powerLosses++;
-    if (appliedAfter < appliedBefore) this.powerLossStats.rollbacks++;
+    this.powerLoss.lostPower(outcome);
     this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => `power loss: state machine back from applied ${appliedBefore} to ${appliedAfter} (checkpoint at ${syncedIndex})`);
   }
 
@@ -400,17 +395,4 @@ export class SimCluster implements SimNodeHooks {
     assert(slot !== undefined, `no node ${id}`);
     return slot;
   }
-}
-
-function describePersist(ready: Ready): string {
-  const parts: string[] = ["persist"];
-  if (ready.snapshot !== undefined) parts.push(`snapshot=${ready.snapshot.index}/${ready.snapshot.term}`);
-  if (ready.entries.length > 0) {
-    const first = ready.entries[0]!;
-    const last = ready.entries[ready.entries.length - 1]!;
-    parts.push(`entries=${first.index}..${last.index}@t${last.term}`);
-  }
-  const hs = ready.hardState;
-  if (hs !== undefined) parts.push(`hs=t${hs.term} v${hs.vote} c${hs.commit}`);
-  return parts.join(" ");
 }

@@ -136,7 +136,9 @@ describe("KvStateMachine power loss (synchronous=NORMAL, ADR 0005)", () => {
     term: term(1), index: logIndex(index), kind: "command" as const,
     data: encodeClientCommand({ clientId: 1, requestId: index, command: { op: "put", key: "a", value } }),
   });
-  const meta = (index: number) => ({ index: logIndex(index), term: term(1), config: makeConfig([1]) });
+  const meta = (index: number) => ({
+    index: logIndex(index), term: term(1), config: makeConfig([1]),
+  });
 
   it("comes back at its checkpoint plus a prefix of the later applies, never a torn state", () => {
     const kv = new KvStateMachine();

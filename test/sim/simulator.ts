@@ -202,7 +202,7 @@ class Simulation {
       history: this.workload.history,
       traceDigest: this.ctx.trace.digest(),
       traceTail: this.ctx.trace.lastLines(),
-      powerLoss: { ...this.cluster.powerLossStats },
+      powerLoss: { ...this.cluster.powerLoss.stats },
     };
   }
 

@@ -1,4 +1,5 @@
 import type { Message } from "../../src/core/message.js";
+import type { Ready } from "../../src/core/ready.js";
 
 /**
  * The replay trace: one line per event, "time node what". Formatting is skipped entirely
@@ -83,4 +84,18 @@ export function describeMessage(message: Message): string {
     case "read-index-response":
       return `${head} req=${message.requestId} index=${message.readIndex ?? "none"}`;
   }
+}
+
+/** A compact rendering of a Ready's durable part (snapshot, entries, hard state). */
+export function describePersist(ready: Ready): string {
+  const parts: string[] = ["persist"];
+  if (ready.snapshot !== undefined) parts.push(`snapshot=${ready.snapshot.index}/${ready.snapshot.term}`);
+  if (ready.entries.length > 0) {
+    const first = ready.entries[0]!;
+    const last = ready.entries[ready.entries.length - 1]!;
+    parts.push(`entries=${first.index}..${last.index}@t${last.term}`);
+  }
+  const hs = ready.hardState;
+  if (hs !== undefined) parts.push(`hs=t${hs.term} v${hs.vote} c${hs.commit}`);
+  return parts.join(" ");
 }

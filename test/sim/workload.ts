@@ -168,7 +168,9 @@ export class Workload {
    * the first application, or failed when the node went down (nodeCrashed), and calls made
    * since are at indexes the node never reached before.
    */
-  applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined, reapplied: boolean): void {
+  applied(
+    node: SimNode, entry: Entry, outcome: AppliedCommand | undefined, reapplied: boolean,
+  ): void {
     if (reapplied) {
       const waiting = this.clients.some((client) => {
         const op = client.pending;
