@@ -64,6 +64,8 @@ export function handleReady<Result>(parts: ReadyParts<Result>, ready: Ready): Re
   if (needsPersist(parts, ready)) {
     parts.logStore.persist({ snapshot, entries: ready.entries, hardState: ready.hardState });
   }
+  // Only now, with the log naming the received snapshot, may older ones go.
+  if (snapshot !== undefined) parts.snapshotStore.prune(snapshot.index);
 
   for (const message of ready.messages) {
     if (!early(message)) sendOne(parts, message);
@@ -101,10 +103,12 @@ function sendOne<Result>(parts: ReadyParts<Result>, message: Message): void {
     return;
   }
   if (message.type === "snapshot-request") {
-    const stored = parts.snapshotStore.latest();
+    // The snapshot the log names, which may be older than the newest stored one: a crash
+    // between saving a snapshot and compacting the log leaves both. prune() keeps it.
+    const stored = parts.snapshotStore.get(message.snapshot.index);
     assert(
-      stored !== undefined && stored.meta.index === message.snapshot.index,
-      "the snapshot a leader sends is the latest one it stored",
+      stored !== undefined && stored.meta.term === message.snapshot.term,
+      `snapshot ${String(message.snapshot.index)} named by the log is missing or damaged`,
     );
     parts.transport.send(message, stored);
     return;

@@ -333,6 +333,7 @@ export class RaftNode<Result> implements InboundHandler {
       this.options.logStore.persist({ entries: [], hardState: { ...durable, commit: applied } });
     }
     this.options.logStore.compact(meta);
+    this.options.snapshotStore.prune(meta.index);
     this.lastSnapshotIndex = applied;
     this.events.emit({ type: "snapshot-taken", index: applied, bytes: data.byteLength });
   }
@@ -340,15 +341,20 @@ export class RaftNode<Result> implements InboundHandler {
 
 /**
  * Crash recovery: the log may name a snapshot newer than the state machine (a crash between
- * persisting a received snapshot and installing it). Install it from the snapshot store.
+ * persisting a received snapshot and installing it, or a state machine database that lost
+ * its newest commits to power loss: ADR 0005). Install exactly the snapshot the log names;
+ * the store keeps it until the log moves on, even when a newer one was saved before the
+ * crash. Then drop what a crash left behind.
  */
 function recoverStateMachine<Result>(options: RaftNodeParts<Result>): void {
   const logSnapshot = options.logStore.snapshotMeta();
-  if (options.stateMachine.appliedIndex() >= logSnapshot.index) return;
-  const stored = options.snapshotStore.latest();
-  assert(
-    stored !== undefined && stored.meta.index === logSnapshot.index,
-    "the log names a snapshot that the snapshot store does not hold",
-  );
-  options.stateMachine.restore(stored.meta, stored.data);
+  if (options.stateMachine.appliedIndex() < logSnapshot.index) {
+    const stored = options.snapshotStore.get(logSnapshot.index);
+    assert(
+      stored !== undefined && stored.meta.term === logSnapshot.term,
+      `the log names snapshot ${String(logSnapshot.index)}, which the snapshot store does not hold`,
+    );
+    options.stateMachine.restore(stored.meta, stored.data);
+  }
+  if (logSnapshot.index > 0) options.snapshotStore.prune(logSnapshot.index);
 }

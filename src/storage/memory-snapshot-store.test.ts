@@ -18,10 +18,11 @@ describe("MemorySnapshotStore", () => {
     expect(() => new MemorySnapshotStore({ retainCount: 0 })).toThrow(AssertionError);
   });
 
-  it("keeps only the newest retainCount snapshots", () => {
+  it("keeps only the newest retainCount snapshots once pruned past them", () => {
     const store = new MemorySnapshotStore({ retainCount: 1 });
     store.save(meta(1), Uint8Array.of(1));
     const second = store.save(meta(2), Uint8Array.of(2));
+    store.prune(logIndex(2));
     second.data[0] = 9; // damage the only one kept: nothing older is left to fall back to
     expect(store.latest()).toBeUndefined();
   });

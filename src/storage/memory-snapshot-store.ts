@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { assert } from "../core/assert.js";
 import type { SnapshotMeta } from "../core/entry.js";
+import type { LogIndex } from "../core/ids.js";
 import type { SnapshotStore, StoredSnapshot } from "./snapshot-store.js";
 
 /** How a MemorySnapshotStore behaves; every field is explicit at the call site. */
 export interface MemorySnapshotStoreOptions {
-  /** How many of the newest snapshots to keep; older ones are dropped on save(). */
+  /** How many of the newest snapshots prune() always keeps. */
   readonly retainCount: number;
 }
 
@@ -17,7 +18,7 @@ export interface MemorySnapshotStoreOptions {
  * buffer in place is caught rather than silently replicated.
  */
 export class MemorySnapshotStore implements SnapshotStore {
-  /** Newest last. Invariant: length <= retainCount; ordered by (index, term) ascending. */
+  /** Newest last. Invariant: ordered by (index, term) ascending. */
   private stored: StoredSnapshot[] = [];
 
   constructor(private readonly options: MemorySnapshotStoreOptions = { retainCount: 2 }) {
@@ -36,9 +37,23 @@ export class MemorySnapshotStore implements SnapshotStore {
     );
     others.push(snapshot);
     others.sort((a, b) => a.meta.index - b.meta.index || a.meta.term - b.meta.term);
-    this.stored = others.slice(-this.options.retainCount);
-    assert(this.stored.length <= this.options.retainCount, "retention bound exceeded");
+    this.stored = others;
     return snapshot;
+  }
+
+  get(index: LogIndex): StoredSnapshot | undefined {
+    for (let i = this.stored.length - 1; i >= 0; i--) {
+      const snapshot = this.stored[i]!;
+      if (snapshot.meta.index === index && sha256Hex(snapshot.data) === snapshot.sha256) {
+        return snapshot;
+      }
+    }
+    return undefined;
+  }
+
+  prune(keepFromIndex: LogIndex): void {
+    const newestKept = this.stored.length - this.options.retainCount;
+    this.stored = this.stored.filter((s, i) => s.meta.index >= keepFromIndex || i >= newestKept);
   }
 
   latest(): StoredSnapshot | undefined {

@@ -70,7 +70,7 @@ describe.each(factories)("the SnapshotStore contract: %s", (_name, makeStore) =>
     expect(Array.from(store.latest()?.data ?? [])).toEqual(Array.from(bytes(2)));
   });
 
-  it("serves the newest by (index, term) and keeps only retainCount snapshots", () => {
+  it("serves the newest by (index, term), and any one by its index", () => {
     const store = makeStore(2);
     store.save(meta(10, 1), bytes(10));
     store.save(meta(30, 2), bytes(30));
@@ -78,6 +78,21 @@ describe.each(factories)("the SnapshotStore contract: %s", (_name, makeStore) =>
     expect(store.latest()?.meta.index).toBe(30);
     store.save(meta(40, 3), bytes(40));
     expect(store.latest()?.meta.index).toBe(40);
+    expect(Array.from(store.get(logIndex(20))?.data ?? [])).toEqual(Array.from(bytes(20)));
+    expect(store.get(logIndex(25))).toBeUndefined();
+  });
+
+  it("deletes nothing on save; prune keeps the log's snapshot, newer ones and retainCount", () => {
+    const store = makeStore(1);
+    for (const index of [10, 20, 30, 40]) store.save(meta(index, 1), bytes(index));
+    // A crash after saving 30 and 40 but before the log moved past 10: 10 must survive.
+    expect(store.get(logIndex(10))?.meta.index).toBe(10);
+    store.prune(logIndex(20));
+    expect([10, 20, 30, 40].map((i) => store.get(logIndex(i))?.meta.index))
+      .toEqual([undefined, 20, 30, 40]);
+    store.prune(logIndex(50)); // Past everything: the newest retainCount (1) stay.
+    expect([20, 30, 40].map((i) => store.get(logIndex(i))?.meta.index))
+      .toEqual([undefined, undefined, 40]);
   });
 
   it("replaces a snapshot saved again at the same (index, term)", () => {
@@ -99,10 +114,12 @@ describe("FileSnapshotStore on disk", () => {
     return readdirSync(directory).sort();
   }
 
-  it("names files by index and term and prunes beyond retainCount", () => {
+  it("names files by index and term and prunes older than the log's beyond retainCount", () => {
     const directory = temporaryDirectory();
     const store = FileSnapshotStore.open({ directory, retainCount: 2 });
     for (const index of [1, 2, 3]) store.save(meta(index, 1), bytes(index));
+    expect(filesIn(directory)).toHaveLength(6);
+    store.prune(logIndex(3));
     expect(filesIn(directory)).toEqual([
       "snapshot-2-1.bin", "snapshot-2-1.json", "snapshot-3-1.bin", "snapshot-3-1.json",
     ]);

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:f
 import { join } from "node:path";
 import { assert } from "../../core/assert.js";
 import type { SnapshotMeta } from "../../core/entry.js";
-import { logIndex, term } from "../../core/ids.js";
+import { logIndex, term, type LogIndex } from "../../core/ids.js";
 import { assertValidConfig, makeConfig } from "../../core/membership-config.js";
 import type { SnapshotStore, StoredSnapshot } from "../snapshot-store.js";
 import { fsyncDirectory, writeFileDurably } from "./open-database.js";
@@ -12,7 +12,7 @@ import { fsyncDirectory, writeFileDurably } from "./open-database.js";
 export interface FileSnapshotStoreOptions {
   /** The directory that holds the snapshots; created if missing. */
   readonly directory: string;
-  /** How many of the newest snapshots to keep; older ones are deleted after each save(). */
+  /** How many of the newest snapshots prune() always keeps (a fallback if one is damaged). */
   readonly retainCount: number;
 }
 
@@ -76,8 +76,19 @@ export class FileSnapshotStore implements SnapshotStore {
     renameSync(`${base}.bin${TEMPORARY_SUFFIX}`, `${base}.bin`);
     renameSync(`${base}.json${TEMPORARY_SUFFIX}`, `${base}.json`);
     fsyncDirectory(this.options.directory);
-    this.prune();
+    this.removeDebris();
     return { meta, data, sha256 };
+  }
+
+  get(index: LogIndex): StoredSnapshot | undefined {
+    for (const name of this.manifestNames()) {
+      const match = NAME.exec(name);
+      if (match !== null && Number(match[1]) === index) {
+        const snapshot = this.read(name);
+        if (snapshot !== undefined) return snapshot;
+      }
+    }
+    return undefined;
   }
 
   latest(): StoredSnapshot | undefined {
@@ -123,11 +134,15 @@ export class FileSnapshotStore implements SnapshotStore {
   }
 
   /**
-   * Deletes all but the newest `retainCount` snapshots, manifest first, so an interrupted
-   * prune leaves a `.bin` without a manifest (debris), never a manifest without its bytes.
+   * Deletes snapshots older than `keepFromIndex` beyond the newest `retainCount`, manifest
+   * first, so an interrupted prune leaves a `.bin` without a manifest (debris), never a
+   * manifest without its bytes.
    */
-  private prune(): void {
-    const stale = this.manifestNames().slice(this.options.retainCount);
+  prune(keepFromIndex: LogIndex): void {
+    const stale = this.manifestNames().slice(this.options.retainCount).filter((name) => {
+      const match = NAME.exec(name);
+      return match !== null && Number(match[1]) < keepFromIndex;
+    });
     for (const name of stale) {
       const base = join(this.options.directory, name.slice(0, -".json".length));
       rmSync(`${base}.json`, { force: true });
