@@ -136,6 +136,17 @@ describe("SafetyChecker", () => {
     expect(() => c.checker.observe(n3, status(n3, "leader", 3, 1))).toThrow(/Leader Completeness/);
   });
 
+  it("lets a late leader of an older term lack what later terms committed (seed 9135)", () => {
+    // A candidate of term 2 wins late, through vote grants delayed in the network, after
+    // term 3 committed index 2. Raft's Leader Completeness only covers entries committed in
+    // earlier terms; the late leader cannot commit anything against term 3 anyway.
+    const c = cluster();
+    persist(c, n1, ready([entry(2, 3)], hs(3, 1, 2)), status(n1, "leader", 3, 2));
+    c.checker.observe(n1, status(n1, "leader", 3, 2));
+    expect(() => c.checker.observe(n3, status(n3, "leader", 2, 1))).not.toThrow();
+    expect(() => c.checker.observe(n2, status(n2, "leader", 4, 1))).toThrow(/Leader Completeness/);
+  });
+
   it("catches different entries applied at one index (State Machine Safety)", () => {
     const c = cluster();
     persist(c, n1, ready([entry(2, 2, "a")], hs(2, 1, 2)), status(n1, "follower", 2, 2));
