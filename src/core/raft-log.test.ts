@@ -9,31 +9,15 @@
 import fc from "fast-check";
 import { AssertionError } from "./assert.js";
 import { MemoryLogStore } from "../storage/memory-log-store.js";
-import type { Entry, SnapshotMeta } from "./entry.js";
-import { logIndex, NO_NODE, term, type LogIndex } from "./ids.js";
+import type { Entry } from "./entry.js";
+import { NO_NODE, term, type LogIndex } from "./ids.js";
 import type { LogReader } from "./log-reader.js";
-import { makeConfig } from "./membership-config.js";
 import { RaftLog } from "./raft-log.js";
+import { idx, entry, run, snapshotAt } from "../../test/harness/log-fixtures.js";
 
-const idx = (value: number): LogIndex => logIndex(value);
 
-function entry(index: number, entryTerm: number, dataBytes = 0): Entry {
-  return {
-    index: logIndex(index),
-    term: term(entryTerm),
-    kind: "command",
-    data: new Uint8Array(dataBytes),
-  };
-}
 
-/** Entries from `first` on with the given terms. */
-function run(first: number, terms: readonly number[]): Entry[] {
-  return terms.map((entryTerm, i) => entry(first + i, entryTerm));
-}
 
-function snapshotAt(index: number, snapshotTerm: number): SnapshotMeta {
-  return { index: logIndex(index), term: term(snapshotTerm), config: makeConfig([1]) };
-}
 
 interface LogSetup {
   snapshot?: [number, number];

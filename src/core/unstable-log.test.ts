@@ -4,17 +4,11 @@
 // and the resulting (offset, entries, snapshot).
 import { AssertionError } from "./assert.js";
 import type { Entry, SnapshotMeta } from "./entry.js";
-import { logIndex, term, type LogIndex } from "./ids.js";
-import { makeConfig } from "./membership-config.js";
+import { logIndex, term } from "./ids.js";
 import { assertContiguousEntries, UnstableLog } from "./unstable-log.js";
+import { idx, entry, snapshotAt } from "../../test/harness/log-fixtures.js";
 
-function entry(index: number, entryTerm: number): Entry {
-  return { index: logIndex(index), term: term(entryTerm), kind: "command", data: new Uint8Array() };
-}
 
-function snapshotAt(index: number, snapshotTerm: number): SnapshotMeta {
-  return { index: logIndex(index), term: term(snapshotTerm), config: makeConfig([1, 2, 3]) };
-}
 
 /** An unstable log at `offset` holding entries with the given terms, and maybe a snapshot. */
 function unstable(offset: number, terms: number[], snapshot?: SnapshotMeta): UnstableLog {
@@ -28,7 +22,6 @@ function indexTerms(entries: readonly Entry[]): [number, number][] {
   return entries.map((e) => [e.index, e.term]);
 }
 
-const idx = (value: number): LogIndex => logIndex(value);
 
 describe("UnstableLog.maybeFirstIndex / maybeLastIndex", () => {
   it.each([

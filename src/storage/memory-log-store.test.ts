@@ -7,32 +7,15 @@
 // LogReader methods, and every rejected write checks that nothing changed.
 import { AssertionError } from "../core/assert.js";
 import type { Entry, HardState, SnapshotMeta } from "../core/entry.js";
-import { logIndex, NO_NODE, nodeId, term, type LogIndex } from "../core/ids.js";
+import { NO_NODE, nodeId } from "../core/ids.js";
 import { decodeMembershipConfig, makeConfig } from "../core/membership-config.js";
 import { bootstrapEntries, MemoryLogStore } from "./memory-log-store.js";
+import { idx, entry, run, snapshotAt, hardState } from "../../test/harness/log-fixtures.js";
 
-const idx = (value: number): LogIndex => logIndex(value);
 
-function entry(index: number, entryTerm: number, dataBytes = 0): Entry {
-  return {
-    index: logIndex(index),
-    term: term(entryTerm),
-    kind: "command",
-    data: new Uint8Array(dataBytes),
-  };
-}
 
-function run(first: number, terms: readonly number[]): Entry[] {
-  return terms.map((entryTerm, i) => entry(first + i, entryTerm));
-}
 
-function snapshotAt(index: number, snapshotTerm: number): SnapshotMeta {
-  return { index: logIndex(index), term: term(snapshotTerm), config: makeConfig([1, 2, 3]) };
-}
 
-function hardState(hardTerm: number, commit: number): HardState {
-  return { term: term(hardTerm), vote: NO_NODE, commit: logIndex(commit) };
-}
 
 /** The whole readable log as [index, term] pairs, the snapshot's own index first. */
 function view(store: MemoryLogStore): [number, number | undefined][] {
@@ -133,8 +116,9 @@ describe("MemoryLogStore.persist: entries", () => {
     const store = new MemoryLogStore();
     const written = entry(1, 1, 4);
     store.persist({ entries: [written] });
+    const original = Array.from(written.data);
     written.data.fill(7);
-    expect(Array.from(store.entries(idx(1), idx(2), 1000)[0]!.data)).toEqual([0, 0, 0, 0]);
+    expect(Array.from(store.entries(idx(1), idx(2), 1000)[0]!.data)).toEqual(original);
   });
 });
 

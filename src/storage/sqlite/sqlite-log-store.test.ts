@@ -14,9 +14,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { AssertionError } from "../../core/assert.js";
-import type { Entry, HardState, SnapshotMeta } from "../../core/entry.js";
-import { logIndex, NO_NODE, nodeId, term, type LogIndex } from "../../core/ids.js";
-import { makeConfig } from "../../core/membership-config.js";
+import { NO_NODE, nodeId, term } from "../../core/ids.js";
 import type { LogStore, PersistBatch } from "../log-store.js";
 import { MemoryLogStore } from "../memory-log-store.js";
 import {
@@ -25,26 +23,13 @@ import {
   SqliteLogStore,
   type MemberIdentity,
 } from "./sqlite-log-store.js";
+import { idx, entry, run, snapshotAt, hardState } from "../../../test/harness/log-fixtures.js";
 
-const idx = (value: number): LogIndex => logIndex(value);
 const IDENTITY: MemberIdentity = { clusterId: "test-cluster", memberId: nodeId(1) };
 
-function entry(index: number, entryTerm: number, dataBytes = 0): Entry {
-  const data = new Uint8Array(dataBytes).map((_, i) => (index * 31 + i) & 0xff);
-  return { index: logIndex(index), term: term(entryTerm), kind: "command", data };
-}
 
-function run(first: number, terms: readonly number[], dataBytes = 0): Entry[] {
-  return terms.map((entryTerm, i) => entry(first + i, entryTerm, dataBytes));
-}
 
-function snapshotAt(index: number, snapshotTerm: number): SnapshotMeta {
-  return { index: logIndex(index), term: term(snapshotTerm), config: makeConfig([1, 2, 3]) };
-}
 
-function hardState(hardTerm: number, commit: number, vote = 0): HardState {
-  return { term: term(hardTerm), vote: nodeId(vote), commit: logIndex(commit) };
-}
 
 const temporaryDirectories: string[] = [];
 const openStores: SqliteLogStore[] = [];
