@@ -2,6 +2,9 @@
 import { startMember } from "./member.js";
 import { JsonLogger } from "./observability/logger.js";
 import { loadSettings, SettingsError } from "./settings.js";
+import { SchemaVersionError } from "./storage/sqlite/migrations.js";
+import { DatabaseSetupError } from "./storage/sqlite/open-database.js";
+import { IdentityMismatchError } from "./storage/sqlite/sqlite-log-store.js";
 
 /**
  * The `raftkv` binary: parse settings, start the member, print one ready line, and drain
@@ -42,7 +45,21 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
 }
 
+/**
+ * Refusals an operator must act on (another member's data directory, a damaged or newer
+ * database) are reported as one line; anything else is a bug and keeps its stack.
+ */
+function isStartupRefusal(error: unknown): error is Error {
+  return (
+    error instanceof IdentityMismatchError || error instanceof DatabaseSetupError ||
+    error instanceof SchemaVersionError
+  );
+}
+
 main().catch((error: unknown) => {
-  process.stderr.write(`raftkv: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  const text = isStartupRefusal(error)
+    ? `cannot start: ${error.message}`
+    : error instanceof Error ? error.stack ?? error.message : String(error);
+  process.stderr.write(`raftkv: ${text}\n`);
   process.exit(1);
 });
