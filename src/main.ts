@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { startMember } from "./member.js";
+import { startMember, type Member } from "./member.js";
 import { JsonLogger } from "./observability/logger.js";
 import { loadSettings, SettingsError } from "./settings.js";
 import { SchemaVersionError } from "./storage/sqlite/migrations.js";
@@ -22,27 +22,41 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = new JsonLogger(settings.logLevel, { member: settings.id });
+  // Handlers go in before anything starts: a supervisor may stop the member the moment it
+  // reports ready, or even while it is starting, and either way it must drain, not die.
+  const state: { stopSignal?: string; member?: Member } = {};
+  const stop = (signal: string): void => {
+    if (state.stopSignal !== undefined) return;
+    state.stopSignal = signal;
+    if (state.member !== undefined) drain(state.member, signal, logger);
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
   const member = await startMember(settings, logger);
+  state.member = member;
+  if (state.stopSignal !== undefined) {
+    drain(member, state.stopSignal, logger); // Asked to stop while starting.
+    return;
+  }
   logger.info("raftkv member ready", {
     client: member.clientAddress, peer: member.peerAddress, dataDir: settings.dataDir,
     clusterId: settings.clusterId,
   });
-  process.stdout.write(`${JSON.stringify({ ready: true, id: settings.id, client: member.clientAddress, peer: member.peerAddress })}\n`);
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info("shutting down", { signal });
-    member.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error("shutdown failed", { error: String(error) });
-        process.exit(1);
-      },
-    );
+  const ready = {
+    ready: true, id: settings.id, client: member.clientAddress, peer: member.peerAddress,
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+}
+
+function drain(member: Member, signal: string, logger: JsonLogger): void {
+  logger.info("shutting down", { signal });
+  member.close().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error("shutdown failed", { error: String(error) });
+      process.exit(1);
+    },
+  );
 }
 
 /**
