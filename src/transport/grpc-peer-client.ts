@@ -13,20 +13,26 @@ import {
 import { PeerRequestError, type ResponseContext } from "./peer-envelope.js";
 import type { InboundHandler, PeerTransport } from "./peer-transport.js";
 import { raftkvProtos } from "./proto-loading.js";
+import { ReplicateStream, type ReplicateMessage } from "./replicate-stream.js";
 import { encodeSnapshotChunks, SNAPSHOT_CHUNK_BYTES_MAX } from "./snapshot-chunks.js";
 
 /** Limits and wiring of the outbound peer transport; every limit is explicit (STYLE.md 2.8). */
 export interface GrpcPeerClientOptions {
   readonly clusterId: number;
   readonly selfId: NodeId;
-  /** Deadline of each unary RPC. */
+  /** Deadline of each unary RPC, and of each request on a Replicate stream. */
   readonly rpcDeadlineMs: number;
   /** Deadline of a whole InstallSnapshot stream. */
   readonly snapshotDeadlineMs: number;
-  /** Messages waiting per peer; past this, send() drops and reports the peer unreachable. */
+  /**
+   * Messages waiting per peer, for unary calls and again for the Replicate stream; past
+   * this, send() drops and reports the peer unreachable.
+   */
   readonly queueMessagesMax: number;
   /** RPCs in flight per peer; messages start in send() order (see the class comment). */
   readonly inflightRpcsMax: number;
+  /** AppendEntries written to a peer's Replicate stream and not yet answered. */
+  readonly replicateWindowMax: number;
   /** Snapshot bytes per InstallSnapshot chunk; at most SNAPSHOT_CHUNK_BYTES_MAX. */
   readonly snapshotChunkBytesMax: number;
   /** grpc max send and receive message size; must hold the largest AppendEntries. */
@@ -43,6 +49,7 @@ export interface GrpcPeerClientOptions {
 /** The limits of GrpcPeerClientOptions, which have defaults. */
 export type PeerClientLimits = Pick<GrpcPeerClientOptions,
   | "rpcDeadlineMs" | "snapshotDeadlineMs" | "queueMessagesMax" | "inflightRpcsMax"
+  | "replicateWindowMax"
   | "snapshotChunkBytesMax" | "messageBytesMax">;
 
 export const DEFAULT_PEER_CLIENT_LIMITS: PeerClientLimits = Object.freeze({
@@ -50,6 +57,7 @@ export const DEFAULT_PEER_CLIENT_LIMITS: PeerClientLimits = Object.freeze({
   snapshotDeadlineMs: 120_000,
   queueMessagesMax: 1024,
   inflightRpcsMax: 8,
+  replicateWindowMax: 64,
   snapshotChunkBytesMax: SNAPSHOT_CHUNK_BYTES_MAX,
   messageBytesMax: 16 * 1024 * 1024,
 });
@@ -74,15 +82,22 @@ interface PeerLink {
   client: RaftPeerClient | undefined;
   readonly queue: Outbound[];
   readonly inFlight: Set<InFlight>;
+  /** Carries appends and heartbeats while `streamable`; created by the first one. */
+  stream: ReplicateStream | undefined;
+  /** False once the peer proved not to serve Replicate: its appends go unary from then on. */
+  streamable: boolean;
 }
 
 /**
  * Outbound raftkv.raft.v1.RaftPeer (the PeerTransport port): one channel per peer, a
  * deadline on every call, a bounded FIFO per peer and at most `inflightRpcsMax` calls in
- * flight to it. Calls start in the order send() received them, so appends to one peer are
- * never reordered here; two calls in flight at once can still be handled out of order by
- * the peer, which Raft tolerates (§5.3: the follower's consistency check rejects what does
- * not fit, and the leader's Progress ignores stale answers). `inflightRpcsMax: 1` gives
+ * flight to it. Appends and heartbeats take the peer's Replicate stream instead
+ * (replicate-stream.ts: in order, the same bounds, a deadline per request), unless the peer
+ * does not serve it; the rest of this comment is about the unary calls. Calls start in the
+ * order send() received them, so appends to one peer are never reordered here; two calls
+ * in flight at once can still be handled out of order by the peer, which Raft tolerates
+ * (§5.3: the follower's consistency check rejects what does not fit, and the leader's
+ * Progress ignores stale answers). `inflightRpcsMax: 1` gives
  * strict order at the cost of pipelining.
  *
  * A failed call, an over-full queue, an unknown address or an answer that does not decode
@@ -115,6 +130,8 @@ export class GrpcPeerClient implements PeerTransport {
     if (link.address === address) return;
     link.client?.close(); // Calls on the old channel fail and report the peer unreachable.
     link.client = undefined;
+    link.stream?.reset(); // Opened again, on the new channel, by the next append.
+    link.streamable = true;
     link.address = address;
   }
 
@@ -133,6 +150,10 @@ export class GrpcPeerClient implements PeerTransport {
       return;
     }
     const link = this.link(message.to);
+    if (isReplicated(message) && link.streamable && link.address !== undefined) {
+      if (!this.streamOf(link).enqueue(message)) this.reportUnreachable(link.peer);
+      return;
+    }
     if (message.type === "heartbeat-request" && replaceWaitingHeartbeat(link, message)) return;
     if (link.address === undefined || link.queue.length >= this.options.queueMessagesMax) {
       this.reportUnreachable(link.peer);
@@ -149,6 +170,7 @@ export class GrpcPeerClient implements PeerTransport {
     for (const link of this.links.values()) {
       link.queue.length = 0;
       for (const flight of link.inFlight) flight.call?.cancel();
+      link.stream?.close();
       link.client?.close();
       link.client = undefined;
     }
@@ -158,7 +180,10 @@ export class GrpcPeerClient implements PeerTransport {
   private link(peer: NodeId): PeerLink {
     let link = this.links.get(peer);
     if (link === undefined) {
-      link = { peer, address: undefined, client: undefined, queue: [], inFlight: new Set() };
+      link = {
+        peer, address: undefined, client: undefined, queue: [], inFlight: new Set(),
+        stream: undefined, streamable: true,
+      };
       this.links.set(peer, link);
     }
     return link;
@@ -175,6 +200,26 @@ export class GrpcPeerClient implements PeerTransport {
         ? this.startUnary(client, link, flight, next.message)
         : this.startSnapshot(client, link, flight, next.message, next.snapshot);
     }
+  }
+
+  private streamOf(link: PeerLink): ReplicateStream {
+    link.stream ??= new ReplicateStream({
+      context: { clusterId: this.options.clusterId, selfId: this.options.selfId, peer: link.peer },
+      rpcDeadlineMs: this.options.rpcDeadlineMs,
+      queueMessagesMax: this.options.queueMessagesMax,
+      windowRequestsMax: this.options.replicateWindowMax,
+      open: () => this.clientOf(link).Replicate(),
+      onAnswer: (answer) => {
+        if (!this.closed) this.step(answer);
+      },
+      onFailure: (unimplemented) => {
+        // An older member: what it would have been sent is lost and reported, as for any
+        // failure, and later appends use its unary AppendEntries.
+        if (unimplemented) link.streamable = false;
+        this.reportUnreachable(link.peer);
+      },
+    });
+    return link.stream;
   }
 
   private clientOf(link: PeerLink): RaftPeerClient {
@@ -319,6 +364,10 @@ export class GrpcPeerClient implements PeerTransport {
     }
     this.unreachable.add(peer);
   }
+}
+
+function isReplicated(message: Message): message is ReplicateMessage {
+  return message.type === "append-request" || message.type === "heartbeat-request";
 }
 
 function notServed(request: ReadIndexRequest): Message {

@@ -106,6 +106,7 @@ export function addRaftPeerService(
   const handlers: RaftPeerHandlers = {
     RequestVote: (call, callback) => peer.requestVote(call, callback),
     AppendEntries: (call, callback) => peer.appendEntries(call, callback),
+    Replicate: (call) => peer.replicate(call),
     InstallSnapshot: (call, callback) => peer.installSnapshot(call, callback),
     TimeoutNow: (call, callback) => peer.timeoutNow(call, callback),
     ReadIndex: (call, callback) => peer.readIndex(call, callback),
@@ -152,6 +153,42 @@ class PeerServer {
       callback(null, encodeAppendResponse(answer ?? this.appendRejection(request.from),
         this.options.clusterId));
     });
+  }
+
+  /**
+   * AppendEntries on a stream: each request is checked and answered exactly as the unary
+   * call is, in arrival order, on the same stream. A refused request ends the stream with
+   * the status the unary call would have returned, so the sender resets it and reports us
+   * unreachable. Reading pauses while the answers wait for the stream to drain, so a sender
+   * that does not read is held back by HTTP/2 flow control instead of growing our buffers.
+   */
+  replicate(call: Call<"Replicate">): void {
+    let ended = false;
+    call.on("data", (wire: Parameters<typeof decodeAppendEntriesRequest>[0]) => {
+      if (ended) return;
+      let response: ReturnType<typeof encodeAppendResponse>;
+      try {
+        const request = decodeAppendEntriesRequest(wire, this.context);
+        const answer = this.answerTo(this.options.handler.receive(request), request.from,
+          isAppendAnswer);
+        response = encodeAppendResponse(answer ?? this.appendRejection(request.from),
+          this.options.clusterId);
+      } catch (error) {
+        ended = true;
+        this.refuse(error, (status) => call.emit("error", status));
+        return;
+      }
+      if (!call.write(response)) {
+        call.pause();
+        call.once("drain", () => call.resume());
+      }
+    });
+    call.on("end", () => {
+      if (ended) return;
+      ended = true;
+      call.end(); // The sender half-closed: OK, nothing is owed.
+    });
+    call.on("error", () => { ended = true; }); // Cancelled, broken, or refused by us above.
   }
 
   installSnapshot(call: Call<"InstallSnapshot">, callback: Callback<"InstallSnapshot">): void {
@@ -281,14 +318,21 @@ class PeerServer {
       body();
     } catch (error) {
       cleanUp?.();
-      if (error instanceof PeerRequestError) {
-        callback({ code: STATUS_OF[error.code], details: error.message });
-        return;
-      }
-      callback({ code: grpc.status.INTERNAL, details: "internal error" });
-      const report = this.options.onHandlerError ?? rethrowOutsideGrpc;
-      report(error);
+      this.refuse(error, (status) => callback(status));
     }
+  }
+
+  /** Answers with a refusal's status; anything else thrown is a bug, reported after. */
+  private refuse(
+    error: unknown, answer: (status: { code: grpc.status; details: string }) => void,
+  ): void {
+    if (error instanceof PeerRequestError) {
+      answer({ code: STATUS_OF[error.code], details: error.message });
+      return;
+    }
+    answer({ code: grpc.status.INTERNAL, details: "internal error" });
+    const report = this.options.onHandlerError ?? rethrowOutsideGrpc;
+    report(error);
   }
 }
 

@@ -4,6 +4,8 @@
 // before its metadata; ReadIndex waits for the leader's later answer; a member refuses
 // another cluster, a non-member and a wrong receiver with their statuses; and failures
 // (no address, nobody listening, a full queue, a deadline) become reportUnreachable().
+// Appends travel on the Replicate stream (its own tests: replicate-stream.test.ts); the
+// unary queue is exercised here against an older member that does not serve Replicate.
 // Method: real grpc.Servers and GrpcPeerClients on 127.0.0.1:0 in this process, with
 // scripted InboundHandlers that record what they are given; a raw RaftPeer client sends
 // hand-made requests, and a server whose handlers never answer holds calls in flight.
@@ -163,7 +165,7 @@ describe("requests and their answers", () => {
     ]);
   });
 
-  it("carries appends and heartbeats over AppendEntries", async () => {
+  it("carries appends and heartbeats over the Replicate stream", async () => {
     const [a, b] = await pair();
     b.handler.answer = (m) => m.type === "heartbeat-request"
       ? [{ type: "heartbeat-response", from: TWO, to: ONE, term: m.term, readRound: m.readRound }]
@@ -335,19 +337,20 @@ describe("failures become reportUnreachable()", () => {
     const neverAnswer: RaftPeerHandlers = {
       AppendEntries: (call) => { arrivals.push(Number(call.request.prev_log_index)); },
       RequestVote: () => undefined, InstallSnapshot: () => undefined, TimeoutNow: () => undefined,
-      ReadIndex: () => undefined,
+      ReadIndex: () => undefined, Replicate: olderMember,
     };
     silent.addService(raftkvProtos().grpcObject.raftkv.raft.v1.RaftPeer.service, neverAnswer);
     const address = await bind(silent);
     const a = await member(1, { rpcDeadlineMs: 400, inflightRpcsMax: 2, queueMessagesMax: 2 });
     a.client.setPeerAddress(TWO, address);
+    await fallBackToUnary(a);
     for (let prev = 1; prev <= 5; prev++) a.client.send(emptyAppend(prev));
-    await until(() => a.handler.unreachable.length >= 1, "the dropped message");
+    await until(() => a.handler.unreachable.length >= 2, "the dropped message");
     await until(() => arrivals.length === 2, "two calls in flight");
     expect(arrivals).toEqual([1, 2]);
     await until(() => arrivals.length === 4, "the queued two, once the first two time out");
     expect(arrivals).toEqual([1, 2, 3, 4]);
-    await until(() => a.handler.unreachable.length >= 3, "every timeout reported");
+    await until(() => a.handler.unreachable.length >= 4, "every timeout reported");
     silent.forceShutdown();
   });
 
@@ -357,22 +360,34 @@ describe("failures become reportUnreachable()", () => {
     const neverAnswer: RaftPeerHandlers = {
       AppendEntries: (call) => { rounds.push(Number(call.request.read_round)); },
       RequestVote: () => undefined, InstallSnapshot: () => undefined, TimeoutNow: () => undefined,
-      ReadIndex: () => undefined,
+      ReadIndex: () => undefined, Replicate: olderMember,
     };
     silent.addService(raftkvProtos().grpcObject.raftkv.raft.v1.RaftPeer.service, neverAnswer);
     const address = await bind(silent);
     const a = await member(1, { rpcDeadlineMs: 300, inflightRpcsMax: 1, queueMessagesMax: 2 });
     a.client.setPeerAddress(TWO, address);
+    await fallBackToUnary(a);
     a.client.send(heartbeat(1));
     a.client.send(emptyAppend(7));
     for (let round = 2; round <= 9; round++) a.client.send(heartbeat(round));
     await until(() => rounds.length === 3, "the in-flight call and the two queued ones");
     // Rounds 2-8 were superseded before they could start; nothing overflowed the queue.
     expect(rounds).toEqual([1, 0, 9]);
-    expect(a.handler.unreachable.filter((peer) => peer === TWO).length).toBeLessThanOrEqual(3);
+    expect(a.handler.unreachable.filter((peer) => peer === TWO).length).toBeLessThanOrEqual(4);
     silent.forceShutdown();
   });
 });
+
+/** Replicate as a member that predates it answers: UNIMPLEMENTED. */
+function olderMember(call: Parameters<RaftPeerHandlers["Replicate"]>[0]): void {
+  call.emit("error", { code: grpc.status.UNIMPLEMENTED, details: "no Replicate here" });
+}
+
+/** The first append finds Replicate unimplemented: it is reported, and later ones go unary. */
+async function fallBackToUnary(a: Member): Promise<void> {
+  a.client.send(heartbeat(0));
+  await until(() => a.handler.unreachable.length === 1, "Replicate refused as unimplemented");
+}
 
 /** An append with no entries whose prevLogIndex marks it (an AppendEntries on the wire). */
 function emptyAppend(prevLogIndex: number): Message {

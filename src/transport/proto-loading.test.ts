@@ -107,7 +107,7 @@ describe("raftkvProtos()", () => {
       expect(definition[name]).toBeDefined();
     }
     expect(Object.keys(protos.grpcObject.raftkv.raft.v1.RaftPeer.service).sort()).toEqual([
-      "AppendEntries", "InstallSnapshot", "ReadIndex", "RequestVote", "TimeoutNow",
+      "AppendEntries", "InstallSnapshot", "ReadIndex", "Replicate", "RequestVote", "TimeoutNow",
     ]);
   });
 

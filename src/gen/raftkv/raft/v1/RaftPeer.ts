@@ -40,6 +40,11 @@ export interface RaftPeerClient extends grpc.Client {
   readIndex(argument: _raftkv_raft_v1_ReadIndexRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftkv_raft_v1_ReadIndexResponse__Output>): grpc.ClientUnaryCall;
   readIndex(argument: _raftkv_raft_v1_ReadIndexRequest, callback: grpc.requestCallback<_raftkv_raft_v1_ReadIndexResponse__Output>): grpc.ClientUnaryCall;
   
+  Replicate(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_raftkv_raft_v1_AppendEntriesRequest, _raftkv_raft_v1_AppendEntriesResponse__Output>;
+  Replicate(options?: grpc.CallOptions): grpc.ClientDuplexStream<_raftkv_raft_v1_AppendEntriesRequest, _raftkv_raft_v1_AppendEntriesResponse__Output>;
+  replicate(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_raftkv_raft_v1_AppendEntriesRequest, _raftkv_raft_v1_AppendEntriesResponse__Output>;
+  replicate(options?: grpc.CallOptions): grpc.ClientDuplexStream<_raftkv_raft_v1_AppendEntriesRequest, _raftkv_raft_v1_AppendEntriesResponse__Output>;
+  
   RequestVote(argument: _raftkv_raft_v1_RequestVoteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftkv_raft_v1_RequestVoteResponse__Output>): grpc.ClientUnaryCall;
   RequestVote(argument: _raftkv_raft_v1_RequestVoteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftkv_raft_v1_RequestVoteResponse__Output>): grpc.ClientUnaryCall;
   RequestVote(argument: _raftkv_raft_v1_RequestVoteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftkv_raft_v1_RequestVoteResponse__Output>): grpc.ClientUnaryCall;
@@ -67,6 +72,8 @@ export interface RaftPeerHandlers extends grpc.UntypedServiceImplementation {
   
   ReadIndex: grpc.handleUnaryCall<_raftkv_raft_v1_ReadIndexRequest__Output, _raftkv_raft_v1_ReadIndexResponse>;
   
+  Replicate: grpc.handleBidiStreamingCall<_raftkv_raft_v1_AppendEntriesRequest__Output, _raftkv_raft_v1_AppendEntriesResponse>;
+  
   RequestVote: grpc.handleUnaryCall<_raftkv_raft_v1_RequestVoteRequest__Output, _raftkv_raft_v1_RequestVoteResponse>;
   
   TimeoutNow: grpc.handleUnaryCall<_raftkv_raft_v1_TimeoutNowRequest__Output, _raftkv_raft_v1_TimeoutNowResponse>;
@@ -77,6 +84,7 @@ export interface RaftPeerDefinition extends grpc.ServiceDefinition {
   AppendEntries: MethodDefinition<_raftkv_raft_v1_AppendEntriesRequest, _raftkv_raft_v1_AppendEntriesResponse, _raftkv_raft_v1_AppendEntriesRequest__Output, _raftkv_raft_v1_AppendEntriesResponse__Output>
   InstallSnapshot: MethodDefinition<_raftkv_raft_v1_InstallSnapshotChunk, _raftkv_raft_v1_AppendEntriesResponse, _raftkv_raft_v1_InstallSnapshotChunk__Output, _raftkv_raft_v1_AppendEntriesResponse__Output>
   ReadIndex: MethodDefinition<_raftkv_raft_v1_ReadIndexRequest, _raftkv_raft_v1_ReadIndexResponse, _raftkv_raft_v1_ReadIndexRequest__Output, _raftkv_raft_v1_ReadIndexResponse__Output>
+  Replicate: MethodDefinition<_raftkv_raft_v1_AppendEntriesRequest, _raftkv_raft_v1_AppendEntriesResponse, _raftkv_raft_v1_AppendEntriesRequest__Output, _raftkv_raft_v1_AppendEntriesResponse__Output>
   RequestVote: MethodDefinition<_raftkv_raft_v1_RequestVoteRequest, _raftkv_raft_v1_RequestVoteResponse, _raftkv_raft_v1_RequestVoteRequest__Output, _raftkv_raft_v1_RequestVoteResponse__Output>
   TimeoutNow: MethodDefinition<_raftkv_raft_v1_TimeoutNowRequest, _raftkv_raft_v1_TimeoutNowResponse, _raftkv_raft_v1_TimeoutNowRequest__Output, _raftkv_raft_v1_TimeoutNowResponse__Output>
 }
