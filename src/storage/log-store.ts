@@ -47,3 +47,13 @@ export function assertCompactable(
   assert(store.term(snapshot.index) === snapshot.term, "compaction point not in the log");
   assert(snapshot.index <= commit, "only committed entries can be compacted");
 }
+
+/** LogReader.entries()'s precondition, shared by every implementation: [low, high) is held. */
+export function assertEntriesRange(store: LogReader, low: LogIndex, high: LogIndex): void {
+  const first = store.firstIndex();
+  const end = store.lastIndex() + 1;
+  assert(
+    first <= low && low <= high && high <= end,
+    `entries [${String(low)}, ${String(high)}) outside [${String(first)}, ${String(end)})`,
+  );
+}

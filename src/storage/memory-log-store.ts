@@ -3,7 +3,7 @@ import { entrySizeBytes, type Entry, type HardState, type SnapshotMeta } from ".
 import { logIndex, NO_NODE, TERM_ZERO, INDEX_ZERO, type LogIndex, type Term } from "../core/ids.js";
 import { EMPTY_CONFIG } from "../core/membership-config.js";
 import { assertContiguousEntries } from "../core/unstable-log.js";
-import { assertCompactable, type LogStore, type PersistBatch } from "./log-store.js";
+import { assertCompactable, assertEntriesRange, type LogStore, type PersistBatch } from "./log-store.js";
 
 // bootstrapEntries() lives in core (any store, and the driver, need it); it is re-exported
 // here because the simulator and tests build a founding member's MemoryLogStore from it.
@@ -66,11 +66,7 @@ export class MemoryLogStore implements LogStore {
   }
 
   entries(low: LogIndex, high: LogIndex, maxBytes: number): Entry[] {
-    assert(
-      this.firstIndex() <= low && low <= high && high <= this.lastIndex() + 1,
-      `entries [${String(low)}, ${String(high)}) outside ` +
-        `[${String(this.firstIndex())}, ${String(this.lastIndex() + 1)})`,
-    );
+    assertEntriesRange(this, low, high);
     const result: Entry[] = [];
     let totalBytes = 0;
     for (let index = low; index < high; index++) {

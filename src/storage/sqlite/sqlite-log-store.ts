@@ -7,7 +7,7 @@ import {
   encodeMembershipConfig,
 } from "../../core/membership-config.js";
 import { assertContiguousEntries } from "../../core/unstable-log.js";
-import { assertCompactable, type LogStore, type PersistBatch } from "../log-store.js";
+import { assertCompactable, assertEntriesRange, type LogStore, type PersistBatch } from "../log-store.js";
 import { RAFT_LOG_MIGRATIONS } from "./migrations.js";
 import { openDatabase, type SqliteDatabase } from "./open-database.js";
 
@@ -146,11 +146,7 @@ export class SqliteLogStore implements LogStore {
   }
 
   entries(low: LogIndex, high: LogIndex, maxBytes: number): Entry[] {
-    assert(
-      this.firstIndex() <= low && low <= high && high <= this.lastIndex() + 1,
-      `entries [${String(low)}, ${String(high)}) outside ` +
-        `[${String(this.firstIndex())}, ${String(this.lastIndex() + 1)})`,
-    );
+    assertEntriesRange(this, low, high);
     const result: Entry[] = [];
     if (low === high) return result;
     let totalBytes = 0;
