@@ -10,6 +10,10 @@ export function checkInvariants(s: RaftState): void {
   assert(log.applied <= log.committed, "applied <= commit");
   assert(log.committed <= log.lastIndex(), "commit <= last index");
   assert(s.term >= s.lastHardState.term, "the term never decreases");
+  assert(
+    s.durableHardState.term <= s.lastHardState.term,
+    "storage reports durable only what a write handed out",
+  );
   assert(s.uncommittedBytes >= 0, "uncommitted bytes are non-negative");
   assert(s.pendingReads.length <= s.config.pendingReadsMax, "pending reads are bounded");
   if (s.role === "leader") {

@@ -47,13 +47,19 @@ class MiniCluster {
     const core = this.cores.get(id)!;
     while (core.hasReady()) {
       const ready = core.ready();
-      this.stores.get(id)!.persist({
-        snapshot: ready.snapshot, entries: ready.entries, hardState: ready.hardState,
-      });
+      const write = ready.write;
       this.queue.push(...ready.messages);
+      if (write !== undefined) {
+        const { snapshot, entries, hardState } = write;
+        this.stores.get(id)!.persist({ snapshot, entries, hardState });
+      }
       this.applied.get(id)!.push(...ready.committedEntries);
       this.reads.get(id)!.push(...ready.readStates);
       core.advance(ready);
+      if (write !== undefined) {
+        core.persisted(write);
+        this.queue.push(...write.messagesAfterWrite);
+      }
     }
   }
 
@@ -136,10 +142,15 @@ describe("RaftCore", () => {
     const leader = cluster.electLeader();
     leader.propose(bytes("solo"));
     const first = leader.ready();
-    expect(first.entries.map((e) => e.kind)).toContain("command");
+    const write = first.write!;
+    expect(write.entries.map((e) => e.kind)).toContain("command");
     expect(commands([...first.committedEntries])).toEqual([]);
-    cluster.stores.get(leader.id)!.persist({ entries: first.entries, hardState: first.hardState });
     leader.advance(first);
+    // Handed out but not yet durable: the leader's own copy does not count.
+    expect(leader.hasReady()).toBe(false);
+    expect(leader.status().commitIndex).toBeLessThan(write.entries.at(-1)!.index);
+    cluster.stores.get(leader.id)!.persist({ entries: write.entries, hardState: write.hardState });
+    leader.persisted(write);
     expect(commands([...leader.ready().committedEntries])).toEqual(["solo"]);
   });
 

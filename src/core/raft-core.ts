@@ -11,8 +11,8 @@ import { validateRaftConfig, type RaftConfig } from "./raft-config.js";
 import { RaftLog } from "./raft-log.js";
 import { RaftState } from "./raft-state.js";
 import type { Random } from "./random.js";
-import { collectReady, acknowledgeReady } from "./ready-cycle.js";
-import type { Ready, Status } from "./ready.js";
+import { acknowledgeReady, acknowledgeWrite, collectReady, readyPending } from "./ready-cycle.js";
+import type { Ready, Status, StorageWrite } from "./ready.js";
 import { requestRead } from "./read-index.js";
 import { appendLeaderEntry, sendAppend } from "./replication.js";
 import { syncProgressWithConfig } from "./role-transitions.js";
@@ -31,7 +31,7 @@ export interface RaftCoreOptions {
 /**
  * One Raft node as a deterministic state machine (etcd-io/raft style). Inputs: tick(),
  * step(), propose*(), readIndex(), transferLeadership(). Output: ready(), handled by the
- * driver in the order documented in ready.ts, then advance(). No I/O, clocks or randomness
+ * driver in the order documented in ready.ts, then advance(), and persisted() per write. No I/O, clocks or randomness
  * of its own: time is ticks and jitter comes from the injected Random.
  */
 export class RaftCore {
@@ -155,22 +155,23 @@ export class RaftCore {
   }
 
   hasReady(): boolean {
-    const s = this.s;
-    return (
-      s.broadcastPending || s.messages.length > 0 || s.readStates.length > 0 ||
-      s.droppedReads.length > 0 || s.log.unstable.snapshot !== undefined ||
-      s.log.unstableEntries().length > 0 || s.lastSoftRole !== s.role ||
-      s.lastSoftLeader !== s.leader || hardStateChanged(s) ||
-      s.log.hasNextCommittedEntries()
-    );
+    return readyPending(this.s);
   }
 
+  /** The next batch of work; handle it as ready.ts says, then call advance() with it. */
   ready(): Ready {
     return collectReady(this.s);
   }
 
+  /** The driver handed out `ready` (ready.ts, rule 4). */
   advance(ready: Ready): void {
     acknowledgeReady(this.s, ready);
+    checkInvariants(this.s);
+  }
+
+  /** `write` is durable, and its snapshot installed (ready.ts, rule 5). In write order. */
+  persisted(write: StorageWrite): void {
+    acknowledgeWrite(this.s, write);
     checkInvariants(this.s);
   }
 
@@ -216,11 +217,6 @@ export class RaftCore {
 
 function refused(refusal: Refusal): RequestResult {
   return { ok: false, refusal };
-}
-
-function hardStateChanged(s: RaftState): boolean {
-  const last = s.lastHardState;
-  return last.term !== s.term || last.vote !== s.vote || last.commit !== s.log.committed;
 }
 
 function syncAfterConfigAppend(s: RaftState): void {

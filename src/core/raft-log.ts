@@ -27,8 +27,10 @@ export class RaftLog {
   private readonly entriesMaxBytes: number;
 
   /**
-   * Loads the log from durable state: commit from the hard state, applied from the snapshot
-   * (the driver restores the state machine from it), unstable tail empty.
+   * Loads the log from durable state: applied from the snapshot (the driver restores the
+   * state machine from it), commit from the hard state but at least the snapshot's index (a
+   * snapshot holds only committed entries, and the driver writes no commit-only changes, so
+   * a compaction may leave the stored commit behind it), unstable tail empty.
    */
   constructor(storage: LogReader, options: { entriesMaxBytes: number }) {
     assert(
@@ -39,7 +41,7 @@ export class RaftLog {
     this.entriesMaxBytes = options.entriesMaxBytes;
     const { hardState, snapshot } = storage.initialState();
     this.unstable = new UnstableLog(logIndex(storage.lastIndex() + 1));
-    this.committed = hardState.commit;
+    this.committed = logIndex(Math.max(hardState.commit, snapshot.index));
     this.applied = snapshot.index;
     assert(
       snapshot.index <= this.committed && this.committed <= this.lastIndex(),
@@ -225,9 +227,14 @@ export class RaftLog {
     return logIndex(Math.min(this.unstable.offset - 1, this.lastIndex()));
   }
 
-  /** A copy of the entries the next Ready must persist. */
+  /** A copy of every entry not yet reported durable, including those being written. */
   unstableEntries(): Entry[] {
     return [...this.unstable.entries];
+  }
+
+  /** The entries the next Ready's write must carry: unstable and not yet handed out. */
+  entriesToWrite(): Entry[] {
+    return this.unstable.entriesToWrite();
   }
 
   /** Raises committed to `index` (never lowers it). Precondition: index <= lastIndex(). */

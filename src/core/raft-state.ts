@@ -71,8 +71,17 @@ export class RaftState {
   readStates: ReadState[] = [];
   droppedReads: number[] = [];
 
-  /** What the driver last persisted / observed, to emit only changes. */
+  /** The hard state last handed to storage in a write, to emit only changes. */
   lastHardState: HardState;
+  /**
+   * The hard state storage reported durable. Invariant: term and vote never run ahead of
+   * lastHardState's; a leader's messages leave before their write only while term and vote
+   * here equal the current ones (ready.ts, rule 1).
+   */
+  durableHardState: HardState;
+  /** The id the next StorageWrite gets, and the id persisted() expects next. */
+  nextWriteId = 1;
+  nextDurableWriteId = 1;
   lastSoftRole: Role = "follower";
   lastSoftLeader: NodeId = NO_NODE;
 
@@ -91,6 +100,7 @@ export class RaftState {
     this.term = options.hardState.term;
     this.vote = options.hardState.vote;
     this.lastHardState = options.hardState;
+    this.durableHardState = options.hardState;
     this.randomizedElectionTicks = this.drawElectionTicks();
   }
 

@@ -21,6 +21,14 @@ export class UnstableLog {
   offset: LogIndex;
   /** Not yet persisted entries, contiguous from `offset`. */
   entries: Entry[];
+  /**
+   * One past the last entry already handed to storage in a write that has not completed
+   * (etcd's offsetInProgress): the next Ready writes only entries from here on. Invariant:
+   * offset <= inProgressEnd <= offset + entries.length.
+   */
+  inProgressEnd: LogIndex;
+  /** The pending snapshot was handed to storage and its write has not completed. */
+  snapshotInProgress: boolean;
 
   /** `offset` is storage.lastIndex() + 1: everything before it is already durable. */
   constructor(offset: LogIndex) {
@@ -28,6 +36,33 @@ export class UnstableLog {
     this.snapshot = undefined;
     this.offset = offset;
     this.entries = [];
+    this.inProgressEnd = offset;
+    this.snapshotInProgress = false;
+  }
+
+  /** Entries not yet handed to storage: what the next Ready's write must carry. */
+  entriesToWrite(): Entry[] {
+    return this.entries.slice(this.inProgressEnd - this.offset);
+  }
+
+  /** The snapshot the next Ready's write must carry, if it was not handed out yet. */
+  snapshotToWrite(): SnapshotMeta | undefined {
+    return this.snapshotInProgress ? undefined : this.snapshot;
+  }
+
+  /** A Ready handed storage the entries up to `lastIndex` and the pending snapshot. */
+  markInProgress(lastIndex: LogIndex | undefined, snapshot: boolean): void {
+    if (lastIndex !== undefined) {
+      assert(
+        this.inProgressEnd <= lastIndex + 1 && lastIndex < this.offset + this.entries.length,
+        `entries up to ${String(lastIndex)} were not waiting to be written`,
+      );
+      this.inProgressEnd = logIndex(lastIndex + 1);
+    }
+    if (snapshot) {
+      assert(this.snapshot !== undefined, "no pending snapshot to hand out");
+      this.snapshotInProgress = true;
+    }
   }
 
   /** The first log index when a snapshot is pending (the one after it); else undefined. */
@@ -70,19 +105,25 @@ export class UnstableLog {
     if (entry === undefined || entry.term !== term) return;
     this.entries = this.entries.slice(index + 1 - this.offset);
     this.offset = logIndex(index + 1);
+    if (this.inProgressEnd < this.offset) this.inProgressEnd = this.offset;
     this.assertContiguous();
   }
 
   /** The driver persisted the snapshot at `index`; forget it unless a newer one replaced it. */
   stableSnapshotTo(index: LogIndex): void {
-    if (this.snapshot !== undefined && this.snapshot.index === index) this.snapshot = undefined;
+    if (this.snapshot !== undefined && this.snapshot.index === index) {
+      this.snapshot = undefined;
+      this.snapshotInProgress = false;
+    }
   }
 
   /** Replaces the whole log with `snapshot`: nothing before or after it survives in memory. */
   restore(snapshot: SnapshotMeta): void {
     this.snapshot = snapshot;
+    this.snapshotInProgress = false;
     this.offset = logIndex(snapshot.index + 1);
     this.entries = [];
+    this.inProgressEnd = this.offset;
   }
 
   /**
@@ -114,6 +155,8 @@ export class UnstableLog {
     } else {
       this.entries = [...this.slice(this.offset, fromIndex), ...entries];
     }
+    // Replaced entries must be written again, even if an older write still carries them.
+    if (fromIndex < this.inProgressEnd) this.inProgressEnd = logIndex(fromIndex);
     this.assertContiguous();
   }
 
@@ -136,6 +179,11 @@ export class UnstableLog {
     assert(
       this.snapshot === undefined || this.offset > this.snapshot.index,
       "unstable offset must be after a pending snapshot",
+    );
+    assert(
+      this.offset <= this.inProgressEnd &&
+        this.inProgressEnd <= this.offset + this.entries.length,
+      "entries in progress lie within the unstable tail",
     );
   }
 }

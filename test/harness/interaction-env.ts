@@ -19,7 +19,7 @@ import { DEFAULT_RAFT_CONFIG, type PlantedBug, type RaftConfig }
   from "../../src/core/raft-config.js";
 import { RaftCore } from "../../src/core/raft-core.js";
 import { SeededRandom } from "../../src/core/random.js";
-import type { Ready } from "../../src/core/ready.js";
+import { isEmptyWrite, type Ready } from "../../src/core/ready.js";
 import { bootstrapEntries, MemoryLogStore } from "../../src/storage/memory-log-store.js";
 import {
   argValues, intArg, intValue, parseInteger, positionalArgs, type DataDrivenCommand,
@@ -189,17 +189,25 @@ export class InteractionEnv {
   }
 
   /**
-   * The driver's Ready loop for one node, in the order ready.ts prescribes: persist, send
-   * (queue), apply, advance. Returns the Ready's description.
+   * The driver's Ready loop for one node, as ready.ts prescribes, with a disk that is
+   * durable at once: send (queue) the early messages, write, apply, advance, then report the
+   * write durable and queue the messages that waited for it. Returns the Ready's description.
    */
   private handleReady(node: EnvNode): string[] {
     const ready = node.core.ready();
     const description = describeReady(ready);
-    const { snapshot, entries, hardState } = ready;
-    node.store.persist({ snapshot, entries, hardState });
     this.queue.push(...ready.messages);
+    const write = ready.write;
+    if (write !== undefined && !isEmptyWrite(write)) {
+      const { snapshot, entries, hardState } = write;
+      node.store.persist({ snapshot, entries, hardState });
+    }
     // The state machine here keeps nothing: applying is done by the core's own bookkeeping.
     node.core.advance(ready);
+    if (write !== undefined) {
+      node.core.persisted(write);
+      this.queue.push(...write.messagesAfterWrite);
+    }
     return description;
   }
 
@@ -378,18 +386,20 @@ function describeReady(ready: Ready): string[] {
   if (ready.softState !== undefined) {
     out.push(`State ${ready.softState.role} leader=${formatNode(ready.softState.leader)}`);
   }
-  const hard = ready.hardState;
+  const write = ready.write;
+  const hard = write?.hardState;
   if (hard !== undefined) {
     const vote = formatNode(hard.vote);
     out.push(`HardState term=${String(hard.term)} vote=${vote} commit=${String(hard.commit)}`);
   }
-  if (ready.snapshot !== undefined) out.push(`Snapshot ${formatSnapshot(ready.snapshot)}`);
+  if (write?.snapshot !== undefined) out.push(`Snapshot ${formatSnapshot(write.snapshot)}`);
   const section = (title: string, items: readonly string[]): void => {
     if (items.length > 0) out.push(`${title}:`, ...indent(items));
   };
-  section("Entries", ready.entries.map(formatEntry));
+  section("Entries", (write?.entries ?? []).map(formatEntry));
   section("Committed", ready.committedEntries.map(formatEntry));
   section("Messages", ready.messages.map(formatMessage));
+  section("MessagesAfterWrite", (write?.messagesAfterWrite ?? []).map(formatMessage));
   const reads = ready.readStates;
   section("ReadStates", reads.map((r) => `id=${String(r.requestId)} index=${String(r.index)}`));
   section("DroppedReads", ready.droppedReads.map((id) => `id=${String(id)}`));
