@@ -24,7 +24,9 @@ export interface LogStore extends LogReader {
   /** Writes the batch durably and atomically. On return it survives a crash or power loss. */
   persist(batch: PersistBatch): void;
   /**
-   * Records a locally taken snapshot and drops entries up to `snapshot.index`.
+   * Records a locally taken snapshot and drops entries up to `snapshot.index`. The stored
+   * commit index is left alone: it may lag the snapshot (the driver writes no commit-only
+   * changes), and a snapshot's index counts as committed when the log is loaded (RaftLog).
    * Preconditions: the log holds `snapshot.index` with `snapshot.term`, and
    * snapshot.index > snapshotMeta().index. Entries after snapshot.index are kept.
    */
@@ -33,19 +35,16 @@ export interface LogStore extends LogReader {
 
 /**
  * The preconditions of LogStore.compact(), shared by every implementation: the new snapshot
- * is past the current one, its (index, term) is in the log, and it covers only committed
- * entries (`commit` is the store's durable commit index).
+ * is past the current one and its (index, term) is in the log. That it covers only
+ * committed entries is the caller's promise (the core's snapshotMetaAt() checks it).
  */
-export function assertCompactable(
-  store: LogReader, commit: LogIndex, snapshot: SnapshotMeta,
-): void {
+export function assertCompactable(store: LogReader, snapshot: SnapshotMeta): void {
   const current = store.snapshotMeta().index;
   assert(
     snapshot.index > current,
     `compaction to ${String(snapshot.index)} is not past the snapshot at ${String(current)}`,
   );
   assert(store.term(snapshot.index) === snapshot.term, "compaction point not in the log");
-  assert(snapshot.index <= commit, "only committed entries can be compacted");
 }
 
 /** LogReader.entries()'s precondition, shared by every implementation: [low, high) is held. */

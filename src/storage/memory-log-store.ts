@@ -113,7 +113,7 @@ export class MemoryLogStore implements LogStore {
   }
 
   compact(snapshot: SnapshotMeta): void {
-    assertCompactable(this, this.hardState.commit, snapshot);
+    assertCompactable(this, snapshot);
     this.stored = this.stored.slice(snapshot.index - this.snapshot.index);
     this.snapshot = snapshot;
     this.assertInvariants();
