@@ -1,8 +1,8 @@
 /**
  * raftkv as a library (the hashicorp/raft way): build a RaftNode from a RaftConfig, a
- * StateMachine, a LogStore, a SnapshotStore, a PeerTransport and a Ticker. In-memory stores
- * and an in-memory network are included for tests and examples; SQLite stores and the gRPC
- * transport are the production parts.
+ * StateMachine, an AsyncLogStore, a SnapshotStore, a PeerTransport and a Scheduler.
+ * In-memory stores and an in-memory network are included for tests and examples; SQLite
+ * stores and the gRPC transport are the production parts.
  */
 export { DEFAULT_RAFT_CONFIG, validateRaftConfig, type RaftConfig } from "./core/raft-config.js";
 export { bootstrapEntries } from "./core/bootstrap.js";
@@ -15,12 +15,16 @@ export { SeededRandom, type Random } from "./core/random.js";
 export { RaftCore } from "./core/raft-core.js";
 export type { StateMachine } from "./state-machine/state-machine.js";
 export type { LogStore, PersistBatch } from "./storage/log-store.js";
+export type { AsyncLogStore } from "./storage/async-log-store.js";
+export { SyncAsyncLogStore } from "./storage/sync-async-log-store.js";
 export type { SnapshotStore, StoredSnapshot } from "./storage/snapshot-store.js";
 export { MemoryLogStore } from "./storage/memory-log-store.js";
 export { MemorySnapshotStore } from "./storage/memory-snapshot-store.js";
-export type { PeerTransport, InboundHandler } from "./transport/peer-transport.js";
+export type { PeerTransport, InboundHandler, AnswerRequest } from "./transport/peer-transport.js";
 export { MemoryNetwork } from "./transport/memory-transport.js";
 export { RaftNode, type RaftNodeParts, type Applied } from "./node/raft-node.js";
-export { IntervalTicker, ManualTicker, type Ticker } from "./node/ticker.js";
+export type { Scheduler } from "./node/scheduler.js";
+export { ManualScheduler } from "./node/manual-scheduler.js";
+export { SystemScheduler } from "./runtime/system-scheduler.js";
 export type { NodeEvent, NodeEventListener } from "./node/node-events.js";
 export * from "./node/errors.js";

@@ -13,15 +13,17 @@ import { NO_NODE, nodeId, type NodeId } from "./core/ids.js";
 import { isMember, makeConfig } from "./core/membership-config.js";
 import { DEFAULT_RAFT_CONFIG, type RaftConfig } from "./core/raft-config.js";
 import { SeededRandom } from "./core/random.js";
+import { SystemScheduler } from "./runtime/system-scheduler.js";
 import type { ClusterHandlers } from "./gen/raftkv/cluster/v1/Cluster.js";
 import type { KVHandlers } from "./gen/raftkv/kv/v1/KV.js";
 import { RaftNode } from "./node/raft-node.js";
-import { IntervalTicker } from "./node/ticker.js";
 import type { Logger } from "./observability/logger.js";
 import type { Settings } from "./settings.js";
 import { CLIENT_SESSIONS_MAX, type KvResult } from "./state-machine/kv-types.js";
 import { SqliteKvStateMachine } from "./state-machine/sqlite-kv-state-machine.js";
 import { SQLITE_LOG_STORE_SETTINGS, SqliteLogStore } from "./storage/sqlite/sqlite-log-store.js";
+import type { AsyncLogStore } from "./storage/async-log-store.js";
+import { SyncAsyncLogStore } from "./storage/sync-async-log-store.js";
 import { FileSnapshotStore } from "./storage/sqlite/sqlite-snapshot-store.js";
 import { DEFAULT_PEER_CLIENT_LIMITS, GrpcPeerClient } from "./transport/grpc-peer-client.js";
 import {
@@ -45,9 +47,11 @@ const PEER_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
 const RANGE_LIMIT_MAX = 10_000;
 const READS_PENDING_MAX = 10_000;
 const HEALTH_WATCHERS_MAX = 256;
+/** Ready writes queued for the log's writer thread; the core batches what comes meanwhile. */
+const LOG_WRITES_IN_FLIGHT_MAX = 64;
 
 interface Storage {
-  readonly logStore: SqliteLogStore;
+  readonly logStore: AsyncLogStore;
   readonly stateMachine: SqliteKvStateMachine;
   readonly snapshotStore: FileSnapshotStore;
 }
@@ -76,8 +80,9 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
   for (const [id, address] of peers) if (id !== selfId) transport.setPeerAddress(id, address);
   const node = new RaftNode<KvResult>({
     raftConfig: raftConfigOf(settings, selfId), ...storage, transport,
-    ticker: new IntervalTicker(settings.tickMs),
+    scheduler: new SystemScheduler(), tickIntervalMs: settings.tickMs,
     random: new SeededRandom(randomInt(2 ** 31)),
+    writesInFlightMax: LOG_WRITES_IN_FLIGHT_MAX,
     pendingProposalsMax: settings.pendingProposalsMax,
     pendingReadsMax: READS_PENDING_MAX,
     snapshotEveryEntries: settings.snapshotEveryEntries,
@@ -120,8 +125,8 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
         await shutdown(peerServer);
         forwarder.close();
         addresses.close();
+        await storage.logStore.close();
         storage.stateMachine.close();
-        storage.logStore.close();
       })();
       return closing;
     },
@@ -136,6 +141,7 @@ function openStorage(settings: Settings, logger: Logger): Storage {
     identity: { clusterId: String(settings.clusterId), memberId: nodeId(settings.id) },
   });
   bootstrapIfNew(logStore, settings, logger);
+  const asyncLogStore = new SyncAsyncLogStore(logStore, { defer: setImmediate });
   const stateMachine = SqliteKvStateMachine.open({
     // NORMAL: after power loss the state machine may come back behind the log and is
     // re-applied from it (docs/decisions/0005-sqlite-durability.md, decision 3).
@@ -145,7 +151,7 @@ function openStorage(settings: Settings, logger: Logger): Storage {
   const snapshotStore = FileSnapshotStore.open({
     directory: join(settings.dataDir, "snapshots"), retainCount: 2,
   });
-  return { logStore, stateMachine, snapshotStore };
+  return { logStore: asyncLogStore, stateMachine, snapshotStore };
 }
 
 /** A brand-new data directory gets the founding configuration at index 1 (bootstrap.ts). */

@@ -46,6 +46,21 @@ const CORE_BANS: readonly Ban[] = [
   { pattern: /(?<![\w$.])require\s*\(/, reason: "require(: the core imports only ./ siblings" },
 ];
 
+/**
+ * The driver reads time and schedules work only through its Scheduler port, so that the
+ * simulator runs the same driver on a virtual clock (docs/design.md, "One driver").
+ */
+const NODE_BANS: readonly Ban[] = [
+  { pattern: /(?<![\w$.])Date\s*\.\s*now\b/, reason: "Date.now: use Scheduler.nowMs()" },
+  { pattern: /(?<![\w$.])setTimeout\b/, reason: "setTimeout: use the Scheduler port" },
+  { pattern: /(?<![\w$.])setInterval\b/, reason: "setInterval: use Scheduler.every()" },
+  { pattern: /(?<![\w$.])setImmediate\b/, reason: "setImmediate: use Scheduler.soon()" },
+  { pattern: /(?<![\w$.])queueMicrotask\b/, reason: "queueMicrotask: use Scheduler.soon()" },
+  { pattern: /(?<![\w$.])process\s*\.\s*nextTick\b/, reason: "process.nextTick: use Scheduler.soon()" },
+  { pattern: /(?<![\w$.])performance\s*\./, reason: "performance.*: use Scheduler.nowMs()" },
+  { pattern: /(?<![\w$.])Math\s*\.\s*random\b/, reason: "Math.random: use the Random port" },
+];
+
 /** Layers each layer may not import (STYLE.md 1); src/core is checked more strictly below. */
 const FORBIDDEN_LAYERS: Readonly<Record<string, readonly string[]>> = {
   storage: ["node", "api", "main"],
@@ -123,12 +138,12 @@ function codePointOffsets(text: string): Map<number, number> {
 }
 
 /** Every use of a core-banned API in the file's code, as `path:line: reason`. */
-function bannedApis(source: Source): string[] {
+function bannedApis(source: Source, bans: readonly Ban[] = CORE_BANS): string[] {
   const found: string[] = [];
   codeOnly(source)
     .split("\n")
     .forEach((line, i) => {
-      for (const ban of CORE_BANS) {
+      for (const ban of bans) {
         if (ban.pattern.test(line)) found.push(`${source.path}:${i + 1}: ${ban.reason}`);
       }
     });
@@ -311,6 +326,7 @@ const isTest = (source: Source): boolean => source.path.endsWith(".test.ts");
 // Generated protobuf code is never edited by hand, so it is not held to hand-written style.
 const allSources = load("src").filter((source) => !source.path.startsWith("src/gen/"));
 const coreSources = allSources.filter((s) => s.path.startsWith("src/core/") && !isTest(s));
+const nodeSources = allSources.filter((s) => s.path.startsWith("src/node/") && !isTest(s));
 
 describe("tidy: the scanner finds what it must and ignores prose", () => {
   const snippet = (text: string): Source => ({ path: "src/core/snippet.ts", text });
@@ -419,11 +435,26 @@ describe("tidy: src/core is pure", () => {
   });
 
   it("uses no clock, timer, randomness, console, process, async code or Promise", () => {
-    expect(coreSources.flatMap(bannedApis)).toEqual([]);
+    expect(coreSources.flatMap((source) => bannedApis(source))).toEqual([]);
   });
 
   it("imports only from src/core", () => {
     expect(coreSources.flatMap(coreImportViolations)).toEqual([]);
+  });
+});
+
+describe("tidy: src/node, the one driver, takes time only from its ports", () => {
+  it("has node sources to check", () => {
+    expect(nodeSources.length).toBeGreaterThan(0);
+  });
+
+  it("uses no timer, clock or randomness of its own", () => {
+    expect(nodeSources.flatMap((source) => bannedApis(source, NODE_BANS))).toEqual([]);
+  });
+
+  it("finds a bare timer in a driver file", () => {
+    const source = { path: "src/node/x.ts", text: "export const t = setImmediate(() => 1);" };
+    expect(bannedApis(source, NODE_BANS)).toEqual(["src/node/x.ts:1: setImmediate: use Scheduler.soon()"]);
   });
 });
 

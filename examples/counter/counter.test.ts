@@ -1,13 +1,15 @@
 /**
  * Goal: the library surface works for a custom state machine, as hashicorp/raft is used in
  * Go: a replicated counter on three in-process members.
- * Method: three RaftNodes over a MemoryNetwork with in-memory stores and real interval
- * tickers; add through the leader, read through a follower's linearizable barrier, then
- * isolate the leader and check that the others elect a new one and keep counting.
+ * Method: three RaftNodes over a MemoryNetwork with in-memory stores and the system
+ * scheduler (real 5 ms ticks); add through the leader, read through a follower's
+ * linearizable barrier, then isolate the leader and check that the others elect a new one
+ * and keep counting.
  */
 import {
-  DEFAULT_RAFT_CONFIG, IntervalTicker, MemoryLogStore, MemoryNetwork, MemorySnapshotStore,
-  RaftNode, SeededRandom, bootstrapEntries, makeConfig, nodeId, type NodeId,
+  DEFAULT_RAFT_CONFIG, MemoryLogStore, MemoryNetwork, MemorySnapshotStore, RaftNode,
+  SeededRandom, SyncAsyncLogStore, SystemScheduler, bootstrapEntries, makeConfig, nodeId,
+  type NodeId,
 } from "../../src/index.js";
 import { CounterStateMachine } from "./counter-state-machine.js";
 
@@ -24,11 +26,13 @@ function startCluster(network: MemoryNetwork, ids: number[]): Map<NodeId, Member
     const counter = new CounterStateMachine();
     const node = new RaftNode<number>({
       raftConfig: { ...DEFAULT_RAFT_CONFIG, nodeId: id, electionTicks: 10, heartbeatTicks: 2 },
-      logStore: new MemoryLogStore(boot),
+      logStore: new SyncAsyncLogStore(new MemoryLogStore(boot), { defer: setImmediate }),
       stateMachine: counter,
       snapshotStore: new MemorySnapshotStore(),
       transport: network.transport(id),
-      ticker: new IntervalTicker(5),
+      scheduler: new SystemScheduler(),
+      tickIntervalMs: 5,
+      writesInFlightMax: 16,
       random: new SeededRandom(raw),
       pendingProposalsMax: 1000,
       pendingReadsMax: 1000,

@@ -1,44 +1,49 @@
-import { performance } from "node:perf_hooks";
 import { assert } from "../core/assert.js";
-import type { MembershipConfig } from "../core/entry.js";
+import type { Entry, MembershipConfig, SnapshotMeta } from "../core/entry.js";
 import { NO_NODE, type LogIndex, type NodeId, type Term } from "../core/ids.js";
 import type { ConfigChange } from "../core/membership-config.js";
 import { isResponse, type Message } from "../core/message.js";
 import type { RaftConfig } from "../core/raft-config.js";
 import { RaftCore } from "../core/raft-core.js";
 import type { Random } from "../core/random.js";
-import type { Status } from "../core/ready.js";
+import type { ProposeResult } from "../core/errors.js";
+import type { Ready, Status, StorageWrite } from "../core/ready.js";
 import type { StateMachine } from "../state-machine/state-machine.js";
-import type { LogStore } from "../storage/log-store.js";
+import type { AsyncLogStore } from "../storage/async-log-store.js";
 import type { SnapshotStore, StoredSnapshot } from "../storage/snapshot-store.js";
-import type { InboundHandler, PeerTransport } from "../transport/peer-transport.js";
+import type { AnswerRequest, InboundHandler, PeerTransport } from "../transport/peer-transport.js";
 import {
   LeadershipLostError, NodeStoppedError, NotLeaderError, ProposalDroppedError, QueueFullError,
   refusalToError,
 } from "./errors.js";
-import { handleReady, type ReadyParts } from "./handle-ready.js";
+import { InboundAnswers } from "./inbound-answers.js";
 import { NodeEventHub, type NodeEventListener } from "./node-events.js";
 import { diffMembers } from "./membership-diff.js";
-import type { Ticker } from "./ticker.js";
+import type { Scheduler } from "./scheduler.js";
 import { WaiterTable } from "./waiters.js";
+import { WritePipeline } from "./write-pipeline.js";
 
 /** The parts a member is built from (hashicorp/raft's NewRaft arguments). */
 export interface RaftNodeParts<Result> {
   readonly raftConfig: RaftConfig;
-  readonly logStore: LogStore;
+  readonly logStore: AsyncLogStore;
   readonly stateMachine: StateMachine<Result>;
   readonly snapshotStore: SnapshotStore;
   readonly transport: PeerTransport;
-  readonly ticker: Ticker;
+  /** The clock and timers (production: SystemScheduler; tests: ManualScheduler). */
+  readonly scheduler: Scheduler;
+  /** One Raft tick: RaftConfig's electionTicks and heartbeatTicks count these. */
+  readonly tickIntervalMs: number;
+  /** Election jitter and read request ids (production: seeded from crypto). */
   readonly random: Random;
+  /** Log writes started and not yet durable; past it, new Readies wait (the core batches). */
+  readonly writesInFlightMax: number;
   /** Client proposals awaiting their apply; beyond it, apply() rejects with QueueFullError. */
   readonly pendingProposalsMax: number;
   /** Linearizable reads awaiting confirmation and apply. */
   readonly pendingReadsMax: number;
   /** Take a snapshot and compact the log every this many applied entries; 0 disables. */
   readonly snapshotEveryEntries: number;
-  /** Monotonic clock in ms, for deadlines; performance.now() by default. */
-  readonly nowMs?: () => number;
 }
 
 export interface Applied<Result> {
@@ -47,23 +52,36 @@ export interface Applied<Result> {
   readonly result: Result | undefined;
 }
 
+/** Read request ids: a random incarnation prefix times this, plus a counter below it. */
+const READ_IDS_PER_INCARNATION = 2 ** 21;
+
 /**
- * The driver and sole owner of a RaftCore: it ticks it, feeds it peer messages and client
- * proposals, and drains its Ready through handleReady(). Client calls return promises that
+ * The driver and sole owner of a RaftCore, and the only Ready driver: production and the
+ * simulator run this same code with different ports. It ticks the core, feeds it peer
+ * messages and client proposals, and handles each Ready as src/core/ready.ts prescribes,
+ * with log writes off the event loop (WritePipeline). Client calls return promises that
  * settle when their entry is applied (or a read is confirmed and applied), or fail with a
  * typed error (errors.ts) when leadership is lost, the queue is full or the deadline passes.
  */
 export class RaftNode<Result> implements InboundHandler {
   private readonly core: RaftCore;
-  private readonly parts: ReadyParts<Result>;
+  private readonly writes: WritePipeline;
+  private readonly answers = new InboundAnswers();
   private readonly proposals: WaiterTable<Applied<Result>, { term: Term }>;
   private readonly reads: WaiterTable<LogIndex, { index: LogIndex | undefined }>;
   private readonly events = new NodeEventHub();
-  private readonly nowMs: () => number;
-  private nextReadId = 1;
+  private readonly scheduler: Scheduler;
+  /** Unique across restarts, so a ReadIndex answer meant for an earlier incarnation is dropped. */
+  private readonly readIdBase: number;
+  private readsIssued = 0;
+  /** Bytes of a snapshot received from the leader, waiting for its Ready. */
+  private incomingSnapshot: StoredSnapshot | undefined;
   private lastSnapshotIndex: LogIndex;
+  private compactionInFlight = false;
   private drainScheduled = false;
+  private draining = false;
   private stopped = false;
+  private stopTicking: (() => void) | undefined;
   private lastRole: Status["role"];
   private lastLeader: NodeId = NO_NODE;
   /** The most recent leader this member knew, even if it knows none now (for hints). */
@@ -71,17 +89,16 @@ export class RaftNode<Result> implements InboundHandler {
   private membershipSeen: MembershipConfig;
 
   constructor(private readonly options: RaftNodeParts<Result>) {
-    this.nowMs = options.nowMs ?? (() => performance.now());
+    this.scheduler = options.scheduler;
     recoverStateMachine(options);
     this.core = new RaftCore({
       config: options.raftConfig, storage: options.logStore, random: options.random,
       appliedIndex: options.stateMachine.appliedIndex(),
     });
-    this.parts = {
-      core: this.core, logStore: options.logStore, stateMachine: options.stateMachine,
-      snapshotStore: options.snapshotStore, transport: options.transport,
-      incomingSnapshot: undefined, capture: undefined,
-    };
+    this.writes = new WritePipeline(
+      options.logStore, options.writesInFlightMax, (write) => this.onWriteDurable(write),
+    );
+    this.readIdBase = (1 + options.random.intBelow(2 ** 31)) * READ_IDS_PER_INCARNATION;
     this.proposals = new WaiterTable(options.pendingProposalsMax, "proposals");
     this.reads = new WaiterTable(options.pendingReadsMax, "reads");
     this.lastSnapshotIndex = options.logStore.snapshotMeta().index;
@@ -95,18 +112,23 @@ export class RaftNode<Result> implements InboundHandler {
   }
 
   start(): void {
-    this.options.ticker.start(() => this.onTick());
+    assert(this.stopTicking === undefined, "a RaftNode starts once");
+    this.stopTicking = this.scheduler.every(this.options.tickIntervalMs, () => this.onTick());
     this.drain();
   }
 
-  /** Stops ticking, fails every waiting call, and closes the transport. Stores stay open. */
+  /**
+   * Stops ticking, fails every waiting call, and closes the transport. Writes in flight
+   * still complete (the log store's close() waits for them); nothing is sent after them.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.options.ticker.stop();
+    this.stopTicking?.();
     const error = new NodeStoppedError("the member is shutting down");
     this.proposals.rejectAll(error);
     this.reads.rejectAll(error);
+    this.answers.dropAll();
     await this.options.transport.close();
   }
 
@@ -144,32 +166,23 @@ export class RaftNode<Result> implements InboundHandler {
       id: s.id, role: s.role, term: s.term, leader: s.leader, commitIndex: s.commitIndex,
       appliedIndex: s.appliedIndex, lastIndex: s.lastIndex, snapshotIndex: s.snapshotIndex,
       pendingProposals: this.proposals.size, pendingReads: this.reads.size,
+      writesInFlight: this.writes.size,
     };
   }
 
   /** Proposes a command; resolves with the state machine's result once it is applied here. */
   apply(data: Uint8Array, timeoutMs: number): Promise<Applied<Result>> {
-    if (this.stopped) return Promise.reject(new NodeStoppedError("the member is shutting down"));
-    if (this.proposals.size >= this.options.pendingProposalsMax) {
-      return Promise.reject(new QueueFullError("too many proposals are waiting to be applied; retry later"));
-    }
-    const result = this.core.propose(data);
-    if (!result.ok) return Promise.reject(refusalToError(result.refusal));
-    const deadlineMs = this.nowMs() + timeoutMs;
-    const promise = this.proposals.add(result.index, deadlineMs, { term: result.term });
-    this.scheduleDrain();
-    return promise;
+    const refusal = this.proposalRoomRefusal();
+    if (refusal !== undefined) return Promise.reject(refusal);
+    return this.track(this.core.propose(data), timeoutMs);
   }
 
   /** Proposes a single-server membership change; resolves once it is applied here. */
   changeMembership(change: ConfigChange, timeoutMs: number): Promise<Applied<Result>> {
-    if (this.stopped) return Promise.reject(new NodeStoppedError("the member is shutting down"));
-    const result = this.core.proposeConfigChange(change);
-    if (!result.ok) return Promise.reject(refusalToError(result.refusal));
-    const deadlineMs = this.nowMs() + timeoutMs;
-    const promise = this.proposals.add(result.index, deadlineMs, { term: result.term });
-    this.scheduleDrain();
-    return promise;
+    // Room is checked before proposing: an entry in the log with no waiter is a lost answer.
+    const refusal = this.proposalRoomRefusal();
+    if (refusal !== undefined) return Promise.reject(refusal);
+    return this.track(this.core.proposeConfigChange(change), timeoutMs);
   }
 
   transferLeadership(target: NodeId): void {
@@ -188,10 +201,11 @@ export class RaftNode<Result> implements InboundHandler {
     if (this.reads.size >= this.options.pendingReadsMax) {
       return Promise.reject(new QueueFullError("too many reads are waiting; retry later"));
     }
-    const requestId = this.nextReadId++;
+    this.readsIssued = (this.readsIssued + 1) % READ_IDS_PER_INCARNATION;
+    const requestId = this.readIdBase + this.readsIssued;
     const result = this.core.readIndex(requestId);
     if (!result.ok) return Promise.reject(refusalToError(result.refusal));
-    const promise = this.reads.add(requestId, this.nowMs() + timeoutMs, { index: undefined });
+    const promise = this.reads.add(requestId, this.deadline(timeoutMs), { index: undefined });
     this.scheduleDrain();
     return promise;
   }
@@ -213,23 +227,22 @@ export class RaftNode<Result> implements InboundHandler {
 
   // InboundHandler: called by the transport.
 
-  receive(message: Message): Message[] {
-    if (this.stopped) return [];
-    // Only a request's handling can produce the RPC's answer. While stepping a response, any
-    // message for that peer is a new one-way message and must go through the transport.
-    const capture = { from: message.from, out: [] as Message[] };
-    this.parts.capture = isResponse(message) ? undefined : capture;
-    try {
-      this.core.step(message);
-      this.drain();
-    } finally {
-      this.parts.capture = undefined;
+  receive(message: Message, answer?: AnswerRequest): void {
+    if (this.stopped) {
+      answer?.([]);
+      return;
     }
-    return capture.out;
+    assert(!this.draining, "the transport delivers outside the Ready loop");
+    // Only a request's handling can produce the RPC's answer. While stepping a response, any
+    // message for that peer is a new one-way message and goes through the transport.
+    if (answer !== undefined && !isResponse(message)) this.answers.open(message.from, answer);
+    this.core.step(message);
+    this.drain();
+    this.answers.close();
   }
 
   receiveSnapshotData(snapshot: StoredSnapshot): void {
-    this.parts.incomingSnapshot = snapshot;
+    this.incomingSnapshot = snapshot;
   }
 
   reportUnreachable(peer: NodeId): void {
@@ -238,48 +251,140 @@ export class RaftNode<Result> implements InboundHandler {
     this.events.emit({ type: "heartbeat-failure", peer });
   }
 
+  private proposalRoomRefusal(): Error | undefined {
+    if (this.stopped) return new NodeStoppedError("the member is shutting down");
+    if (this.proposals.size >= this.options.pendingProposalsMax) {
+      return new QueueFullError("too many proposals are waiting to be applied; retry later");
+    }
+    return undefined;
+  }
+
+  private track(result: ProposeResult, timeoutMs: number): Promise<Applied<Result>> {
+    if (!result.ok) return Promise.reject(refusalToError(result.refusal));
+    const deadlineMs = this.deadline(timeoutMs);
+    const promise = this.proposals.add(result.index, deadlineMs, { term: result.term });
+    this.scheduleDrain();
+    return promise;
+  }
+
+  private deadline(timeoutMs: number): number {
+    return this.scheduler.nowMs() + timeoutMs;
+  }
+
   private onTick(): void {
     if (this.stopped) return;
     this.core.tick();
     this.drain();
-    const now = this.nowMs();
+    const now = this.scheduler.nowMs();
     this.proposals.expire(now);
     this.reads.expire(now);
   }
 
-  /** Proposals made in one event-loop turn share one Ready: one fsync, one append per peer. */
+  /** Proposals made in one turn share one Ready: one write, one append per peer. */
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
-    setImmediate(() => {
+    this.scheduler.soon(() => {
       this.drainScheduled = false;
-      if (!this.stopped) this.drain();
+      this.drain();
     });
   }
 
+  /** Handles Readies (src/core/ready.ts, rules 1-4) while the write pipeline has room. */
   private drain(): void {
-    while (this.core.hasReady()) {
-      const ready = this.core.ready();
-      const outcome = handleReady(this.parts, ready);
-      if (outcome.installedSnapshot !== undefined) {
-        this.lastSnapshotIndex = outcome.installedSnapshot.index;
-        this.events.emit({ type: "snapshot-installed", index: outcome.installedSnapshot.index });
+    if (this.draining || this.stopped) return;
+    this.draining = true;
+    try {
+      while (this.writes.hasRoom() && this.core.hasReady()) this.handleReady(this.core.ready());
+    } finally {
+      this.draining = false;
+    }
+    // Empty writes (messages that only wait for earlier writes) may be durable already.
+    this.writes.flush();
+  }
+
+  private handleReady(ready: Ready): void {
+    for (const message of ready.messages) this.send(message);
+    const write = ready.write;
+    if (write !== undefined) {
+      this.answers.claim(write);
+      if (write.snapshot !== undefined) this.saveIncomingSnapshot(write.snapshot);
+      this.writes.start(write);
+    }
+    const results = ready.committedEntries.length > 0
+      ? this.options.stateMachine.apply(ready.committedEntries)
+      : new Map<LogIndex, Result>();
+    this.core.advance(ready);
+    this.settleProposals(ready.committedEntries, results);
+    for (const read of ready.readStates) this.markRead(read.requestId, read.index);
+    for (const requestId of ready.droppedReads) {
+      this.reads.reject(requestId, new NotLeaderError(this.leader(), "the read could not be confirmed by a leader"));
+    }
+    this.afterReady();
+  }
+
+  /**
+   * Ready rule 5, in write order: install a received snapshot, tell the core, then release
+   * the messages that waited for this write.
+   */
+  private onWriteDurable(write: StorageWrite): void {
+    if (this.stopped) return;
+    const snapshot = write.snapshot;
+    if (snapshot !== undefined) {
+      const stored = this.options.snapshotStore.get(snapshot.index);
+      assert(stored?.meta.term === snapshot.term, "a written snapshot's bytes are stored");
+      this.options.stateMachine.restore(snapshot, stored.data);
+    }
+    this.core.persisted(write);
+    if (snapshot !== undefined) {
+      // Only now, with the log naming the received snapshot, may older ones go.
+      this.options.snapshotStore.prune(snapshot.index);
+      this.lastSnapshotIndex = snapshot.index;
+      this.events.emit({ type: "snapshot-installed", index: snapshot.index });
+    }
+    for (const message of write.messagesAfterWrite) this.send(message);
+    this.answers.released(write.id);
+    this.afterReady();
+    this.drain();
+  }
+
+  /** The bytes reach the snapshot store before the log write that names them starts. */
+  private saveIncomingSnapshot(meta: SnapshotMeta): void {
+    const incoming = this.incomingSnapshot;
+    assert(
+      incoming?.meta.index === meta.index && incoming.meta.term === meta.term,
+      "a snapshot reaches the core only after its bytes arrived",
+    );
+    this.options.snapshotStore.save(meta, incoming.data);
+    this.incomingSnapshot = undefined;
+  }
+
+  private send(message: Message): void {
+    if (this.answers.take(message)) return;
+    if (message.type === "snapshot-request") {
+      // The snapshot the log names, which may be older than the newest stored one: a crash
+      // between saving a snapshot and compacting the log leaves both. prune() keeps it.
+      const stored = this.options.snapshotStore.get(message.snapshot.index);
+      assert(
+        stored !== undefined && stored.meta.term === message.snapshot.term,
+        `snapshot ${String(message.snapshot.index)} named by the log is missing or damaged`,
+      );
+      this.options.transport.send(message, stored);
+      return;
+    }
+    this.options.transport.send(message);
+  }
+
+  private settleProposals(applied: readonly Entry[], results: Map<LogIndex, Result>): void {
+    for (const entry of applied) {
+      const waiter = this.proposals.get(entry.index);
+      if (waiter === undefined) continue;
+      if (waiter.extra.term !== entry.term) {
+        this.proposals.reject(entry.index, new ProposalDroppedError("the entry was replaced by a newer leader's"));
+      } else {
+        const result = results.get(entry.index);
+        this.proposals.resolve(entry.index, { index: entry.index, term: entry.term, result });
       }
-      for (const entry of outcome.applied) {
-        const waiter = this.proposals.get(entry.index);
-        if (waiter === undefined) continue;
-        if (waiter.extra.term !== entry.term) {
-          this.proposals.reject(entry.index, new ProposalDroppedError("the entry was replaced by a newer leader's"));
-        } else {
-          const result = outcome.results.get(entry.index);
-          this.proposals.resolve(entry.index, { index: entry.index, term: entry.term, result });
-        }
-      }
-      for (const read of ready.readStates) this.markRead(read.requestId, read.index);
-      for (const requestId of ready.droppedReads) {
-        this.reads.reject(requestId, new NotLeaderError(this.leader(), "the read could not be confirmed by a leader"));
-      }
-      this.afterReady();
     }
   }
 
@@ -320,21 +425,23 @@ export class RaftNode<Result> implements InboundHandler {
     this.membershipSeen = config;
   }
 
+  /**
+   * Log compaction (Raft section 7): save the state machine at its applied index, then
+   * compact the log to it. The log store's view drops the entries at once; the snapshot the
+   * log named before is pruned only once the compaction is durable.
+   */
   private maybeSnapshot(applied: LogIndex): void {
     const every = this.options.snapshotEveryEntries;
-    if (every <= 0 || applied - this.lastSnapshotIndex < every) return;
+    if (every <= 0 || this.compactionInFlight || applied - this.lastSnapshotIndex < every) return;
     const meta = this.core.snapshotMetaAt(applied);
     const data = this.options.stateMachine.snapshot();
     this.options.snapshotStore.save(meta, data);
-    // Commit-only changes are not written (handle-ready.ts), so the durable commit may lag
-    // the applied index; compaction needs it to cover the snapshot.
-    const durable = this.options.logStore.initialState().hardState;
-    if (durable.commit < applied) {
-      this.options.logStore.persist({ entries: [], hardState: { ...durable, commit: applied } });
-    }
-    this.options.logStore.compact(meta);
-    this.options.snapshotStore.prune(meta.index);
+    this.compactionInFlight = true;
     this.lastSnapshotIndex = applied;
+    this.options.logStore.compact(meta, () => {
+      this.compactionInFlight = false;
+      this.options.snapshotStore.prune(meta.index);
+    });
     this.events.emit({ type: "snapshot-taken", index: applied, bytes: data.byteLength });
   }
 }

@@ -336,10 +336,10 @@ export class GrpcPeerClient implements PeerTransport {
     }
   }
 
-  /** Steps an answer; anything the node hands back answers a waiting peer RPC. */
+  /** Steps an answer; what the node sends in return leaves through send() as usual. */
   private step(answer: Message): void {
     assert(this.handler !== undefined, "attached");
-    for (const reply of this.handler.receive(answer)) this.send(reply);
+    this.handler.receive(answer);
   }
 
   /**

@@ -136,22 +136,24 @@ class PeerServer {
   requestVote(call: Call<"RequestVote">, callback: Callback<"RequestVote">): void {
     this.guard(callback, () => {
       const request = decodeVoteRequest(call.request, this.context);
-      const answer = this.answerTo(this.options.handler.receive(request), request.from,
-        isVoteResponse);
-      callback(null, encodeVoteResponse(answer ?? {
-        type: "vote-response", from: this.options.selfId, to: request.from,
-        term: this.options.currentTerm(), preVote: request.preVote, granted: false,
-      }, this.options.clusterId));
+      this.options.handler.receive(request, (responses) => {
+        const answer = this.answerTo(responses, request.from, isVoteResponse);
+        callback(null, encodeVoteResponse(answer ?? {
+          type: "vote-response", from: this.options.selfId, to: request.from,
+          term: this.options.currentTerm(), preVote: request.preVote, granted: false,
+        }, this.options.clusterId));
+      });
     });
   }
 
   appendEntries(call: Call<"AppendEntries">, callback: Callback<"AppendEntries">): void {
     this.guard(callback, () => {
       const request = decodeAppendEntriesRequest(call.request, this.context);
-      const answer = this.answerTo(this.options.handler.receive(request), request.from,
-        isAppendAnswer);
-      callback(null, encodeAppendResponse(answer ?? this.appendRejection(request.from),
-        this.options.clusterId));
+      this.options.handler.receive(request, (responses) => {
+        const answer = this.answerTo(responses, request.from, isAppendAnswer);
+        callback(null, encodeAppendResponse(answer ?? this.appendRejection(request.from),
+          this.options.clusterId));
+      });
     });
   }
 
@@ -164,23 +166,27 @@ class PeerServer {
    */
   replicate(call: Call<"Replicate">): void {
     let ended = false;
-    call.on("data", (wire: Parameters<typeof decodeAppendEntriesRequest>[0]) => {
+    // The node answers requests in the order it received them (AnswerRequest), so the
+    // answers leave in order even though each waits for its own write.
+    const answerOne = (request: { readonly from: NodeId }) =>
+      (responses: readonly Message[]): void => {
       if (ended) return;
-      let response: ReturnType<typeof encodeAppendResponse>;
-      try {
-        const request = decodeAppendEntriesRequest(wire, this.context);
-        const answer = this.answerTo(this.options.handler.receive(request), request.from,
-          isAppendAnswer);
-        response = encodeAppendResponse(answer ?? this.appendRejection(request.from),
-          this.options.clusterId);
-      } catch (error) {
-        ended = true;
-        this.refuse(error, (status) => call.emit("error", status));
-        return;
-      }
+      const answer = this.answerTo(responses, request.from, isAppendAnswer);
+      const response = encodeAppendResponse(answer ?? this.appendRejection(request.from),
+        this.options.clusterId);
       if (!call.write(response)) {
         call.pause();
         call.once("drain", () => call.resume());
+      }
+    };
+    call.on("data", (wire: Parameters<typeof decodeAppendEntriesRequest>[0]) => {
+      if (ended) return;
+      try {
+        const request = decodeAppendEntriesRequest(wire, this.context);
+        this.options.handler.receive(request, answerOne(request));
+      } catch (error) {
+        ended = true;
+        this.refuse(error, (status) => call.emit("error", status));
       }
     });
     call.on("end", () => {
@@ -210,10 +216,11 @@ class PeerServer {
     call.on("end", () => settle(() => {
       const { message, snapshot } = assembler.finish();
       this.options.handler.receiveSnapshotData(snapshot);
-      const answer = this.answerTo(this.options.handler.receive(message), message.from,
-        isAppendResponse);
-      callback(null, encodeAppendResponse(answer ?? this.appendRejection(message.from),
-        this.options.clusterId));
+      this.options.handler.receive(message, (responses) => {
+        const answer = this.answerTo(responses, message.from, isAppendResponse);
+        callback(null, encodeAppendResponse(answer ?? this.appendRejection(message.from),
+          this.options.clusterId));
+      });
     }));
     call.on("error", () => { settled = true; }); // Cancelled or broken: nothing to answer.
   }
@@ -222,7 +229,7 @@ class PeerServer {
     this.guard(callback, () => {
       const request = decodeTimeoutNowRequest(call.request, this.context);
       // One-way in the core (thesis 3.10): nothing answers it but the acknowledgement.
-      this.routeReplies(this.options.handler.receive(request));
+      this.options.handler.receive(request);
       callback(null, encodeTimeoutNowResponse({
         from: this.options.selfId, to: request.from, term: this.options.currentTerm(),
       }, this.options.clusterId));
@@ -247,7 +254,8 @@ class PeerServer {
       const waiting = key;
       this.waitingReads.set(waiting, callback);
       call.on("cancelled", () => this.waitingReads.delete(waiting)); // Deadline or caller gone.
-      this.routeReplies(this.options.handler.receive(request));
+      // The answer comes back through the transport's send() and deliverReply().
+      this.options.handler.receive(request);
     }, () => {
       if (key !== undefined) this.waitingReads.delete(key);
     });
@@ -278,10 +286,6 @@ class PeerServer {
       else this.deliverReply(message);
     }
     return answer;
-  }
-
-  private routeReplies(responses: readonly Message[]): void {
-    for (const message of responses) this.deliverReply(message);
   }
 
   private answerWaiting(key: string, message: ReadIndexResponse): boolean {

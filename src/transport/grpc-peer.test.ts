@@ -23,12 +23,16 @@ import {
 import {
   addRaftPeerService, DEFAULT_PEER_SERVER_LIMITS, peerServerOptions, type RaftPeerService,
 } from "./grpc-peer-server.js";
-import type { InboundHandler } from "./peer-transport.js";
+import type { AnswerRequest, InboundHandler } from "./peer-transport.js";
 import { raftkvProtos } from "./proto-loading.js";
 
 const CLUSTER = 5;
 
-/** An InboundHandler that records everything and answers with a script. */
+/**
+ * An InboundHandler that records everything and answers with a script: through the RPC's
+ * `answer` when the transport asks for one, otherwise one-way through `sendOneWay` (as a
+ * node's send() does, e.g. for ReadIndex).
+ */
 class RecordingHandler implements InboundHandler {
   readonly received: Message[] = [];
   readonly snapshots: StoredSnapshot[] = [];
@@ -36,11 +40,14 @@ class RecordingHandler implements InboundHandler {
   /** What arrived, in order: message types, and "snapshot-data" for receiveSnapshotData(). */
   readonly events: string[] = [];
   answer: (message: Message) => Message[] = () => [];
+  sendOneWay: (message: Message) => void = () => undefined;
 
-  receive(message: Message): Message[] {
+  receive(message: Message, answer?: AnswerRequest): void {
     this.received.push(message);
     this.events.push(message.type);
-    return this.answer(message);
+    const responses = this.answer(message);
+    if (answer !== undefined) answer(responses);
+    else for (const response of responses) this.sendOneWay(response);
   }
 
   receiveSnapshotData(snapshot: StoredSnapshot): void {
@@ -99,6 +106,7 @@ async function member(
     selfId: nodeId(id), deliverReply: (message) => service.deliverReply(message),
   });
   client.attach(handler);
+  handler.sendOneWay = (message) => client.send(message);
   const address = await bind(server);
   const result: Member = { id: nodeId(id), handler, server, service, client, address, state };
   members.push(result);

@@ -61,11 +61,8 @@ export class MemoryNetwork {
         return;
       }
       if (snapshot !== undefined) target.receiveSnapshotData(snapshot);
-      const responses = target.receive(message);
-      // Responses travel back over the same link, as an RPC's reply would.
-      if (this.cut.has(`${String(message.to)}>${String(from)}`)) return;
-      const back = this.handlers.get(from);
-      for (const response of responses) back?.receive(response);
+      // One-way, as Raft's messages are: responses come back through the target's send().
+      target.receive(message);
     });
   }
 }

@@ -3,15 +3,21 @@ import type { Message } from "../core/message.js";
 import type { StoredSnapshot } from "../storage/snapshot-store.js";
 
 /**
- * What a transport delivers inbound: the node steps the message (persisting and draining its
- * Ready synchronously, so the state a response promises is durable before it is returned)
- * and returns the *response-type* messages (see isResponse()) it produced for
- * `message.from`, so that a request/response transport can answer the RPC with them. Every
- * other message the node produces leaves through PeerTransport.send().
+ * Receives the response-type messages (see isResponse()) that stepping a request produced
+ * for its sender, once they may leave (after the write they promise is durable): possibly
+ * empty, exactly once, and in the order the requests were received.
+ */
+export type AnswerRequest = (responses: readonly Message[]) => void;
+
+/**
+ * What a transport delivers inbound. The node steps the message; with `answer`, the
+ * responses it produces for `message.from` go to `answer` (so that a request/response
+ * transport can answer the RPC with them) instead of PeerTransport.send(). Every other
+ * message the node produces leaves through PeerTransport.send().
  */
 export interface InboundHandler {
-  /** Steps a peer message; returns the response-type messages addressed to its sender. */
-  receive(message: Message): Message[];
+  /** Steps a peer message; `answer` (for requests) gets its responses to the sender. */
+  receive(message: Message, answer?: AnswerRequest): void;
   /** A snapshot's bytes arrived (before its metadata-only snapshot-request is received). */
   receiveSnapshotData(snapshot: StoredSnapshot): void;
   /** The transport could not deliver to `peer`; the core stops pipelining to it. */

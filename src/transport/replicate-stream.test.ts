@@ -19,7 +19,7 @@ import {
 import {
   addRaftPeerService, DEFAULT_PEER_SERVER_LIMITS, peerServerOptions,
 } from "./grpc-peer-server.js";
-import type { InboundHandler } from "./peer-transport.js";
+import type { AnswerRequest, InboundHandler } from "./peer-transport.js";
 import { raftkvProtos } from "./proto-loading.js";
 
 const CLUSTER = 5;
@@ -32,9 +32,9 @@ class RecordingHandler implements InboundHandler {
   /** Requests are answered as member 2; what the leader receives (answers) is only recorded. */
   answer: (message: Message) => Message[] = (m) => (m.to === TWO ? [answerTo(m)] : []);
 
-  receive(message: Message): Message[] {
+  receive(message: Message, answer?: AnswerRequest): void {
     this.received.push(message);
-    return this.answer(message);
+    answer?.(this.answer(message));
   }
 
   receiveSnapshotData(): void {
