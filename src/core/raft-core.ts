@@ -31,8 +31,9 @@ export interface RaftCoreOptions {
 /**
  * One Raft node as a deterministic state machine (etcd-io/raft style). Inputs: tick(),
  * step(), propose*(), readIndex(), transferLeadership(). Output: ready(), handled by the
- * driver in the order documented in ready.ts, then advance(), and persisted() per write. No I/O, clocks or randomness
- * of its own: time is ticks and jitter comes from the injected Random.
+ * driver as ready.ts says, then advance(), and persisted() once each write is durable. No
+ * I/O, clocks or randomness of its own: time is ticks and jitter comes from the injected
+ * Random.
  */
 export class RaftCore {
   readonly id: NodeId;
