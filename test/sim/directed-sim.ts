@@ -8,16 +8,17 @@ import type { Status } from "../../src/core/ready.js";
 import { EventQueue } from "./event-queue.js";
 import { finalChecks } from "./final-checks.js";
 import { SafetyChecker, SafetyViolation } from "./invariants.js";
-import { encodeClientCommand } from "./kv-state-machine.js";
+import { encodeKvCommand } from "../../src/state-machine/kv-command.js";
 import { CALM_NETWORK, SimNetwork } from "./network.js";
 import { SimCluster, type Delivery, type SimContext, type SimEvent } from "./sim-cluster.js";
-import type { SimNode } from "./sim-node.js";
+import type { SimMember } from "./sim-member.js";
 import { describeMessage, Trace } from "./trace.js";
 
 /**
- * Directed scenarios (TESTING.md 2.1.8): the simulator's cluster, drivers and safety checker,
- * driven by a scripted schedule instead of a random one. The script owns time: no node ticks
- * unless the script ticks it, and every message is delivered or dropped by the step's filter
+ * Directed scenarios (TESTING.md 2.1.8): the simulator's cluster (the production RaftNode on
+ * simulated ports) and safety checker, driven by a scripted schedule instead of a random one.
+ * The script owns time: no node ticks unless the script ticks it, every disk write completes
+ * before the network goes quiet, and every message is delivered or dropped by the step's filter
  * (a lossy network may drop anything, so every schedule here is one the real system can see).
  * This file is the harness; each script lives in its own file (figure8-scenario.ts).
  */
@@ -146,7 +147,9 @@ export class DirectedSim {
         // Scripts crash processes, never the power: every apply is synced.
         kvCheckpointEveryAppliesMin: 1,
         kvCheckpointEveryAppliesMax: 1,
-        sendBeforePersist: false,
+        writeMicrosMin: 100,
+        writeMicrosMax: 100,
+        diskLiesAboutDurability: false,
         reportUnreachableProbability: 0,
       },
       new SimNetwork<Delivery>(root.fork("network"), CALM_NETWORK),
@@ -189,18 +192,18 @@ export class DirectedSim {
   }
 
   status(id: number): Status {
-    return this.node(id).core.status();
+    return this.node(id).status();
   }
 
   /** The term of the entry at `index` in the node's durable log, or undefined if it has none. */
   termAt(id: number, index: number): Term | undefined {
-    return this.node(id).durable.store.term(logIndex(index));
+    return this.cluster.durableLog(nodeId(id)).term(logIndex(index));
   }
 
   /** The running nodes whose durable log holds (index, term). */
   holders(index: number, entryTerm: number): NodeId[] {
     return this.cluster.running()
-      .filter((node) => node.durable.store.term(logIndex(index)) === entryTerm)
+      .filter((node) => this.cluster.durableLog(node.id).term(logIndex(index)) === entryTerm)
       .map((node) => node.id);
   }
 
@@ -208,7 +211,7 @@ export class DirectedSim {
   tick(id: number, count: number): void {
     for (let i = 0; i < count && this.isRunning(id); i++) {
       const node = nodeId(id);
-      this.guardNode(node, () => { this.cluster.invoke(node, (running) => { running.tick(); }); });
+      this.guardNode(node, () => { this.cluster.tickNow(node); });
       this.cluster.observeAll();
     }
   }
@@ -239,17 +242,25 @@ export class DirectedSim {
 
   /** A client put on `id`, which must lead; returns where the entry went. */
   propose(id: number, key: string, value: string): { index: LogIndex; term: Term } {
-    const data = encodeClientCommand({ clientId: 1, requestId: value.length, command: { op: "put", key, value } });
-    const result = this.cluster.invoke(nodeId(id), (node) => node.propose(data));
-    assert(result !== undefined && result.ok, `node ${id} refused the proposal`);
+    const encoder = new TextEncoder();
+    const data = encodeKvCommand({ type: "put", key: encoder.encode(key), value: encoder.encode(value) });
+    const status = this.status(id);
+    assert(status.role === "leader", `node ${id} does not lead`);
+    // apply() appends at once (its promise settles on apply): the entry is the new last one.
+    const proposed = this.cluster.invoke(nodeId(id), (member) => member.node.apply(data, 60_000));
+    assert(proposed !== undefined, `node ${id} crashed proposing`);
+    proposed.catch(() => undefined); // The script reads logs; the client's answer is not needed.
+    const after = this.status(id);
+    assert(after.lastIndex === status.lastIndex + 1, `node ${id} refused the proposal`);
     this.cluster.observeAll();
-    return { index: result.index, term: result.term };
+    return { index: after.lastIndex, term: after.term };
   }
 
   /**
-   * Runs the network until it is quiet: each message in flight is delivered if `filter`
-   * lets it through and lost otherwise, and replies go through the same filter. Scheduled
-   * ticks are discarded: time only moves through tick() and campaign(). Bounded by
+   * Runs the network and the disks until they are quiet: each message in flight is delivered
+   * if `filter` lets it through and lost otherwise, replies go through the same filter, and
+   * every member's own work (disk writes completing, batched proposals) runs. Scheduled ticks
+   * are discarded: time only moves through tick() and campaign(). Bounded by
    * EVENTS_PER_STEP_MAX.
    */
   deliver(filter: MessageFilter): void {
@@ -263,6 +274,11 @@ export class DirectedSim {
       if (next === undefined) return;
       this.ctx.nowMicros = next.timeMicros;
       const event = next.item;
+      if (event.kind === "task") {
+        this.guardNode(event.node, () => { this.cluster.handle(event); });
+        this.cluster.observeAll();
+        continue;
+      }
       if (event.kind !== "deliver") continue;
       const message = event.message;
       if (!this.cluster.isRunning(message.to)) continue;
@@ -292,7 +308,7 @@ export class DirectedSim {
     }
   }
 
-  private node(id: number): SimNode {
+  private node(id: number): SimMember {
     const node = this.cluster.running().find((candidate) => candidate.id === id);
     assert(node !== undefined, `node ${id} is not running`);
     return node;

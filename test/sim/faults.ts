@@ -3,8 +3,7 @@ import type { NodeId } from "../../src/core/ids.js";
 import type { ConfigChange } from "../../src/core/membership-config.js";
 import type { SeededRandom } from "../../src/core/random.js";
 import { partitionLinks, PARTITION_SHAPES, type DirectedLink, type PartitionShape } from "./partitions.js";
-import type { ReadyCrashPoint } from "./sim-node.js";
-import { READY_CRASH_POINTS } from "./sim-node.js";
+import { CRASH_POINTS, type CrashPoint } from "./crash-points.js";
 
 /** One thing the nemesis does to the cluster; the simulator executes and traces it. */
 export type NemesisAction =
@@ -14,13 +13,13 @@ export type NemesisAction =
   /** Toggles `links` `remaining` more times, `gapMicros` apart (flapping links). */
   | { readonly type: "flap"; readonly links: readonly DirectedLink[]; readonly remaining: number; readonly gapMicros: number }
   /**
-   * `point` undefined: crash between events; otherwise at that point of the next Ready.
+   * `point` undefined: crash between events; otherwise when its ports next reach that point.
    * `powerLoss`: the machine loses power, so its state machine loses what it had not synced.
    */
   | {
     readonly type: "crash";
     readonly node: NodeId;
-    readonly point: ReadyCrashPoint | undefined;
+    readonly point: CrashPoint | undefined;
     readonly powerLoss: boolean;
   }
   | { readonly type: "restart"; readonly node: NodeId }
@@ -186,7 +185,7 @@ export class Nemesis {
     if (node === undefined || this.downNodesFull()) return undefined;
     const inside = this.random.chance(this.profile.crashInsideReadyProbability);
     const point = inside
-      ? READY_CRASH_POINTS[this.random.intBelow(READY_CRASH_POINTS.length)]
+      ? CRASH_POINTS[this.random.intBelow(CRASH_POINTS.length)]
       : undefined;
     const powerLoss = this.random.chance(this.profile.powerLossProbability);
     return { type: "crash", node, point, powerLoss };

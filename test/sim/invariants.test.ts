@@ -8,10 +8,11 @@ import type { Entry, HardState } from "../../src/core/entry.js";
 import { logIndex, nodeId, NO_NODE, term, type NodeId } from "../../src/core/ids.js";
 import { makeConfig } from "../../src/core/membership-config.js";
 import type { Message } from "../../src/core/message.js";
-import type { Ready, Role, Status } from "../../src/core/ready.js";
+import type { Role, Status } from "../../src/core/ready.js";
+import type { KvResult } from "../../src/state-machine/kv-types.js";
+import type { PersistBatch } from "../../src/storage/log-store.js";
 import { bootstrapEntries, MemoryLogStore } from "../../src/storage/memory-log-store.js";
 import { SafetyChecker } from "./invariants.js";
-import type { AppliedCommand } from "./kv-state-machine.js";
 
 const n1 = nodeId(1);
 const n2 = nodeId(2);
@@ -30,11 +31,8 @@ function status(id: NodeId, role: Role, statusTerm: number, commit: number): Sta
   };
 }
 
-function ready(entries: Entry[], hardState?: HardState): Ready {
-  return {
-    softState: undefined, hardState, snapshot: undefined, entries, messages: [],
-    committedEntries: [], readStates: [], droppedReads: [],
-  };
+function ready(entries: Entry[], hardState?: HardState): PersistBatch {
+  return { hardState, entries };
 }
 
 function hs(hsTerm: number, vote: number, commit: number): HardState {
@@ -54,17 +52,16 @@ function cluster(): { checker: SafetyChecker; stores: Map<NodeId, MemoryLogStore
 }
 
 /** Persists into the store and tells the checker, as the driver does. */
-function persist(c: ReturnType<typeof cluster>, id: NodeId, r: Ready, after: Status): void {
+function persist(c: ReturnType<typeof cluster>, id: NodeId, r: PersistBatch, after: Status): void {
   const store = c.stores.get(id)!;
   const before = store.lastIndex();
   store.persist({ entries: r.entries, hardState: r.hardState });
   c.checker.persisted(id, r, before, after);
 }
 
-/** A command's result as the state machine reports it (a put of k0). */
-function outcome(ok: boolean, previous: string | null): AppliedCommand {
-  const command = { clientId: 1, requestId: 1, command: { op: "put" as const, key: "k0", value: "c1-1" } };
-  return { command, result: { ok, previous } };
+/** A command's result as the state machine reports it (a put; `revision` tells them apart). */
+function outcome(ok: boolean, previous: string | null): KvResult {
+  return { type: "put", revision: ok ? 2 : 3, ...(previous === null ? {} : { deleted: 0 }) };
 }
 
 /** The cluster after n1 durably committed (2, 2) and applied 1 and 2 (2 a client put). */

@@ -2,8 +2,8 @@ import type { Entry, HardState, SnapshotMeta } from "../../src/core/entry.js";
 import { logIndex, NO_NODE, type NodeId } from "../../src/core/ids.js";
 import type { LogReader } from "../../src/core/log-reader.js";
 import type { Message } from "../../src/core/message.js";
-import type { Ready, Status } from "../../src/core/ready.js";
-import type { AppliedCommand } from "./kv-state-machine.js";
+import type { Status } from "../../src/core/ready.js";
+import type { PersistBatch } from "../../src/storage/log-store.js";
 import { entryHash, LogChainView } from "./log-chain.js";
 
 /** A broken safety property. The simulator stops the run and reports the seed. */
@@ -98,8 +98,8 @@ export class SafetyChecker {
     this.noteCommitted(id, record, hardState.commit, hardState.term);
   }
 
-  /** After a Ready's durable part was written. `status` is the core's state after ready(). */
-  persisted(id: NodeId, ready: Ready, lastIndexBefore: number, status: Status): void {
+  /** After a write became durable. `status` is the core's state at that moment. */
+  persisted(id: NodeId, ready: PersistBatch, lastIndexBefore: number, status: Status): void {
     const record = this.record(id);
     const isLeader = status.role === "leader";
     if (ready.snapshot !== undefined) {
@@ -134,7 +134,10 @@ export class SafetyChecker {
       this.fail(message.term > hardState.term, id, `sent ${message.type} in term ${message.term} but durable term is ${hardState.term}`);
     }
     if (message.type === "vote-response" && message.granted && !message.preVote) {
-      const covered = hardState.vote === message.to && hardState.term === message.term;
+      // A later term made durable covers it too: the member can never vote in this term
+      // again (writes coalesce: a grant's own write may be superseded before it starts).
+      const covered = hardState.term > message.term ||
+        (hardState.vote === message.to && hardState.term === message.term);
       this.fail(!covered, id, `granted a vote to ${message.to} in term ${message.term}, durable vote is ${hardState.vote}@${hardState.term}`);
     }
     if (message.type === "append-response" && message.success) {
@@ -150,14 +153,14 @@ export class SafetyChecker {
    * also again after a power loss, must be of the same entry (State Machine Safety) and,
    * since applying is deterministic, return the same result to the client.
    */
-  applied(id: NodeId, entry: Entry, commitIndex: number, outcome?: AppliedCommand): void {
+  applied(id: NodeId, entry: Entry, commitIndex: number, outcome?: unknown): void {
     const record = this.record(id);
     this.fail(entry.index !== record.appliedIndex + 1, id, `applied ${entry.index} after ${record.appliedIndex} (apply must be contiguous)`);
     this.fail(entry.index > commitIndex, id, `applied ${entry.index} beyond its commit index ${commitIndex}`);
     this.fail(entry.index > record.log.lastIndex, id, `applied ${entry.index} beyond its durable log (ends at ${record.log.lastIndex})`);
     record.appliedIndex = entry.index;
     const hash = entryHash(entry);
-    const result = outcome === undefined ? undefined : JSON.stringify(outcome.result);
+    const result = outcome === undefined ? undefined : JSON.stringify(outcome);
     const known = this.appliedHash[entry.index];
     if (known === undefined) {
       this.appliedHash[entry.index] = hash;
@@ -183,7 +186,7 @@ export class SafetyChecker {
     record.appliedIndex = appliedAfter;
   }
 
-  /** After a hard state was written outside a Ready (the driver's compaction commit). */
+  /** After a hard state was written outside a Ready (a compaction raises commit). */
   persistedHardState(id: NodeId, hardState: HardState): void {
     this.noteHardState(id, this.record(id), hardState);
   }
@@ -203,7 +206,15 @@ export class SafetyChecker {
     this.fail(status.commitIndex < record.volatileCommit, id, `commitIndex went back from ${record.volatileCommit} to ${status.commitIndex}`);
     this.fail(status.commitIndex < record.durableCommit, id, `commitIndex ${status.commitIndex} below durable commit ${record.durableCommit}`);
     record.volatileCommit = status.commitIndex;
-    this.noteCommitted(id, record, status.commitIndex, status.term);
+    // With asynchronous writes a member may learn of a commit before its own copy of the
+    // entries is durable (ready.ts): it applies only what is durable. So the committed
+    // record is fed with what is both committed and durable here: a leader's durable log
+    // (a leader never truncates it), a follower's applied prefix (a follower's durable log
+    // may still hold an entry its in-memory log already replaced).
+    const durableCommit = status.role === "leader"
+      ? Math.min(status.commitIndex, record.log.lastIndex)
+      : Math.min(status.commitIndex, status.appliedIndex);
+    this.noteCommitted(id, record, durableCommit, status.term);
     if (status.role !== "leader") return;
     const leader = this.leaderOfTerm.get(status.term);
     this.fail(leader !== undefined && leader !== id, id, `second leader in term ${status.term}, first was ${String(leader)} (Election Safety)`);

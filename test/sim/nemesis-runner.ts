@@ -1,11 +1,13 @@
 import type { MembershipConfig } from "../../src/core/entry.js";
-import type { ProposeResult } from "../../src/core/errors.js";
 import type { NodeId } from "../../src/core/ids.js";
 import { isLearner, type ConfigChange } from "../../src/core/membership-config.js";
 import type { SeededRandom } from "../../src/core/random.js";
 import { Nemesis, type ClusterView, type FaultProfile, type NemesisAction } from "./faults.js";
 import { CALM_NETWORK, FAULTY_NETWORK, type SimNetwork } from "./network.js";
 import type { Delivery, SimCluster, SimContext } from "./sim-cluster.js";
+
+/** How long a membership change may take before the nemesis counts it as refused. */
+const CONFIG_CHANGE_TIMEOUT_MS = 2000;
 
 /**
  * Carries out the nemesis' decisions on the simulated cluster and network, and shows the
@@ -81,7 +83,7 @@ export class NemesisRunner implements ClusterView {
       case "promote":
         return this.promote(action.node, action.attempts);
       case "remove":
-        this.changeConfig({ type: "remove", node: action.node });
+        this.changeConfig({ type: "remove", node: action.node }, () => undefined);
         return;
       case "reconfigure":
         for (const change of action.changes) this.reconfigure(change);
@@ -89,7 +91,13 @@ export class NemesisRunner implements ClusterView {
       case "transfer": {
         const leader = this.leaderId();
         if (leader !== undefined) {
-          this.cluster.invoke(leader, (node) => node.transferLeadership(action.target));
+          this.cluster.invoke(leader, (member) => {
+            try {
+              member.node.transferLeadership(action.target);
+            } catch (error) {
+              this.trace(leader, `transfer to ${action.target} refused: ${String(error)}`);
+            }
+          });
         }
         return;
       }
@@ -120,7 +128,7 @@ export class NemesisRunner implements ClusterView {
   }
 
   leaderMembership(): MembershipConfig | undefined {
-    return this.cluster.leader()?.core.membership();
+    return this.cluster.leader()?.node.membership();
   }
 
   freshNodeId(): NodeId | undefined {
@@ -142,8 +150,9 @@ export class NemesisRunner implements ClusterView {
     if (this.spares[0] !== node) return;
     this.spares.shift();
     this.cluster.addEmptyNode(node);
-    const result = this.changeConfig({ type: "add-learner", node });
-    if (result?.ok === true) this.nemesis.learnerAdded(node);
+    this.changeConfig({ type: "add-learner", node }, (applied) => {
+      if (applied) this.nemesis.learnerAdded(node);
+    });
   }
 
   private reconfigure(change: ConfigChange): void {
@@ -151,24 +160,45 @@ export class NemesisRunner implements ClusterView {
       this.spares.shift();
       this.cluster.addEmptyNode(change.node);
     }
-    const result = this.changeConfig(change);
-    if (result?.ok === true && change.type === "add-learner") this.nemesis.learnerAdded(change.node);
+    this.changeConfig(change, (applied) => {
+      if (applied && change.type === "add-learner") this.nemesis.learnerAdded(change.node);
+    });
   }
 
   private promote(node: NodeId, attempts: number): void {
     const config = this.leaderMembership();
     if (config === undefined) return this.nemesis.promotionRefused(node, attempts);
     if (!isLearner(config, node)) return;
-    const result = this.changeConfig({ type: "add-voter", node });
-    if (result === undefined || !result.ok) this.nemesis.promotionRefused(node, attempts);
+    this.changeConfig({ type: "add-voter", node }, (applied) => {
+      if (!applied) this.nemesis.promotionRefused(node, attempts);
+    });
   }
 
-  private changeConfig(change: ConfigChange): ProposeResult | undefined {
+  /** Proposes `change` through the leader's RaftNode; `done(applied)` once it settles. */
+  private changeConfig(change: ConfigChange, done: (applied: boolean) => void): void {
     const leader = this.leaderId();
-    if (leader === undefined) return undefined;
-    const result = this.cluster.invoke(leader, (node) => node.proposeConfigChange(change));
-    this.trace(leader, `config change ${change.type} ${change.node}: ${result === undefined ? "crashed" : result.ok ? `proposed at ${result.index}` : result.refusal.reason}`);
-    return result;
+    if (leader === undefined) {
+      done(false);
+      return;
+    }
+    const what = `config change ${change.type} ${change.node}`;
+    const proposing = this.cluster.invoke(leader, (member) =>
+      member.node.changeMembership(change, CONFIG_CHANGE_TIMEOUT_MS));
+    if (proposing === undefined) {
+      this.trace(leader, `${what}: crashed`);
+      done(false);
+      return;
+    }
+    proposing.then(
+      (applied) => {
+        this.trace(leader, `${what}: applied at ${applied.index}`);
+        done(true);
+      },
+      (error: unknown) => {
+        this.trace(leader, `${what}: ${error instanceof Error ? error.message : String(error)}`);
+        done(false);
+      },
+    );
   }
 
   private nemesisSchedule(delayMicros: number, action: NemesisAction): void {

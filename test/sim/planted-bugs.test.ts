@@ -4,9 +4,9 @@
 // print the first detecting seed. Random sweeps run in a worker thread (seed-sweep.ts). A
 // bug that random schedules rarely line up is caught by a directed scenario instead
 // (TESTING.md 2.1.8), swept over seeds the same way. Core bugs come from
-// RaftConfig.plantedBugs; the driver bug (send a Ready's messages before persisting it) lives
-// in the simulator's own driver. CASES is keyed by every bug, so a new planted bug does not
-// compile until it has a case here.
+// RaftConfig.plantedBugs; the driver's async path is tested with a faulty port (a disk that
+// reports writes durable before they are), since the driver itself has no test-only branch.
+// CASES is keyed by every bug, so a new planted bug does not compile until it has a case here.
 import { assert } from "../../src/core/assert.js";
 import type { PlantedBug } from "../../src/core/raft-config.js";
 import { runFigure8 } from "./figure8-scenario.js";
@@ -14,7 +14,8 @@ import { DEFAULT_FAULTS, type FaultProfile } from "./faults.js";
 import { sweepInWorker, type SweepFailure } from "./seed-sweep.js";
 import type { SimOptions } from "./simulator.js";
 
-type BugName = PlantedBug | "send-before-persist";
+/** Core bugs (RaftConfig.plantedBugs) and a faulty port under the real driver. */
+type BugName = PlantedBug | "lying-disk";
 
 interface BugCase {
   readonly seedsMax: number;
@@ -77,10 +78,10 @@ const CASES: Readonly<Record<BugName, BugCase>> = {
     run: { kind: "directed", scenario: "figure-8" },
     why: "the paper's Figure 8 schedule: an old-term entry on a majority is committed, then overwritten",
   },
-  "send-before-persist": {
+  "lying-disk": {
     seedsMax: 10,
-    run: { kind: "random", shape: { sendBeforePersist: true } },
-    why: "a vote or an acknowledgement leaves before the state it promises is durable",
+    run: { kind: "random", shape: { diskLiesAboutDurability: true } },
+    why: "the driver's async path: a vote or an acknowledgement leaves before its write is durable",
   },
 };
 
@@ -91,7 +92,7 @@ async function firstDetection(name: BugName, bugCase: BugCase): Promise<SweepFai
     const report = await sweepInWorker({ first: 1, count, shape: run.shape, stopAtFirst: true });
     return report.failures[0];
   }
-  assert(name !== "send-before-persist", "directed scenarios plant core bugs");
+  assert(name !== "lying-disk", "directed scenarios plant core bugs");
   for (let seed = 1; seed <= bugCase.seedsMax; seed++) {
     const violation = runFigure8({ seed, plantedBugs: [name] }).violations[0];
     if (violation !== undefined) return { seed, violation: `${violation.step}: ${violation.text}` };

@@ -1,6 +1,6 @@
 import type { NodeId } from "../../src/core/ids.js";
 import type { SeededRandom } from "../../src/core/random.js";
-import type { KvStateMachine } from "./kv-state-machine.js";
+import type { SimKvStore } from "./sim-kv.js";
 
 /**
  * The power-loss model (docs/decisions/0005-sqlite-durability.md, "Update"): the KV state
@@ -58,7 +58,7 @@ export interface PowerLossOutcome {
  * deepest loss, the case that needs the snapshot restore); otherwise the prefix length is
  * uniform.
  */
-export function losePower(kv: KvStateMachine, random: SeededRandom): PowerLossOutcome {
+export function losePower(kv: SimKvStore, random: SeededRandom): PowerLossOutcome {
   const appliedBefore = kv.appliedIndex;
   const syncedIndex = kv.syncedIndex;
   const kept = random.chance(0.5) ? 0 : random.intBelow(kv.unsyncedCount + 1);

@@ -50,7 +50,7 @@ export interface SweepReport {
 }
 
 /** Runs the sweep here, in the calling context (so inside jest's vm when called from a test). */
-export function sweepInProcess(request: SweepRequest): SweepReport {
+export async function sweepInProcess(request: SweepRequest): Promise<SweepReport> {
   const failures: SweepFailure[] = [];
   const startedMs = performance.now();
   const powerLoss = noPowerLoss();
@@ -59,7 +59,7 @@ export function sweepInProcess(request: SweepRequest): SweepReport {
   assert(Number.isSafeInteger(step) && step >= 1, "seedStep must be a positive integer");
   for (let k = 0; k < request.count; k++) {
     const seed = request.first + k * step;
-    const result = runSimulation({ ...DEFAULT_SIM_OPTIONS, ...request.shape, seed });
+    const result = await runSimulation({ ...DEFAULT_SIM_OPTIONS, ...request.shape, seed });
     seedsRun++;
     addPowerLoss(powerLoss, result.powerLoss);
     if (result.violation !== undefined) {
@@ -134,9 +134,9 @@ export function describeFailures(report: SweepReport, replayEnv = ""): string[] 
 }
 
 /** The worker's entry point, called by WORKER_BOOTSTRAP once this file is loaded there. */
-export function sweepWorkerMain(): void {
+export async function sweepWorkerMain(): Promise<void> {
   const data = workerData as { request: SweepRequest };
-  parentPort?.postMessage(sweepInProcess(data.request));
+  parentPort?.postMessage(await sweepInProcess(data.request));
 }
 
 /**

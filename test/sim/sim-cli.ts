@@ -3,8 +3,8 @@
 //   SEEDS=n   how many seeds to run (default 100), starting at START (default 1)
 //   SEED=s    replay one seed with a readable trace on stdout, one line per event
 //   VOTERS, LEARNERS, MODE (safety|liveness), PREVOTE, CHECKQUORUM (0|1), BUGS (comma list),
-//   SEND_BEFORE_PERSIST (0|1) and FINAL_MICROS (the final-reads or recovery budget) shape the
-//   runs.
+//   LYING_DISK (0|1: the disk reports writes durable early) and FINAL_MICROS (the
+//   final-reads or recovery budget) shape the runs.
 // The last line is exactly `seeds: N, violations: V`; the exit code is 1 on any violation.
 import type { PlantedBug } from "../../src/core/raft-config.js";
 import { addPowerLoss, describePowerLoss, noPowerLoss } from "./power-loss.js";
@@ -34,14 +34,14 @@ function optionsFor(seed: number): SimOptions {
     preVote: envFlag("PREVOTE", DEFAULT_SIM_OPTIONS.preVote),
     checkQuorum: envFlag("CHECKQUORUM", DEFAULT_SIM_OPTIONS.checkQuorum),
     plantedBugs: bugs,
-    sendBeforePersist: envFlag("SEND_BEFORE_PERSIST", false),
+    diskLiesAboutDurability: envFlag("LYING_DISK", false),
     finalMicros: envNumber("FINAL_MICROS", DEFAULT_SIM_OPTIONS.finalMicros),
   };
 }
 
-function replay(seed: number): number {
+async function replay(seed: number): Promise<number> {
   process.stdout.write(`seed ${seed}\n`);
-  const result = runSimulation({ ...optionsFor(seed), traceSink: (line) => process.stdout.write(`${line}\n`) });
+  const result = await runSimulation({ ...optionsFor(seed), traceSink: (line) => process.stdout.write(`${line}\n`) });
   process.stdout.write(`events: ${result.events}, virtual time: ${result.virtualMicros}us, ops: ${result.history.length}, trace ${result.traceDigest}\n`);
   process.stdout.write(`${describePowerLoss(result.powerLoss)}\n`);
   if (result.violation !== undefined) process.stdout.write(`VIOLATION: ${result.violation}\n`);
@@ -49,13 +49,13 @@ function replay(seed: number): number {
   return result.violation === undefined ? 0 : 1;
 }
 
-function sweep(start: number, count: number): number {
+async function sweep(start: number, count: number): Promise<number> {
   const failing: number[] = [];
   const powerLoss = noPowerLoss();
   const startedMs = performance.now();
   for (let i = 0; i < count; i++) {
     const seed = start + i;
-    const result = runSimulation(optionsFor(seed));
+    const result = await runSimulation(optionsFor(seed));
     addPowerLoss(powerLoss, result.powerLoss);
     if (result.violation !== undefined) {
       failing.push(seed);
@@ -73,5 +73,6 @@ function sweep(start: number, count: number): number {
 }
 
 const replaySeed = process.env["SEED"];
-process.exitCode =
-  replaySeed !== undefined && replaySeed !== "" ? replay(envNumber("SEED", 0)) : sweep(envNumber("START", 1), envNumber("SEEDS", 100));
+process.exitCode = await (replaySeed !== undefined && replaySeed !== ""
+  ? replay(envNumber("SEED", 0))
+  : sweep(envNumber("START", 1), envNumber("SEEDS", 100)));

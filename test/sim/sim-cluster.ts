@@ -1,26 +1,32 @@
 import { assert } from "../../src/core/assert.js";
 import { bootstrapEntries } from "../../src/core/bootstrap.js";
-import type { Entry, HardState, MembershipConfig, SnapshotMeta } from "../../src/core/entry.js";
+import type { Entry, MembershipConfig, SnapshotMeta } from "../../src/core/entry.js";
 import type { NodeId } from "../../src/core/ids.js";
 import type { Message } from "../../src/core/message.js";
 import type { RaftConfig } from "../../src/core/raft-config.js";
 import type { SeededRandom } from "../../src/core/random.js";
-import type { Ready } from "../../src/core/ready.js";
+import type { KvResult } from "../../src/state-machine/kv-types.js";
+import type { PersistBatch } from "../../src/storage/log-store.js";
 import { MemoryLogStore } from "../../src/storage/memory-log-store.js";
-import { cloneDurableState, SnapshotStore, type DurableState } from "./durable-state.js";
+import { MemorySnapshotStore } from "../../src/storage/memory-snapshot-store.js";
+import type { StoredSnapshot } from "../../src/storage/snapshot-store.js";
+import { SimCrash, type CrashPoint } from "./crash-points.js";
 import type { EventQueue } from "./event-queue.js";
 import type { NemesisAction } from "./faults.js";
 import type { SafetyChecker } from "./invariants.js";
-import { KvStateMachine, type AppliedCommand, type KvSnapshot } from "./kv-state-machine.js";
 import type { SimNetwork } from "./network.js";
 import { losePower, PowerLossLedger } from "./power-loss.js";
-import { SimNode, type ReadyCrashPoint, type SimNodeHooks } from "./sim-node.js";
+import { roundTrip } from "./sim-codec.js";
+import { SimKvStore } from "./sim-kv.js";
+import { SimMember, type DurableState, type MemberHost } from "./sim-member.js";
 import { describeMessage, describePersist, type Trace } from "./trace.js";
 
-/** Everything the simulator schedules. Ticks carry their chain so stale chains die out. */
+/** Everything the simulator schedules. Node-bound events carry their chain: stale ones die. */
 export type SimEvent =
   | { readonly kind: "tick"; readonly node: NodeId; readonly chain: number }
-  | { readonly kind: "deliver"; readonly message: Message; readonly snapshot: KvSnapshot | undefined }
+  /** Work of one incarnation (a soon() task, a disk completion); dies with it. */
+  | { readonly kind: "task"; readonly node: NodeId; readonly incarnation: number; readonly run: () => void }
+  | { readonly kind: "deliver"; readonly message: Message; readonly snapshot: StoredSnapshot | undefined }
   | { readonly kind: "unreachable"; readonly node: NodeId; readonly peer: NodeId; readonly chain: number }
   | { readonly kind: "client-step"; readonly clientId: number }
   | { readonly kind: "client-timeout"; readonly clientId: number; readonly requestId: number }
@@ -39,14 +45,8 @@ export interface SimContext {
   readonly checker: SafetyChecker;
 }
 
-/** Who hears about applied entries and reads (the workload). */
+/** Who hears about crashes (the workload: calls waiting on a crashed member fail). */
 export interface ClientListener {
-  /** `reapplied`: the node had applied this index before, and lost it in a power loss. */
-  applied(
-    node: SimNode, entry: Entry, outcome: AppliedCommand | undefined, reapplied: boolean,
-  ): void;
-  readServed(node: SimNode, requestId: number): void;
-  readDropped(node: SimNode, requestId: number): void;
   nodeCrashed(node: NodeId): void;
 }
 
@@ -61,7 +61,11 @@ export interface ClusterOptions {
   /** Per incarnation, the state machine checkpoints every N applies, N drawn from [min, max]. */
   readonly kvCheckpointEveryAppliesMin: number;
   readonly kvCheckpointEveryAppliesMax: number;
-  readonly sendBeforePersist: boolean;
+  /** One log write takes a duration drawn from [min, max] microseconds. */
+  readonly writeMicrosMin: number;
+  readonly writeMicrosMax: number;
+  /** Planted bug in a port: the disk reports writes durable before they are. */
+  readonly diskLiesAboutDurability: boolean;
   /** Probability that a send into a partition is reported back as unreachable. */
   readonly reportUnreachableProbability: number;
 }
@@ -69,25 +73,29 @@ export interface ClusterOptions {
 /** One node id's life: its durable state, and the running incarnation if any. */
 interface Slot {
   readonly id: NodeId;
-  node: SimNode | undefined;
+  member: SimMember | undefined;
   durable: DurableState;
   paused: boolean;
-  /** Deliveries that arrived while paused, in arrival order. */
+  /** Events that arrived while paused, in arrival order. */
   inbox: SimEvent[];
   /** Bumped on every restart and resume; ticks of an older chain are ignored. */
   chain: number;
+  /** Bumped on every start; tasks of an older incarnation are ignored. */
   incarnation: number;
   /** This incarnation's tick interval: clocks drift apart between nodes. */
   tickMicros: number;
-  /** The crash armed inside a Ready is a power loss. */
+  tick: (() => void) | undefined;
+  /** The crash armed inside the member is a power loss. */
   powerLossArmed: boolean;
 }
 
 /**
- * The simulated cluster: node slots, their lifecycle (start, crash, restart, pause, resume),
- * the message path through the network, and the driver hooks that feed the checker.
+ * The simulated cluster: node slots, their lifecycle (start, crash, restart, pause, resume)
+ * and the simulated world each incarnation's ports talk to (MemberHost). Each member runs
+ * the production RaftNode; the cluster only moves time, messages and disk writes, and feeds
+ * the checker from the ports.
  */
-export class SimCluster implements SimNodeHooks {
+export class SimCluster {
   private readonly slots = new Map<NodeId, Slot>();
   listener: ClientListener | undefined;
   /** Called whenever a node crashed, whatever the cause (the nemesis restarts it). */
@@ -116,14 +124,14 @@ export class SimCluster implements SimNodeHooks {
     return [...this.slots.keys()];
   }
 
-  running(): SimNode[] {
-    const out: SimNode[] = [];
-    for (const slot of this.slots.values()) if (slot.node !== undefined) out.push(slot.node);
+  running(): SimMember[] {
+    const out: SimMember[] = [];
+    for (const slot of this.slots.values()) if (slot.member !== undefined) out.push(slot.member);
     return out;
   }
 
   isRunning(id: NodeId): boolean {
-    return this.slots.get(id)?.node !== undefined;
+    return this.slots.get(id)?.member !== undefined;
   }
 
   isPaused(id: NodeId): boolean {
@@ -131,64 +139,65 @@ export class SimCluster implements SimNodeHooks {
   }
 
   /** Running and not paused: the nodes a client or the nemesis can call. */
-  reachable(): SimNode[] {
-    return this.running().filter((node) => !this.isPaused(node.id));
+  reachable(): SimMember[] {
+    return this.running().filter((member) => !this.isPaused(member.id));
   }
 
   /** The reachable node that believes it leads in the highest term. */
-  leader(): SimNode | undefined {
-    let best: SimNode | undefined;
-    for (const node of this.reachable()) {
-      const status = node.core.status();
-      if (status.role === "leader" && (best === undefined || status.term > best.core.status().term)) best = node;
+  leader(): SimMember | undefined {
+    let best: SimMember | undefined;
+    for (const member of this.reachable()) {
+      const status = member.status();
+      if (status.role === "leader" && (best === undefined || status.term > best.status().term)) best = member;
     }
     return best;
   }
 
-  /** Runs `call` on a reachable node, then handles a crash it triggered. */
-  invoke<T>(id: NodeId, call: (node: SimNode) => T): T | undefined {
+  /** The durable log a node would restart from (its disk, or its last one). */
+  durableLog(id: NodeId): MemoryLogStore {
     const slot = this.slot(id);
-    const node = slot.node;
-    if (node === undefined || slot.paused) return undefined;
-    const result = call(node);
-    if (node.crashed) {
-      this.discard(slot, "crashed inside a Ready", slot.powerLossArmed);
-      return undefined;
-    }
-    return result;
+    return slot.member?.disk.durable ?? slot.durable.log;
+  }
+
+  /** Runs `call` on a reachable node; a crash inside it discards the node. */
+  invoke<T>(id: NodeId, call: (member: SimMember) => T): T | undefined {
+    const slot = this.slot(id);
+    const member = slot.member;
+    if (member === undefined || slot.paused) return undefined;
+    return this.guard(slot, () => call(member));
   }
 
   /** Crashes the node now; `powerLoss`: its state machine loses what it had not synced. */
   crash(id: NodeId, powerLoss: boolean): void {
     const slot = this.slot(id);
-    if (slot.node !== undefined) this.discard(slot, "crashed", powerLoss);
+    if (slot.member !== undefined) this.discard(slot, "crashed", powerLoss);
   }
 
   restart(id: NodeId): void {
     const slot = this.slot(id);
-    if (slot.node === undefined) this.start(slot);
+    if (slot.member === undefined) this.start(slot);
   }
 
-  /** Makes the node crash at `point` of its next Ready; `powerLoss` as for crash(). */
-  armCrash(id: NodeId, point: ReadyCrashPoint, powerLoss: boolean): void {
+  /** Makes the node crash at `point` the next time its ports get there. */
+  armCrash(id: NodeId, point: CrashPoint, powerLoss: boolean): void {
     const slot = this.slot(id);
-    if (slot.node === undefined) return;
-    slot.node.armCrash(point);
+    if (slot.member === undefined) return;
+    slot.member.crash.arm(point);
     slot.powerLossArmed = powerLoss;
   }
 
   disarmCrash(id: NodeId): void {
     const slot = this.slot(id);
-    slot.node?.disarmCrash();
+    slot.member?.crash.disarm();
     slot.powerLossArmed = false;
   }
 
   pause(id: NodeId): void {
     const slot = this.slot(id);
-    if (slot.node !== undefined) slot.paused = true;
+    if (slot.member !== undefined) slot.paused = true;
   }
 
-  /** Resumes a paused node: it handles its queued deliveries, then ticks again (SIGCONT). */
+  /** Resumes a paused node: it handles what arrived meanwhile, then ticks again (SIGCONT). */
   resume(id: NodeId): void {
     const slot = this.slot(id);
     if (!slot.paused) return;
@@ -196,85 +205,54 @@ export class SimCluster implements SimNodeHooks {
     slot.chain++;
     const inbox = slot.inbox;
     slot.inbox = [];
-    for (const event of inbox) this.handle(event);
-    if (slot.node !== undefined) this.scheduleTick(slot, 1);
+    for (const event of inbox) this.handle(rechain(event, slot.chain));
+    if (slot.member !== undefined) this.scheduleTick(slot, 1);
   }
 
-  /** Handles the node-bound events: ticks, deliveries and unreachable reports. */
+  /** Handles the node-bound events: ticks, tasks, deliveries and unreachable reports. */
   handle(event: SimEvent): void {
-    if (event.kind === "tick") {
-      const slot = this.slot(event.node);
-      if (slot.node === undefined || slot.paused || event.chain !== slot.chain) return;
-      this.invoke(slot.id, (node) => node.tick());
-      // The tick may have crashed the node (inside a Ready), so ask again rather than narrow.
-      if (this.isRunning(slot.id) && slot.chain === event.chain) {
-        this.scheduleTick(slot, this.tickMicros(slot));
-      }
-    } else if (event.kind === "deliver") {
-      this.deliver(event.message, event.snapshot, event);
-    } else if (event.kind === "unreachable") {
-      const slot = this.slot(event.node);
-      if (slot.node === undefined || slot.paused || slot.chain !== event.chain) return;
-      this.invoke(slot.id, (node) => node.reportUnreachable(event.peer));
+    if (event.kind === "deliver") {
+      this.deliver(event);
+      return;
     }
+    if (event.kind !== "tick" && event.kind !== "task" && event.kind !== "unreachable") return;
+    const slot = this.slot(event.node);
+    if (slot.member === undefined) return;
+    if (event.kind === "task" ? event.incarnation !== slot.incarnation : event.chain !== slot.chain) {
+      return;
+    }
+    if (slot.paused) {
+      if (event.kind !== "tick") slot.inbox.push(event);
+      return;
+    }
+    if (event.kind === "tick") {
+      const tick = slot.tick;
+      if (tick !== undefined) this.guard(slot, tick);
+      // The tick may have crashed the member; ask again rather than narrow.
+      if (this.isRunning(slot.id) && slot.chain === event.chain) {
+        this.scheduleTick(slot, Math.max(1, slot.tickMicros));
+      }
+    } else if (event.kind === "task") {
+      this.guard(slot, event.run);
+    } else {
+      const member = slot.member;
+      this.guard(slot, () => member.reportUnreachable(event.peer));
+    }
+  }
+
+  /** Fires one tick of the node's Raft clock now (directed scripts own time). */
+  tickNow(id: NodeId): void {
+    const slot = this.slot(id);
+    const tick = slot.tick;
+    if (slot.member === undefined || slot.paused || tick === undefined) return;
+    this.guard(slot, tick);
   }
 
   /** After every event: every running node's status goes through the checker. */
   observeAll(): void {
     for (const slot of this.slots.values()) {
-      if (slot.node !== undefined) this.ctx.checker.observe(slot.id, slot.node.core.status());
+      if (slot.member !== undefined) this.ctx.checker.observe(slot.id, slot.member.status());
     }
-  }
-
-  // SimNodeHooks: the driver calls these from inside its Ready loop.
-
-  send(node: SimNode, message: Message, snapshot: KvSnapshot | undefined): void {
-    this.ctx.checker.sent(node.id, message, node.durable.store);
-    this.ctx.trace.line(this.ctx.nowMicros, node.id, () => `send ${describeMessage(message)}`);
-    const delivery: Delivery = { kind: "deliver", message, snapshot };
-    if (this.network.holdIfClogged(message.from, message.to, delivery)) return;
-    const delays = this.network.deliveryDelaysMicros(message.from, message.to);
-    for (const delay of delays) this.ctx.queue.push(this.ctx.nowMicros + delay, delivery);
-    const probe = message.type === "append-request" || message.type === "snapshot-request";
-    if (delays.length === 0 && probe && this.network.isBlocked(message.from, message.to)) {
-      if (this.random.chance(this.options.reportUnreachableProbability)) {
-        const slot = this.slot(node.id);
-        const event: SimEvent = { kind: "unreachable", node: node.id, peer: message.to, chain: slot.chain };
-        this.ctx.queue.push(this.ctx.nowMicros + 50_000, event);
-      }
-    }
-  }
-
-  hardStatePersisted(node: SimNode, hardState: HardState): void {
-    this.ctx.checker.persistedHardState(node.id, hardState);
-    this.ctx.trace.line(this.ctx.nowMicros, node.id, () => `persist hs=t${hardState.term} v${hardState.vote} c${hardState.commit} (before compaction)`);
-  }
-
-  persisted(node: SimNode, ready: Ready, lastIndexBefore: number): void {
-    this.ctx.checker.persisted(node.id, ready, lastIndexBefore, node.core.status());
-    if (ready.hardState !== undefined || ready.snapshot !== undefined || ready.entries.length > 0) {
-      this.ctx.trace.line(this.ctx.nowMicros, node.id, () => describePersist(ready));
-    }
-  }
-
-  applied(node: SimNode, entry: Entry, outcome: AppliedCommand | undefined): void {
-    this.ctx.checker.applied(node.id, entry, node.core.status().commitIndex, outcome);
-    const reapplied = this.powerLoss.applied(node.id, entry.index);
-    this.listener?.applied(node, entry, outcome, reapplied);
-  }
-
-  snapshotInstalled(node: SimNode, meta: SnapshotMeta, appliedBefore: number): void {
-    this.ctx.checker.snapshotInstalled(node.id, meta, appliedBefore);
-    this.powerLoss.snapshotInstalled(node.id, meta.index);
-    this.ctx.trace.line(this.ctx.nowMicros, node.id, () => `install snapshot ${meta.index}/${meta.term} (applied was ${appliedBefore})`);
-  }
-
-  readServed(node: SimNode, requestId: number): void {
-    this.listener?.readServed(node, requestId);
-  }
-
-  readDropped(node: SimNode, requestId: number): void {
-    this.listener?.readDropped(node, requestId);
   }
 
   /** Puts messages a clogged link held back on their way, with fresh link delays. */
@@ -287,9 +265,21 @@ export class SimCluster implements SimNodeHooks {
     }
   }
 
-  private deliver(message: Message, snapshot: KvSnapshot | undefined, event: Delivery): void {
+  /** Runs `work` for the slot's member; a SimCrash from one of its ports discards it. */
+  private guard<T>(slot: Slot, work: () => T): T | undefined {
+    try {
+      return work();
+    } catch (error) {
+      if (!(error instanceof SimCrash)) throw error;
+      this.discard(slot, `crashed at ${error.point}`, slot.powerLossArmed);
+      return undefined;
+    }
+  }
+
+  private deliver(event: Delivery): void {
+    const message = event.message;
     const slot = this.slots.get(message.to);
-    if (slot === undefined || slot.node === undefined) return;
+    if (slot === undefined || slot.member === undefined) return;
     if (this.network.isBlocked(message.from, message.to)) return; // Cut while in flight.
     if (this.network.holdIfClogged(message.from, message.to, event)) return;
     if (slot.paused) {
@@ -297,19 +287,90 @@ export class SimCluster implements SimNodeHooks {
       return;
     }
     this.ctx.trace.line(this.ctx.nowMicros, message.to, () => `recv ${describeMessage(message)}`);
-    this.invoke(slot.id, (node) => node.receive(message, snapshot));
+    const member = slot.member;
+    this.guard(slot, () => member.deliver(message, event.snapshot));
   }
 
-  private create(id: NodeId, store: MemoryLogStore): void {
+  /** A message leaves `slot`'s member through its transport port. */
+  private send(slot: Slot, message: Message, snapshot: StoredSnapshot | undefined): void {
+    this.ctx.checker.sent(slot.id, message, this.durableLog(slot.id));
+    this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => `send ${describeMessage(message)}`);
+    // The production codec and protobuf serialization, both ways, for every message.
+    const wire = roundTrip(message, snapshot);
+    const delivery: Delivery = { kind: "deliver", message: wire.message, snapshot: wire.snapshot };
+    if (this.network.holdIfClogged(message.from, message.to, delivery)) return;
+    const delays = this.network.deliveryDelaysMicros(message.from, message.to);
+    for (const delay of delays) this.ctx.queue.push(this.ctx.nowMicros + delay, delivery);
+    const probe = message.type === "append-request" || message.type === "snapshot-request";
+    if (delays.length === 0 && probe && this.network.isBlocked(message.from, message.to)) {
+      if (this.random.chance(this.options.reportUnreachableProbability)) {
+        const event: SimEvent = { kind: "unreachable", node: slot.id, peer: message.to, chain: slot.chain };
+        this.ctx.queue.push(this.ctx.nowMicros + 50_000, event);
+      }
+    }
+  }
+
+  /** The simulated world as one incarnation's ports see it. */
+  private host(slot: Slot, incarnation: number): MemberHost {
+    const ctx = this.ctx;
+    const live = (): boolean => slot.incarnation === incarnation && slot.member !== undefined;
+    const { writeMicrosMin: min, writeMicrosMax: max } = this.options;
+    const diskRandom = this.random.fork(`disk-${slot.id}-${slot.incarnation}`);
+    return {
+      nowMicros: () => ctx.nowMicros,
+      schedule: (delayMicros, run) => {
+        ctx.queue.push(ctx.nowMicros + delayMicros, { kind: "task", node: slot.id, incarnation, run });
+      },
+      startTicking: (tick) => {
+        slot.tick = tick;
+        this.scheduleTick(slot, 1 + this.random.intBelow(this.options.tickMicros));
+      },
+      stopTicking: () => { slot.tick = undefined; },
+      send: (message, snapshot) => { if (live()) this.send(slot, message, snapshot); },
+      writeMicros: () => min + diskRandom.intBelow(max - min + 1),
+      persisted: (batch, lastIndexBefore) => this.persisted(slot, batch, lastIndexBefore),
+      compacted: (snapshot) => this.compacted(slot, snapshot),
+      applied: (entry, result) => this.applied(slot, entry, result),
+      snapshotInstalled: (meta, appliedBefore) => this.snapshotInstalled(slot, meta, appliedBefore),
+    };
+  }
+
+  private persisted(slot: Slot, batch: PersistBatch, lastIndexBefore: number): void {
+    const status = slot.member?.status();
+    if (status === undefined) return;
+    this.ctx.checker.persisted(slot.id, batch, lastIndexBefore, status);
+    this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => describePersist(batch));
+  }
+
+  private compacted(slot: Slot, snapshot: SnapshotMeta): void {
+    this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => `compact to ${snapshot.index}/${snapshot.term}`);
+  }
+
+  private applied(slot: Slot, entry: Entry, result: KvResult | undefined): void {
+    const commit = slot.member?.status().commitIndex ?? 0;
+    this.ctx.checker.applied(slot.id, entry, commit, result);
+    this.powerLoss.applied(slot.id, entry.index);
+  }
+
+  private snapshotInstalled(slot: Slot, meta: SnapshotMeta, appliedBefore: number): void {
+    this.ctx.checker.snapshotInstalled(slot.id, meta, appliedBefore);
+    this.powerLoss.snapshotInstalled(slot.id, meta.index);
+    this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => `install snapshot ${meta.index}/${meta.term} (applied was ${appliedBefore})`);
+  }
+
+  private create(id: NodeId, log: MemoryLogStore): void {
     const slot: Slot = {
       id,
-      node: undefined,
-      durable: { store, kv: new KvStateMachine(), snapshots: new SnapshotStore() },
+      member: undefined,
+      durable: {
+        log, kv: new SimKvStore(), snapshots: new MemorySnapshotStore({ retainCount: 2 }),
+      },
       paused: false,
       inbox: [],
       chain: 0,
       incarnation: 0,
       tickMicros: this.options.tickMicros,
+      tick: undefined,
       powerLossArmed: false,
     };
     this.slots.set(id, slot);
@@ -318,7 +379,7 @@ export class SimCluster implements SimNodeHooks {
 
   /** Starts a new incarnation over the slot's durable state. */
   private start(slot: Slot): void {
-    assert(slot.node === undefined, "a node runs one incarnation at a time");
+    assert(slot.member === undefined, "a node runs one incarnation at a time");
     slot.incarnation++;
     slot.chain++;
     slot.paused = false;
@@ -331,31 +392,33 @@ export class SimCluster implements SimNodeHooks {
     const every = everyMin + this.random.intBelow(everyMax - everyMin + 1);
     const checkpointEvery = this.checkpointEveryApplies();
     const appliedBefore = slot.durable.kv.appliedIndex;
-    this.ctx.checker.registerIncarnation(slot.id, slot.durable.store, appliedBefore);
-    slot.node = new SimNode({
+    this.ctx.checker.registerIncarnation(slot.id, slot.durable.log, appliedBefore);
+    const member = new SimMember({
       raftConfig: this.options.raftConfig(slot.id),
       durable: slot.durable,
       random: this.random.fork(label),
-      driverRandom: this.random.fork(`${label}-driver`),
       snapshotEveryEntries: every,
       kvCheckpointEveryApplies: checkpointEvery,
-      sendBeforePersist: this.options.sendBeforePersist,
-      hooks: this,
+      diskLiesAboutDurability: this.options.diskLiesAboutDurability,
+      host: this.host(slot, slot.incarnation),
     });
+    slot.member = member;
     if (slot.durable.kv.appliedIndex !== appliedBefore) this.powerLoss.recoveredFromSnapshot();
     this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => `start incarnation ${slot.incarnation} (applied ${appliedBefore}, snapshot every ${every}, checkpoint every ${checkpointEvery})`);
-    this.scheduleTick(slot, 1 + this.random.intBelow(this.options.tickMicros));
+    this.guard(slot, () => member.node.start());
   }
 
   /**
-   * Discards the running incarnation; only a clone of the durable state survives, and after
-   * a power loss only the synced part of its state machine's.
+   * Discards the running incarnation. What survives: the disk's durable log (not the writes
+   * still in flight), the snapshot store, and the state machine, which after a power loss
+   * keeps only its synced part.
    */
   private discard(slot: Slot, why: string, powerLoss: boolean): void {
-    const node = slot.node;
-    assert(node !== undefined, "discarding a node that is not running");
-    slot.durable = cloneDurableState(node.durable);
-    slot.node = undefined;
+    const member = slot.member;
+    assert(member !== undefined, "discarding a node that is not running");
+    slot.durable = { ...slot.durable, log: member.disk.durable.clone() };
+    slot.member = undefined;
+    slot.tick = undefined;
     slot.paused = false;
     slot.inbox = [];
     slot.chain++;
@@ -366,7 +429,7 @@ export class SimCluster implements SimNodeHooks {
     this.onCrash?.(slot.id);
   }
 
-  /** The power-loss model (power-loss.ts) on a crashed node's detached durable state. */
+  /** The power-loss model (power-loss.ts) on a crashed node's state machine. */
   private losePower(slot: Slot): void {
     const outcome = losePower(slot.durable.kv, this.random);
     const { appliedBefore, appliedAfter, syncedIndex } = outcome;
@@ -386,13 +449,14 @@ export class SimCluster implements SimNodeHooks {
     this.ctx.queue.push(this.ctx.nowMicros + delayMicros, { kind: "tick", node: slot.id, chain: slot.chain });
   }
 
-  private tickMicros(slot: Slot): number {
-    return Math.max(1, slot.tickMicros);
-  }
-
   private slot(id: NodeId): Slot {
     const slot = this.slots.get(id);
     assert(slot !== undefined, `no node ${id}`);
     return slot;
   }
+}
+
+/** An inbox event replayed on resume belongs to the resumed chain. */
+function rechain(event: SimEvent, chain: number): SimEvent {
+  return event.kind === "unreachable" ? { ...event, chain } : event;
 }

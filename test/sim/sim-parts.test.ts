@@ -1,11 +1,13 @@
 // Goal: the simulator's building blocks behave as specified before anything is built on them.
 // Method: direct unit tests of the event queue ordering, the network's loss/partition/clog
-// decisions, the partition shapes, the KV state machine (with its power-loss model) and its
-// command codec; no Raft core.
+// decisions, the partition shapes, and the power-loss model around the production KV state
+// machine; no Raft core.
 import { nodeId, type NodeId } from "../../src/core/ids.js";
 import { SeededRandom } from "../../src/core/random.js";
 import { EventQueue } from "./event-queue.js";
-import { decodeClientCommand, encodeClientCommand, KvStateMachine } from "./kv-state-machine.js";
+import { encodeKvCommand } from "../../src/state-machine/kv-command.js";
+import { CrashSwitch } from "./crash-points.js";
+import { SimKvStore } from "./sim-kv.js";
 import { CALM_NETWORK, SimNetwork } from "./network.js";
 import { partitionLinks, PARTITION_SHAPES } from "./partitions.js";
 import { logIndex, term } from "../../src/core/ids.js";
@@ -106,79 +108,58 @@ describe("partition shapes", () => {
   });
 });
 
-describe("KvStateMachine", () => {
-  const entry = (index: number, data: Uint8Array) => ({ term: term(1), index: logIndex(index), kind: "command" as const, data });
-
-  it("round-trips commands through the codec", () => {
-    const command = { clientId: 3, requestId: 42, command: { op: "cas" as const, key: "k1", expected: null, value: "c3-1" } };
-    expect(decodeClientCommand(encodeClientCommand(command))).toEqual(command);
-  });
-
-  it("applies put, cas and delete with contiguous indexes", () => {
-    const kv = new KvStateMachine();
-    const put = encodeClientCommand({ clientId: 1, requestId: 1, command: { op: "put", key: "a", value: "c1-1" } });
-    const casOk = encodeClientCommand({ clientId: 2, requestId: 2, command: { op: "cas", key: "a", expected: "c1-1", value: "c2-1" } });
-    const casFail = encodeClientCommand({ clientId: 2, requestId: 3, command: { op: "cas", key: "a", expected: null, value: "c2-2" } });
-    const del = encodeClientCommand({ clientId: 1, requestId: 4, command: { op: "delete", key: "a" } });
-    expect(kv.apply(entry(1, put))?.result).toEqual({ ok: true, previous: null });
-    expect(kv.apply(entry(2, casOk))?.result).toEqual({ ok: true, previous: "c1-1" });
-    expect(kv.apply(entry(3, casFail))?.result).toEqual({ ok: false, previous: "c2-1" });
-    expect(kv.get("a")).toBe("c2-1");
-    kv.apply(entry(4, del));
-    expect(kv.get("a")).toBeUndefined();
-    expect(kv.appliedIndex).toBe(4);
-    expect(() => kv.apply(entry(6, put))).toThrow(/apply gap/);
-  });
-});
-
-describe("KvStateMachine power loss (synchronous=NORMAL, ADR 0005)", () => {
+describe("SimKvStore power loss (synchronous=NORMAL, ADR 0005)", () => {
   const put = (index: number, value: string) => ({
     term: term(1), index: logIndex(index), kind: "command" as const,
-    data: encodeClientCommand({ clientId: 1, requestId: index, command: { op: "put", key: "a", value } }),
+    data: encodeKvCommand({
+      type: "put", key: new TextEncoder().encode("a"), value: new TextEncoder().encode(value),
+    }),
   });
   const meta = (index: number) => ({
     index: logIndex(index), term: term(1), config: makeConfig([1]),
   });
+  const attach = (store: SimKvStore, checkpointEveryApplies: number) => store.attach({
+    observer: { applied: () => undefined, snapshotInstalled: () => undefined },
+    crash: new CrashSwitch(), checkpointEveryApplies,
+  });
 
   it("comes back at its checkpoint plus a prefix of the later applies, never a torn state", () => {
-    const kv = new KvStateMachine();
-    kv.apply(put(1, "v1"));
-    kv.apply(put(2, "v2"));
-    kv.checkpoint();
-    for (let i = 3; i <= 6; i++) kv.apply(put(i, `v${i}`));
-    expect(kv.unsyncedCount).toBe(4);
-    const lost = kv.clone();
-    lost.losePower(0);
-    expect(lost.appliedIndex).toBe(2);
-    expect(lost.get("a")).toBe("v2");
-    const partly = kv.clone();
-    partly.losePower(3);
-    expect(partly.appliedIndex).toBe(5);
-    expect(partly.get("a")).toBe("v5");
-    // What survived is on the disk now: a second power loss takes nothing more.
-    partly.losePower(0);
-    expect(partly.appliedIndex).toBe(5);
-    // The original was cloned, not shared.
-    expect(kv.appliedIndex).toBe(6);
-    expect(() => kv.losePower(5)).toThrow(/keeps 5 of 4/);
+    const store = new SimKvStore();
+    const kv = attach(store, 2);
+    kv.apply([put(1, "v1")]);
+    kv.apply([put(2, "v2")]); // The second apply checkpoints.
+    for (let i = 3; i <= 5; i++) attach(store, 100).apply([put(i, `v${i}`)]);
+    expect(store.unsyncedCount).toBe(3);
+    store.losePower(2);
+    expect(store.appliedIndex).toBe(4);
+    expect(store.get("a")).toBe("v4");
+    store.losePower(0);
+    expect(store.appliedIndex).toBe(2);
+    expect(store.get("a")).toBe("v2");
+    expect(() => store.losePower(1)).toThrow(/kept batches exist/);
   });
 
   it("re-applies the lost entries with the same results as the first time", () => {
-    const kv = new KvStateMachine();
-    const first = [1, 2, 3].map((i) => kv.apply(put(i, `v${i}`))?.result);
-    kv.losePower(1);
-    const again = [2, 3].map((i) => kv.apply(put(i, `v${i}`))?.result);
+    const store = new SimKvStore();
+    const kv = attach(store, 100);
+    const first = [1, 2, 3].map((i) => kv.apply([put(i, `v${i}`)]).get(logIndex(i)));
+    store.losePower(1);
+    const again = [2, 3].map((i) => kv.apply([put(i, `v${i}`)]).get(logIndex(i)));
     expect(again).toEqual(first.slice(1));
-    expect(kv.get("a")).toBe("v3");
+    expect(store.get("a")).toBe("v3");
   });
 
   it("a restored snapshot is durable at once", () => {
-    const kv = new KvStateMachine();
-    kv.apply(put(1, "v1"));
-    kv.restore({ meta: meta(10), data: new Map([["a", "s10"]]) });
-    kv.apply(put(11, "v11"));
-    kv.losePower(0);
-    expect(kv.appliedIndex).toBe(10);
-    expect(kv.get("a")).toBe("s10");
+    const source = new SimKvStore();
+    const kv = attach(source, 100);
+    for (let i = 1; i <= 10; i++) kv.apply([put(i, `s${i}`)]);
+    const store = new SimKvStore();
+    const target = attach(store, 100);
+    target.apply([put(1, "v1")]);
+    target.restore(meta(10), kv.snapshot());
+    target.apply([put(11, "v11")]);
+    store.losePower(0);
+    expect(store.appliedIndex).toBe(10);
+    expect(store.get("a")).toBe("s10");
   });
 });

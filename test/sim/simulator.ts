@@ -25,8 +25,11 @@ export interface SimOptions {
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
   readonly plantedBugs: readonly PlantedBug[];
-  /** Driver-side planted bug: send a Ready's messages before persisting it. */
-  readonly sendBeforePersist: boolean;
+  /**
+   * Planted bug in a port (the driver has no test-only branches): the disk reports a write
+   * durable before it is, so answers that wait for it leave too early.
+   */
+  readonly diskLiesAboutDurability: boolean;
   /** Faults and client traffic run for this long; then everything heals. */
   readonly faultMicros: number;
   /** After healing: time for in-flight work to settle before the final reads. */
@@ -56,7 +59,7 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
   preVote: true,
   checkQuorum: true,
   plantedBugs: [],
-  sendBeforePersist: false,
+  diskLiesAboutDurability: false,
   faultMicros: 6_000_000,
   quietMicros: 1_500_000,
   finalMicros: 4_000_000,
@@ -98,11 +101,21 @@ export function replayHint(seed: number): string {
  * Runs one seeded simulation: faults and clients for `faultMicros`, then heal, a quiet period,
  * final reads, and the end-of-run checks (convergence, linearizability, or liveness). Safety
  * invariants are checked after every event. Deterministic: the same options give the same
- * trace, event for event.
+ * trace, event for event, including the order of promise continuations (nothing in a run
+ * waits on real I/O or real time, so the microtask queue drains the same way every time).
  */
-export function runSimulation(options: SimOptions): SimResult {
+export async function runSimulation(options: SimOptions): Promise<SimResult> {
   const sim = new Simulation(options);
   return sim.run();
+}
+
+/**
+ * Lets the promise continuations an event caused run before the next event, on the same
+ * virtual time: a client call's answer is recorded when it happens. Continuations in the
+ * simulated clients are at most a few microtasks deep; any left over run at the next await.
+ */
+async function drainContinuations(): Promise<void> {
+  for (let i = 0; i < 4; i++) await Promise.resolve();
 }
 
 /** An event's answer that keeps the loop running; any other answer ends the run. */
@@ -151,7 +164,10 @@ class Simulation {
         // machine back below the log's snapshot index (ADR 0005, recovery condition 2).
         kvCheckpointEveryAppliesMin: 5,
         kvCheckpointEveryAppliesMax: 150,
-        sendBeforePersist: options.sendBeforePersist,
+        // Around a tick (10 ms) and below: several writes are often in flight at once.
+        writeMicrosMin: 200,
+        writeMicrosMax: 12_000,
+        diskLiesAboutDurability: options.diskLiesAboutDurability,
         reportUnreachableProbability: 0.3,
       },
       this.network,
@@ -186,10 +202,10 @@ class Simulation {
     this.push(options.faultMicros, { kind: "phase", phase: "heal" });
   }
 
-  run(): SimResult {
+  async run(): Promise<SimResult> {
     let violation: string | undefined;
     try {
-      violation = this.loop();
+      violation = await this.loop();
     } catch (error: unknown) {
       const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       violation = `at ${this.ctx.nowMicros}us: ${text}`;
@@ -207,13 +223,14 @@ class Simulation {
   }
 
   /** The event loop; returns a violation found by the end-of-run checks, if any. */
-  private loop(): string | undefined {
+  private async loop(): Promise<string | undefined> {
     for (;;) {
       const next = this.ctx.queue.pop();
       if (next === undefined) return "the event queue ran dry";
       this.ctx.nowMicros = next.timeMicros;
       if (++this.events > this.options.eventsMax) return `more than ${this.options.eventsMax} events`;
       const verdict = this.handle(next.item);
+      await drainContinuations();
       this.cluster.observeAll();
       if (verdict !== CONTINUE) return verdict;
       if (this.phase === "final" && this.finalDone()) return this.finish();
@@ -223,6 +240,7 @@ class Simulation {
   private handle(event: SimEvent): EventVerdict {
     switch (event.kind) {
       case "tick":
+      case "task":
       case "deliver":
       case "unreachable":
         this.cluster.handle(event);

@@ -1,5 +1,5 @@
 import type { Message } from "../../src/core/message.js";
-import type { Ready } from "../../src/core/ready.js";
+import type { PersistBatch } from "../../src/storage/log-store.js";
 
 /**
  * The replay trace: one line per event, "time node what". Formatting is skipped entirely
@@ -87,7 +87,7 @@ export function describeMessage(message: Message): string {
 }
 
 /** A compact rendering of a Ready's durable part (snapshot, entries, hard state). */
-export function describePersist(ready: Ready): string {
+export function describePersist(ready: PersistBatch): string {
   const parts: string[] = ["persist"];
   if (ready.snapshot !== undefined) parts.push(`snapshot=${ready.snapshot.index}/${ready.snapshot.term}`);
   if (ready.entries.length > 0) {

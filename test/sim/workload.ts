@@ -1,16 +1,13 @@
 import { assert } from "../../src/core/assert.js";
-import type { Entry } from "../../src/core/entry.js";
-import type { ProposeResult, RequestResult } from "../../src/core/errors.js";
 import { NO_NODE, type NodeId } from "../../src/core/ids.js";
 import type { SeededRandom } from "../../src/core/random.js";
-import type { KvInput, KvOperation, KvOutput } from "../checker/kv-model.js";
 import {
-  encodeClientCommand,
-  type AppliedCommand,
-  type KvApplyResult,
-  type KvCommand,
-} from "./kv-state-machine.js";
-import type { SimNode } from "./sim-node.js";
+  DeadlineExceededError, LeadershipLostError, NodeStoppedError, NotLeaderError,
+} from "../../src/node/errors.js";
+import { encodeKvCommand } from "../../src/state-machine/kv-command.js";
+import type { KvCommand } from "../../src/state-machine/kv-types.js";
+import type { KvInput, KvOperation, KvOutput } from "../checker/kv-model.js";
+import type { SimMember } from "./sim-member.js";
 
 /** How the simulated clients behave (TESTING.md 2.1.5). */
 export interface WorkloadOptions {
@@ -30,7 +27,7 @@ export interface ClusterAccess {
   /** Nodes a client can reach: running and not paused. */
   reachableNodeIds(): readonly NodeId[];
   /** Runs `call` on a reachable node and handles a crash it triggers; undefined if it crashed. */
-  invoke<T>(id: NodeId, call: (node: SimNode) => T): T | undefined;
+  invoke<T>(id: NodeId, call: (member: SimMember) => T): T | undefined;
   scheduleClientStep(delayMicros: number, clientId: number): void;
   scheduleClientTimeout(delayMicros: number, clientId: number, requestId: number): void;
 }
@@ -41,8 +38,6 @@ interface PendingOp {
   readonly input: KvInput;
   readonly nodeId: NodeId;
   readonly callMicros: number;
-  /** The (index, term) a leader accepted the write at, once known. */
-  proposalIndex: number;
 }
 
 interface Client {
@@ -50,20 +45,19 @@ interface Client {
   pending: PendingOp | undefined;
   leaderHint: NodeId;
   writesIssued: number;
-  /** The last value this client saw or wrote per key; guides cas so that some succeed. */
-  readonly lastSeen: Map<string, string | null>;
 }
 
 /**
  * Closed-loop clients, one outstanding operation each, over a handful of keys, with unique
- * write values "c{client}-{n}". Every completed call lands in `history` in the checker's
- * Operation format, on the virtual clock; a timed-out write is recorded as unknown. Writes a
+ * write values "c{client}-{n}", calling the production RaftNode's client API (apply() with
+ * real KV commands, readBarrier() then a local read) and settling on its promises. Every
+ * completed call lands in `history` in the checker's Operation format, on the virtual
+ * clock; a write that timed out or lost its leader is recorded as unknown. Writes a
  * non-leader refused, and reads that failed, did not happen and are left out.
  */
 export class Workload {
   readonly history: KvOperation[] = [];
   private readonly clients: Client[] = [];
-  private readonly byRequest = new Map<number, PendingOp>();
   private requestIdNext = 1;
   /** While false, clients finish their current call and stop. */
   private issuing = true;
@@ -85,7 +79,6 @@ export class Workload {
         pending: undefined,
         leaderHint: NO_NODE,
         writesIssued: 0,
-        lastSeen: new Map(),
       });
       access.scheduleClientStep(random.intBelow(options.thinkMicrosMax), id);
     }
@@ -137,77 +130,49 @@ export class Workload {
       return;
     }
     const op: PendingOp = {
-      clientId,
-      requestId: this.requestIdNext++,
-      input,
-      nodeId,
+      clientId, requestId: this.requestIdNext++, input, nodeId,
       callMicros: this.access.nowMicros(),
-      proposalIndex: 0,
     };
     client.pending = op;
-    this.byRequest.set(op.requestId, op);
-    const result: ProposeResult | RequestResult | undefined =
-      input.kind === "get"
-        ? this.access.invoke(nodeId, (node) => node.readIndex(op.requestId))
-        : this.access.invoke(nodeId, (node) => node.propose(this.encode(client, op)));
-    if (client.pending !== op) return; // Already answered inside the call (one-node cluster).
-    if (result === undefined) return; // The node crashed in the call; nodeCrashed() settled it.
-    if (!result.ok) {
-      if (result.refusal.leaderHint !== NO_NODE) client.leaderHint = result.refusal.leaderHint;
-      this.finish(op, undefined);
-      return;
-    }
-    if (isAcceptedProposal(result)) op.proposalIndex = result.index;
     this.access.scheduleClientTimeout(this.options.opTimeoutMicros, clientId, op.requestId);
+    // The node's own deadline is longer: the client gives up first, as a real one would.
+    const nodeTimeoutMs = (2 * this.options.opTimeoutMicros) / 1000;
+    this.access.invoke(nodeId, (member) => {
+      if (input.kind === "get") {
+        member.node.readBarrier(nodeTimeoutMs).then(
+          () => { this.settle(op, { kind: "get", value: member.kv.get(input.key) }); },
+          (error: unknown) => { this.failed(op, error); },
+        );
+      } else {
+        member.node.apply(encodeKvCommand(command(input)), nodeTimeoutMs).then(
+          () => { this.settle(op, { kind: input.kind === "put" ? "put" : "delete" }); },
+          (error: unknown) => { this.failed(op, error); },
+        );
+      }
+    });
+  }
+
+  /** A call's promise settled; ignored if the call already ended (timeout, crash). */
+  private settle(op: PendingOp, output: KvOutput | undefined): void {
+    if (this.client(op.clientId).pending !== op) return;
+    if (output !== undefined && output.kind !== "unknown") {
+      this.client(op.clientId).leaderHint = op.nodeId;
+    }
+    this.finish(op, output);
   }
 
   /**
-   * A node applied a committed entry: answer the client whose write it is, if it asked there.
-   * A call completes once, at the entry's first application on the node that serves it. An
-   * entry `reapplied` after a power loss (ADR 0005) answers nobody: its call was answered at
-   * the first application, or failed when the node went down (nodeCrashed), and calls made
-   * since are at indexes the node never reached before.
+   * A call failed. A refused or dropped write never took effect; one whose leader was lost,
+   * or whose member stopped or ran out of time, may or may not have (unknown).
    */
-  applied(
-    node: SimNode, entry: Entry, outcome: AppliedCommand | undefined, reapplied: boolean,
-  ): void {
-    if (reapplied) {
-      const waiting = this.clients.some((client) => {
-        const op = client.pending;
-        if (op === undefined || op.nodeId !== node.id) return false;
-        return op.proposalIndex === entry.index || op.requestId === outcome?.command.requestId;
-      });
-      assert(!waiting, `node ${node.id} re-applied ${entry.index}, which a call there still waits for`);
-      return;
+  private failed(op: PendingOp, error: unknown): void {
+    if (this.client(op.clientId).pending !== op) return;
+    if (error instanceof NotLeaderError && error.leaderHint !== NO_NODE) {
+      this.client(op.clientId).leaderHint = error.leaderHint;
     }
-    if (outcome !== undefined) {
-      const op = this.byRequest.get(outcome.command.requestId);
-      if (op !== undefined && op.nodeId === node.id) {
-        this.finish(op, this.writeOutput(op.input, outcome.result));
-        this.client(op.clientId).leaderHint = node.id;
-        return;
-      }
-    }
-    // Another entry took the index our write was accepted at: the write can never commit.
-    for (const client of this.clients) {
-      const op = client.pending;
-      if (op !== undefined && op.nodeId === node.id && op.proposalIndex === entry.index && op.input.kind !== "get") {
-        this.finish(op, undefined);
-      }
-    }
-  }
-
-  readServed(node: SimNode, requestId: number): void {
-    const op = this.byRequest.get(requestId);
-    if (op === undefined || op.nodeId !== node.id) return;
-    assert(op.input.kind === "get", "only gets use ReadIndex");
-    const value = node.kv.get(op.input.key) ?? null;
-    this.finish(op, { kind: "get", value });
-  }
-
-  readDropped(node: SimNode, requestId: number): void {
-    const op = this.byRequest.get(requestId);
-    if (op !== undefined && op.nodeId === node.id) this.finish(op, undefined);
+    const maybeApplied = error instanceof LeadershipLostError ||
+      error instanceof DeadlineExceededError || error instanceof NodeStoppedError;
+    this.settle(op, op.input.kind !== "get" && maybeApplied ? { kind: "unknown" } : undefined);
   }
 
   /** The client's deadline passed: a write becomes unknown, a read is dropped. */
@@ -233,14 +198,12 @@ export class Workload {
     const client = this.client(op.clientId);
     assert(client.pending === op, "finishing a call that is not pending");
     client.pending = undefined;
-    this.byRequest.delete(op.requestId);
     const nowMicros = this.access.nowMicros();
     if (output !== undefined) {
       this.completedCount++;
       const ret = output.kind === "unknown" ? Number.POSITIVE_INFINITY : nowMicros;
       const call = op.callMicros;
       this.history.push({ clientId: op.clientId, input: op.input, output, call, ret });
-      this.remember(client, op.input, output);
       if (op.input.kind === "get" && output.kind === "get" && this.finalReadKeys !== undefined) {
         this.finalReadKeys = this.finalReadKeys.filter((key) => key !== op.input.key);
       }
@@ -257,11 +220,8 @@ export class Workload {
     const roll = this.random.intBelow(100);
     if (roll < 35) return { kind: "get", key };
     const value = `c${client.id}-${++client.writesIssued}`;
-    if (roll < 65) return { kind: "put", key, value };
-    if (roll < 75) return { kind: "delete", key };
-    const seen = client.lastSeen.get(key);
-    const expected = seen !== undefined && this.random.chance(0.7) ? seen : null;
-    return { kind: "cas", key, expected, value };
+    if (roll < 80) return { kind: "put", key, value };
+    return { kind: "delete", key };
   }
 
   private pickNode(client: Client): NodeId | undefined {
@@ -272,36 +232,6 @@ export class Workload {
       return client.leaderHint;
     }
     return reachable[this.random.intBelow(reachable.length)];
-  }
-
-  private encode(client: Client, op: PendingOp): Uint8Array {
-    const input = op.input;
-    let command: KvCommand;
-    if (input.kind === "put") command = { op: "put", key: input.key, value: input.value };
-    else if (input.kind === "delete") command = { op: "delete", key: input.key };
-    else if (input.kind === "cas") command = { op: "cas", key: input.key, expected: input.expected, value: input.value };
-    else throw new Error("reads are not proposed");
-    return encodeClientCommand({ clientId: client.id, requestId: op.requestId, command });
-  }
-
-  private writeOutput(input: KvInput, result: KvApplyResult): KvOutput {
-    switch (input.kind) {
-      case "put":
-        return { kind: "put" };
-      case "delete":
-        return { kind: "delete" };
-      case "cas":
-        return { kind: "cas", succeeded: result.ok };
-      case "get":
-        throw new Error("a get is never applied as a command");
-    }
-  }
-
-  private remember(client: Client, input: KvInput, output: KvOutput): void {
-    if (output.kind === "get") client.lastSeen.set(input.key, output.value);
-    else if (input.kind === "put") client.lastSeen.set(input.key, input.value);
-    else if (input.kind === "delete") client.lastSeen.set(input.key, null);
-    else if (input.kind === "cas" && output.kind === "cas" && output.succeeded) client.lastSeen.set(input.key, input.value);
   }
 
   private thinkMicros(): number {
@@ -315,8 +245,10 @@ export class Workload {
   }
 }
 
-function isAcceptedProposal(
-  result: ProposeResult | RequestResult,
-): result is Extract<ProposeResult, { ok: true }> {
-  return result.ok && "index" in result;
+/** The production KV command for a write (compare-and-swap arrives with KV.Txn). */
+function command(input: KvInput): KvCommand {
+  const key = new TextEncoder().encode(input.key);
+  if (input.kind === "put") return { type: "put", key, value: new TextEncoder().encode(input.value) };
+  assert(input.kind === "delete", `a ${input.kind} is not a write the KV state machine takes`);
+  return { type: "delete", key };
 }
