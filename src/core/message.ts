@@ -6,6 +6,8 @@ import type { LogIndex, NodeId, Term } from "./ids.js";
  * request/response RPCs. Every message names its sender, its receiver and the sender's term.
  * A pre-vote request carries the term the sender *would* campaign in (thesis 9.6), and a
  * pre-vote response carries the request's term when granted, so neither bumps any term.
+ * A rejected pre-vote carries the voter's own term: a pre-candidate behind it catches up,
+ * and one in the same term counts it as a loss.
  */
 interface Envelope {
   readonly from: NodeId;

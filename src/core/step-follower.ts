@@ -59,8 +59,15 @@ function followLeader(s: RaftState, leader: typeof s.leader): void {
 function onVoteResponse(
   s: RaftState, from: typeof s.id, preVote: boolean, granted: boolean, term: typeof s.term,
 ): void {
-  // A granted pre-vote answers for term+1; a real vote answers for our term.
-  const expectedTerm = s.role === "pre-candidate" ? s.term + 1 : s.term;
+  // A real vote is answered in our term. A granted pre-vote answers for the term we would
+  // campaign in, term+1; a rejected one carries the voter's own term (thesis 9.6). A voter
+  // ahead of us has already made us follow its term in stepTerm(), so a rejection that gets
+  // here is from a voter in our term and counts as a loss: on a majority of them we go
+  // back to following at once instead of waiting out a timeout. Counting a rejection is
+  // always safe, even a stale one: pre-vote only decides whether to campaign, and Election
+  // Safety rests on the real votes alone. A grant must match term+1 exactly, so that a
+  // stale grant from an earlier round, for an earlier term, cannot start an election.
+  const expectedTerm = s.role === "pre-candidate" && granted ? s.term + 1 : s.term;
   const roleMatches = preVote ? s.role === "pre-candidate" : s.role === "candidate";
   if (!roleMatches || term !== expectedTerm) return;
   if (!s.votes.has(from)) s.votes.set(from, granted);

@@ -97,6 +97,9 @@ function answerVote(s: RaftState, message: VoteRequest): void {
     s.electionElapsed = 0;
     s.vote = message.from;
   }
+  // A granted pre-vote answers for the term the pre-candidate would campaign in; a rejected
+  // one carries our term, which the pre-candidate either catches up to or, being in it
+  // already, counts as a loss (onVoteResponse() in step-follower.ts, thesis 9.6).
   s.send({
     type: "vote-response", from: s.id, to: message.from,
     term: granted || !message.preVote ? message.term : s.term,
