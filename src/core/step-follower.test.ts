@@ -1,12 +1,17 @@
 /**
- * Goal: a rule of a non-leader that is easy to get wrong at the edges of the protocol:
- * a pre-candidate learns that it lost its pre-vote from the rejections themselves, and
- * goes back to following at once (thesis 9.6), without a term change.
+ * Goal: two rules of a non-leader that are easy to get wrong at the edges of the protocol.
+ * (1) A pre-candidate learns that it lost its pre-vote from the rejections themselves, and
+ * goes back to following at once (thesis 9.6), without a term change. (2) A follower accepts
+ * the appends of a current leader that its own configuration does not name yet, and so
+ * catches up (thesis 4.1: a server's configuration may be older than the leader's).
  * Method: small clusters of RaftStates (test/core/state-cluster.ts) with logs built so
  * that the rule under test decides the outcome; messages are stepped directly.
  */
-import { noopEntry, StateCluster, storeWith } from "../../test/core/state-cluster.js";
-import { nodeId, term } from "./ids.js";
+import {
+  configEntry, noopEntry, StateCluster, storeWith,
+} from "../../test/core/state-cluster.js";
+import { nodeId, NO_NODE, term } from "./ids.js";
+import { isVoter } from "./membership-config.js";
 
 describe("a pre-candidate whose pre-votes are rejected", () => {
   /**
@@ -71,5 +76,33 @@ describe("a pre-candidate whose pre-votes are rejected", () => {
       });
     }
     expect([s.role, s.term]).toEqual(["pre-candidate", 2]);
+  });
+});
+
+describe("a follower whose configuration does not name the leader yet", () => {
+  it("accepts the leader's appends and catches up, learning the configuration", () => {
+    // Entry 2@2 adds voter 4. Nodes 1, 2 and 4 hold it; node 3 missed it, so its
+    // configuration is still (1,2,3) when 4 is elected by 1, 2 and itself.
+    const withFour = [configEntry(2, 2, [1, 2, 3, 4])];
+    const cluster = new StateCluster();
+    for (const id of [1, 2, 4]) {
+      cluster.add(id, storeWith({
+        voters: [1, 2, 3], later: withFour, hard: { term: 2, commit: 2 },
+      }));
+    }
+    const three = cluster.add(3, storeWith({ voters: [1, 2, 3], hard: { term: 2, commit: 1 } }));
+    expect(isVoter(three.currentConfig(), nodeId(4))).toBe(false);
+    cluster.tickUntil(4, "pre-candidate");
+    cluster.deliverAll();
+    const leader = cluster.state(4);
+    expect(leader.role).toBe("leader");
+    cluster.tick(4, leader.config.heartbeatTicks);
+    cluster.deliverAll();
+    expect([three.role, three.leader, three.term]).toEqual(["follower", 4, leader.term]);
+    expect(three.log.lastIndex()).toBe(leader.log.lastIndex());
+    expect(three.log.committed).toBe(leader.log.committed);
+    expect(isVoter(three.currentConfig(), nodeId(4))).toBe(true);
+    expect(leader.progress.get(nodeId(3))?.match).toBe(leader.log.lastIndex());
+    expect(three.leader).not.toBe(NO_NODE);
   });
 });

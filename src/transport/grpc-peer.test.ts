@@ -2,7 +2,7 @@
 // PeerTransport and InboundHandler contracts say: requests are stepped on the receiver and
 // its answer is stepped on the sender; a snapshot streams in chunks and its bytes arrive
 // before its metadata; ReadIndex waits for the leader's later answer; a member refuses
-// another cluster, a non-member and a wrong receiver with their statuses; and failures
+// another cluster, a wrong receiver and a non-member's votes with their statuses; and failures
 // (no address, nobody listening, a full queue, a deadline) become reportUnreachable().
 // Appends travel on the Replicate stream (its own tests: replicate-stream.test.ts); the
 // unary queue is exercised here against an older member that does not serve Replicate.
@@ -273,17 +273,36 @@ function timeoutNowStatus(address: string, request: object): Promise<grpc.status
   });
 }
 
+function voteStatus(address: string, request: object): Promise<grpc.status> {
+  const client = rawClient(address);
+  return new Promise((done) => {
+    client.RequestVote(request, (error) => {
+      client.close();
+      done(error === null ? grpc.status.OK : error.code);
+    });
+  });
+}
+
 describe("refusals", () => {
-  it("answers another cluster, a wrong receiver and a non-member with their statuses", async () => {
+  it("answers another cluster, a wrong receiver and a bad term with their statuses", async () => {
     const [, b] = await pair();
     const good = { cluster_id: CLUSTER, from: 1, to: 2, term: 3 };
     const status = (change: object) => timeoutNowStatus(b.address, { ...good, ...change });
     expect(await status({})).toBe(grpc.status.OK);
     expect(await status({ cluster_id: 6 })).toBe(grpc.status.FAILED_PRECONDITION);
     expect(await status({ to: 3 })).toBe(grpc.status.INVALID_ARGUMENT);
-    expect(await status({ from: 66 })).toBe(grpc.status.PERMISSION_DENIED);
     expect(await status({ term: "9007199254740992" })).toBe(grpc.status.INVALID_ARGUMENT);
     expect(b.handler.received).toHaveLength(1); // Only the good one reached the node.
+  });
+
+  it("refuses only the votes of a non-member (thesis 4.2.2 and 4.2.3)", async () => {
+    const [, b] = await pair();
+    const outsider = { cluster_id: CLUSTER, from: 66, to: 2, term: 3 };
+    // A removed leader hands over to a successor whose configuration no longer names it.
+    expect(await timeoutNowStatus(b.address, outsider)).toBe(grpc.status.OK);
+    const vote = { ...outsider, pre_vote: true, last_log_index: 4, last_log_term: 2 };
+    expect(await voteStatus(b.address, vote)).toBe(grpc.status.PERMISSION_DENIED);
+    expect(b.handler.received.map((m) => [m.type, m.from])).toEqual([["timeout-now", 66]]);
   });
 
   it("answers INTERNAL without details when the node throws, and reports the error", async () => {

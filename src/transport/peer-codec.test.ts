@@ -247,10 +247,30 @@ describe("refusals of bad AppendEntries", () => {
   ])("%s", (_name, change, expected) => {
     expect(decodeAppendWith(change)).toBe(expected);
   });
+});
 
-  it("refuses a sender outside the configuration", () => {
-    const context = inbound(TWO, (id) => id !== ONE);
-    expect(decodeAppendWith(() => undefined, context)).toBe("unknown-sender");
+describe("requests from a sender outside the configuration", () => {
+  const outsider = inbound(TWO, (id) => id !== ONE);
+  const from = { from: ONE, to: TWO, term: term(5) };
+
+  it("are delivered, except vote requests (thesis 4.1, 4.2.2 and 4.2.3)", () => {
+    // A follower's configuration may be older than its leader's (thesis 4.1); a removed
+    // leader hands over with TimeoutNow to a successor whose configuration no longer names
+    // it (thesis 4.2.2); a new member may ask for a read before its configuration names it.
+    const accepted: Message[] = [
+      baseAppend,
+      { type: "heartbeat-request", ...from, commit: logIndex(3), readRound: 2 },
+      { type: "timeout-now", ...from },
+      { type: "read-index-request", ...from, requestId: 7 },
+    ];
+    for (const message of accepted) expect(roundTripRequest(message, outsider)).toEqual(message);
+    // Only a vote may be disregarded: a server outside our configuration cannot count on
+    // our vote, and a removed server must not disrupt the cluster (thesis 4.2.3).
+    const vote: Message = {
+      type: "vote-request", ...from, preVote: true, lastLogIndex: logIndex(3),
+      lastLogTerm: term(4), leadershipTransfer: false,
+    };
+    expect(refusal(() => roundTripRequest(vote, outsider))).toBe("unknown-sender");
   });
 });
 

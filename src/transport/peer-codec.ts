@@ -33,8 +33,8 @@ import type {
   TimeoutNowResponse, TimeoutNowResponse__Output,
 } from "../gen/raftkv/raft/v1/TimeoutNowResponse.js";
 import {
-  checked, decodeRequestEnvelope, decodeResponseEnvelope, envelopeOf, invalid, parseUint64,
-  type InboundContext, type ResponseContext,
+  checked, checkVoter, decodeRequestEnvelope, decodeResponseEnvelope, envelopeOf, invalid,
+  parseUint64, type InboundContext, type ResponseContext,
 } from "./peer-envelope.js";
 import { ENTRY_KIND_NUMBERS, entryKindOf } from "./peer-rules.js";
 
@@ -117,6 +117,7 @@ export function decodeVoteRequest(
   wire: RequestVoteRequest__Output, context: InboundContext,
 ): VoteRequest {
   const envelope = decodeRequestEnvelope(wire, context, "RequestVote");
+  checkVoter(envelope, context);
   return checked({
     type: "vote-request", ...envelope, preVote: wire.pre_vote,
     lastLogIndex: logIndex(parseUint64(wire.last_log_index, "RequestVote.last_log_index")),

@@ -15,7 +15,7 @@ export type PeerRequestErrorCode =
   | "invalid-argument"
   /** Sent for another cluster: FAILED_PRECONDITION. */
   | "wrong-cluster"
-  /** The sender is not a member we know: PERMISSION_DENIED. */
+  /** A vote request from a sender that is not a member we know: PERMISSION_DENIED. */
   | "unknown-sender"
   /** Over a size limit: RESOURCE_EXHAUSTED. */
   | "too-large"
@@ -35,9 +35,8 @@ export interface InboundContext {
   readonly clusterId: number;
   readonly selfId: NodeId;
   /**
-   * Whether `id` may send us Raft traffic. The node decides: a member of its latest
-   * configuration, or anyone while it knows no voters yet (a joining member must accept
-   * the leader before it has received the configuration that names them both).
+   * Whether `id` is a member we know: one of our latest configuration, or anyone while we
+   * know no voters yet. Consulted for vote requests only (see checkVoter()).
    */
   readonly isKnownPeer: (id: NodeId) => boolean;
 }
@@ -96,7 +95,10 @@ export function envelopeOf(message: Message, clusterId: number): WireEnvelope {
 
 /**
  * Checks a request's envelope, in the order a refusal is most useful to the sender: wrong
- * cluster, then not addressed to us, then an unknown sender.
+ * cluster, then not addressed to us. The sender need not be in our configuration: ours may
+ * be older than the leader's (thesis 4.1), so appends, heartbeats and snapshots from a
+ * leader we do not know yet must arrive, or a member that missed the entry adding that
+ * leader could never catch up. Only votes are checked against it (checkVoter()).
  */
 export function decodeRequestEnvelope(
   wire: WireEnvelope, context: InboundContext, rpc: string,
@@ -112,11 +114,20 @@ export function decodeRequestEnvelope(
   }
   const from = nodeId(parseUint64(wire.from, `${rpc}.from`));
   if (from === 0) throw invalid(`${rpc}.from is 0, which names no member`);
-  if (!context.isKnownPeer(from)) {
-    throw new PeerRequestError(
-      "unknown-sender", `member ${from} is not in this member's configuration`);
-  }
   return { from, to, term: term(parseUint64(wire.term, `${rpc}.term`)) };
+}
+
+/**
+ * A vote request from outside our configuration is disregarded (thesis 4.2.3): we cannot
+ * help elect a server we do not count as a voter, and a removed server must not disrupt
+ * the cluster with its campaigns. Refusing a vote is always safe; at worst it delays an
+ * election until our configuration catches up. Every other request is delivered.
+ */
+export function checkVoter(envelope: DecodedEnvelope, context: InboundContext): void {
+  if (!context.isKnownPeer(envelope.from)) {
+    throw new PeerRequestError(
+      "unknown-sender", `member ${envelope.from} is not in this member's configuration`);
+  }
 }
 
 export function decodeResponseEnvelope(

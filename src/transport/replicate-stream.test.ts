@@ -138,8 +138,8 @@ function leader(address: string, limits: Partial<PeerClientLimits> = {}) {
   return { client, handler };
 }
 
-const wireAppend = (prev: number, from = 1) => ({
-  cluster_id: CLUSTER, from, to: 2, term: 8, prev_log_index: prev, prev_log_term: 8,
+const wireAppend = (prev: number, cluster = CLUSTER) => ({
+  cluster_id: cluster, from: 1, to: 2, term: 8, prev_log_index: prev, prev_log_term: 8,
 });
 
 describe("the follower's side", () => {
@@ -154,9 +154,9 @@ describe("the follower's side", () => {
     const status = new Promise<grpc.StatusObject>((done) => call.on("status", done));
     call.on("error", () => undefined);
     for (let prev = 1; prev <= 20; prev++) call.write(wireAppend(prev));
-    call.write(wireAppend(21, 66)); // A non-member: refused.
+    call.write(wireAppend(21, CLUSTER + 1)); // Another cluster: refused.
     call.write(wireAppend(22)); // After the refusal: never stepped.
-    expect((await status).code).toBe(grpc.status.PERMISSION_DENIED);
+    expect((await status).code).toBe(grpc.status.FAILED_PRECONDITION);
     raw.close();
     expect(matched).toEqual(Array.from({ length: 20 }, (_, i) => String(i + 1)));
     expect(b.received.map((m) => m.type === "append-request" && m.prevLogIndex))

@@ -45,8 +45,10 @@ function wire(chunk: InstallSnapshotChunk): InstallSnapshotChunk__Output {
   return type.deserialize(type.serialize(chunk));
 }
 
-function assemble(chunks: readonly InstallSnapshotChunk[], limit = 1 << 20) {
-  const assembler = new SnapshotAssembler(context, limit);
+function assemble(
+  chunks: readonly InstallSnapshotChunk[], limit = 1 << 20, inbound: InboundContext = context,
+) {
+  const assembler = new SnapshotAssembler(inbound, limit);
   for (const chunk of chunks) assembler.add(wire(chunk));
   return assembler.finish();
 }
@@ -72,6 +74,13 @@ describe("encodeSnapshotChunks() and SnapshotAssembler", () => {
         expect(result.message).toEqual(message);
         expect(result.snapshot).toEqual(snapshot);
       }), { numRuns: 200 });
+  });
+
+  it("accept a leader outside the receiver's configuration (thesis 4.1: it may be older)", () => {
+    const { message, snapshot } = stored(new Uint8Array(10));
+    const outsider: InboundContext = { ...context, isKnownPeer: (id) => id !== message.from };
+    const chunks = encodeSnapshotChunks(message, snapshot, CLUSTER, 4);
+    expect(assemble(chunks, 1 << 20, outsider).message).toEqual(message);
   });
 
   it("asserts the chunk size limit on the sender", () => {
