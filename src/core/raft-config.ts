@@ -30,8 +30,19 @@ export interface RaftConfig {
   readonly preVote: boolean;
   /** Check-quorum: a leader that has not heard from a quorum for an election timeout steps down. */
   readonly checkQuorum: boolean;
-  /** Lease reads (thesis 6.4.1): serve reads without a round trip; requires checkQuorum. */
+  /**
+   * Lease reads (thesis 6.4.1): serve reads without a round trip while the leader lease
+   * holds (leader-lease.ts); requires checkQuorum, whose vote refusal the lease rests on.
+   * Safe only with bounded clock drift and no long pauses of the leader; opt-in.
+   */
   readonly leaseReads: boolean;
+  /**
+   * How much shorter the leader's lease is than the followers' electionTicks, in ticks.
+   * It must cover one tick of phase between the leader's and a follower's ticks, plus the
+   * most any member's ticks may run ahead of the leader's over one election timeout (clock
+   * drift). At least 1 and, with leaseReads, below electionTicks.
+   */
+  readonly leaseDriftMarginTicks: number;
   readonly appendEntriesMax: number; // Entries per AppendEntries request.
   readonly appendBytesMax: number; // Payload bytes per AppendEntries request.
   readonly inflightAppendsMax: number; // Unacknowledged AppendEntries per follower.
@@ -46,6 +57,7 @@ export const DEFAULT_RAFT_CONFIG: Omit<RaftConfig, "nodeId"> = {
   preVote: true,
   checkQuorum: true,
   leaseReads: false,
+  leaseDriftMarginTicks: 2,
   appendEntriesMax: 256,
   appendBytesMax: 1024 * 1024,
   inflightAppendsMax: 64,
@@ -68,11 +80,15 @@ export function validateRaftConfig(config: RaftConfig): string[] {
   positive(config.inflightAppendsMax, "inflightAppendsMax");
   positive(config.uncommittedBytesMax, "uncommittedBytesMax");
   positive(config.pendingReadsMax, "pendingReadsMax");
+  positive(config.leaseDriftMarginTicks, "leaseDriftMarginTicks");
   if (config.heartbeatTicks >= config.electionTicks) {
     problems.push("heartbeatTicks must be less than electionTicks");
   }
   if (config.leaseReads && !config.checkQuorum) {
-    problems.push("leaseReads requires checkQuorum: a lease is only safe while the leader steps down on losing quorum");
+    problems.push("leaseReads requires checkQuorum: the lease rests on followers refusing votes while they hear from a leader, which checkQuorum turns on");
+  }
+  if (config.leaseReads && config.leaseDriftMarginTicks >= config.electionTicks) {
+    problems.push("leaseDriftMarginTicks must be less than electionTicks: the lease lasts electionTicks - leaseDriftMarginTicks");
   }
   return problems;
 }

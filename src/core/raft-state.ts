@@ -1,3 +1,4 @@
+import type { LeaderLease } from "./leader-lease.js";
 import type { HardState, MembershipConfig } from "./entry.js";
 import { INDEX_ZERO, NO_NODE, type LogIndex, type NodeId, type Term } from "./ids.js";
 import type { Message } from "./message.js";
@@ -62,6 +63,8 @@ export class RaftState {
   /** Leader: followers in snapshot state at the last quorum check (lost snapshots are retried). */
   readonly snapshotStalled = new Set<NodeId>();
 
+  /** Leader with lease reads: the lease of its term (leader-lease.ts); stale in other terms. */
+  leaderLease: LeaderLease | undefined = undefined;
   /** Leader: the latest ReadIndex heartbeat round; followers echo it back. */
   readRound = 0;
   readonly pendingReads: PendingRead[] = [];

@@ -1,5 +1,6 @@
 import type { Refusal } from "./errors.js";
 import type { NodeId } from "./ids.js";
+import { leaseHolds, recordRoundSent } from "./leader-lease.js";
 import { hasQuorum } from "./quorum.js";
 import type { RaftState } from "./raft-state.js";
 import { broadcastHeartbeat } from "./replication.js";
@@ -24,15 +25,17 @@ export function requestRead(s: RaftState, requestId: number, from: NodeId): Refu
     s.pendingReads.push({ requestId, from, index: undefined, round: 0 });
     return undefined;
   }
-  if (s.config.leaseReads) {
-    // Lease reads (thesis 6.4.1): safe only while check-quorum bounds how long a deposed
-    // leader can believe it still leads, assuming bounded clock drift. Opt-in.
+  if (s.config.leaseReads && leaseHolds(s)) {
+    // Lease reads (thesis 6.4.1): no other leader can have been elected since a quorum
+    // acknowledged our lease, so our commit index is as fresh as any (leader-lease.ts).
+    // Without a lease the read takes a ReadIndex round, whose acknowledgement renews it.
     completeRead(s, requestId, from, s.log.committed);
     return undefined;
   }
   s.readRound += 1;
   s.pendingReads.push({ requestId, from, index: s.log.committed, round: s.readRound });
   broadcastHeartbeat(s);
+  recordRoundSent(s);
   serveConfirmedReads(s);
   return undefined;
 }
@@ -48,6 +51,7 @@ export function releaseReadsWaitingForTermCommit(s: RaftState): void {
     read.round = s.readRound;
   }
   broadcastHeartbeat(s);
+  recordRoundSent(s);
   serveConfirmedReads(s);
 }
 

@@ -1,5 +1,6 @@
 import { NO_NODE, type NodeId } from "./ids.js";
 import type { Message } from "./message.js";
+import { countLeaseTick, recordRoundSent } from "./leader-lease.js";
 import { hasQuorum } from "./quorum.js";
 import type { RaftState } from "./raft-state.js";
 import { becomeFollower, campaign, isPromotable } from "./role-transitions.js";
@@ -32,13 +33,15 @@ function tickElection(s: RaftState): void {
 }
 
 function tickLeader(s: RaftState): void {
+  countLeaseTick(s);
   s.heartbeatElapsed += 1;
   s.electionElapsed += 1;
   if (s.electionElapsed >= s.config.electionTicks) {
     s.electionElapsed = 0;
     if (s.config.checkQuorum && !quorumRecentlyActive(s)) {
       // Check-quorum: a leader cut off from a majority steps down, so that clients stop
-      // waiting on it and lease reads stay safe (thesis 6.4.1).
+      // waiting on it (thesis 6.2). Lease reads do not rest on this step-down: the lease
+      // runs out by itself (leader-lease.ts).
       becomeFollower(s, s.term, NO_NODE);
       return;
     }
@@ -47,7 +50,11 @@ function tickLeader(s: RaftState): void {
   }
   if (s.heartbeatElapsed >= s.config.heartbeatTicks) {
     s.heartbeatElapsed = 0;
+    // With lease reads every heartbeat is a new round, so that its acknowledgement renews
+    // the lease from the tick it was sent (leader-lease.ts).
+    if (s.config.leaseReads) s.readRound += 1;
     broadcastHeartbeat(s);
+    recordRoundSent(s);
   }
 }
 

@@ -1,5 +1,6 @@
 import { logIndex, type NodeId } from "./ids.js";
 import type { AppendResponse, HeartbeatResponse, Message } from "./message.js";
+import { revokeLease } from "./leader-lease.js";
 import type { RaftState } from "./raft-state.js";
 import { releaseReadsWaitingForTermCommit, requestRead, serveConfirmedReads } from "./read-index.js";
 import { maybeCommit, sendAppend } from "./replication.js";
@@ -92,10 +93,14 @@ function onHeartbeatResponse(s: RaftState, message: HeartbeatResponse): void {
   serveConfirmedReads(s);
 }
 
-/** Thesis 3.10: once the target holds our whole log, tell it to campaign now. */
+/**
+ * Thesis 3.10: once the target holds our whole log, tell it to campaign now. Its campaign
+ * bypasses the followers' lease, so ours ends here for the rest of the term.
+ */
 export function maybeFinishTransfer(s: RaftState, from: NodeId): void {
   if (s.leadTransferee !== from) return;
   const progress = s.progress.get(from);
   if (progress === undefined || progress.match !== s.log.lastIndex()) return;
+  revokeLease(s);
   s.send({ type: "timeout-now", from: s.id, to: from, term: s.term });
 }

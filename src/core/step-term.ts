@@ -21,6 +21,8 @@ export function stepTerm(s: RaftState, message: Message): boolean {
  * With check-quorum, a node that heard from a live leader within the election timeout
  * ignores vote requests (thesis 4.2.3): a removed or partitioned server cannot depose a
  * healthy leader. A transfer's campaign is exempt, because the leader asked for it.
+ * This is the followers' half of the leader lease: a leader's lease reads rely on it
+ * holding for electionTicks of our ticks after its heartbeat arrived (leader-lease.ts).
  */
 function inLeaderLease(s: RaftState, message: VoteRequest): boolean {
   return (
