@@ -62,7 +62,11 @@ const ENTRY_KINDS: ReadonlySet<string> = new Set<EntryKind>(["command", "noop", 
  *   commits, so a failed assertion or I/O error leaves both disk and caches as they were;
  * - term(), firstIndex() and lastIndex() are answered from memory (they are on the hot
  *   path): the terms are kept as runs of equal terms, one small record per leader change;
- * - contiguity is asserted when writing, when loading and when reading back (STYLE.md 2.7).
+ * - contiguity is asserted when writing, when loading and when reading back (STYLE.md 2.7);
+ * - the writing may be left to another connection on the same file (WorkerSqliteLogStore's
+ *   worker thread): this one then only reads (WAL lets it read while the other writes), and
+ *   applyWrittenToCache() / applyCompactionToCache() move its caches by the other's writes
+ *   with the same planning code, so there is one copy of the validation.
  * Statements are prepared once; keys, values and entry data are bound BLOBs, never SQL text.
  */
 export class SqliteLogStore implements LogStore {
@@ -175,42 +179,41 @@ export class SqliteLogStore implements LogStore {
    */
   persist(batch: PersistBatch): void {
     const plan = this.planPersist(batch);
-    const s = this.statements;
-    this.db.transaction(() => {
-      if (plan.snapshot !== undefined) {
-        if (plan.keepAfterSnapshot) s.deleteThrough.run(plan.snapshot.index);
-        else s.deleteAll.run();
-        s.updateSnapshotMeta.run(...snapshotParams(plan.snapshot));
-      }
-      if (plan.truncateFrom !== undefined) s.deleteFrom.run(plan.truncateFrom);
-      for (const entry of batch.entries) {
-        s.insertEntry.run(entry.index, entry.term, entry.kind, entry.data);
-      }
-      if (plan.hardState !== this.hardState) {
-        const h = plan.hardState;
-        s.updateHardState.run(h.term, h.vote, h.commit);
-      }
-    }).immediate();
+    this.writePersist(plan, batch);
     // Committed: now, and only now, the caches follow.
-    if (plan.snapshot !== undefined) {
-      if (plan.keepAfterSnapshot) this.terms.dropThrough(plan.snapshot.index);
-      else this.terms.reset(plan.snapshot.index);
-      this.snapshot = plan.snapshot;
-    }
-    if (plan.truncateFrom !== undefined) this.terms.truncateFrom(plan.truncateFrom);
-    for (const entry of batch.entries) this.terms.append(entry.index, entry.term);
-    this.hardState = plan.hardState;
+    this.followPersist(plan, batch);
   }
 
+  /**
+   * The caches follow a batch that another connection to this file has already committed
+   * (WorkerSqliteLogStore's write worker), exactly as persist() would have moved them after
+   * its own transaction; nothing is written. The batch is validated here against the caches
+   * as it was in the writer against its own, so every batch is checked twice, independently.
+   * Precondition: every earlier write of that connection was followed here, in order.
+   */
+  applyWrittenToCache(batch: PersistBatch): void {
+    this.followPersist(this.planPersist(batch), batch);
+  }
+
+  /** Drops the log through snapshot.index; the stored commit is left alone (LogStore). */
   compact(snapshot: SnapshotMeta): void {
-    assertCompactable(this, this.hardState.commit, snapshot);
+    assertCompactable(this, snapshot);
     const s = this.statements;
     this.db.transaction(() => {
       s.deleteThrough.run(snapshot.index);
       s.updateSnapshotMeta.run(...snapshotParams(snapshot));
     }).immediate();
-    this.terms.dropThrough(snapshot.index);
-    this.snapshot = snapshot;
+    this.followCompaction(snapshot);
+  }
+
+  /**
+   * The caches follow a compaction that another connection to this file has committed, as
+   * compact() would have moved them; nothing is written. Same precondition as
+   * applyWrittenToCache().
+   */
+  applyCompactionToCache(snapshot: SnapshotMeta): void {
+    assertCompactable(this, snapshot);
+    this.followCompaction(snapshot);
   }
 
   /** Closes the database (checkpointing the WAL). The store must not be used afterwards. */
@@ -270,6 +273,42 @@ export class SqliteLogStore implements LogStore {
       truncateFrom,
       hardState: sameHardState ? this.hardState : hardState,
     };
+  }
+
+  private writePersist(plan: PersistPlan, batch: PersistBatch): void {
+    const s = this.statements;
+    this.db.transaction(() => {
+      if (plan.snapshot !== undefined) {
+        if (plan.keepAfterSnapshot) s.deleteThrough.run(plan.snapshot.index);
+        else s.deleteAll.run();
+        s.updateSnapshotMeta.run(...snapshotParams(plan.snapshot));
+      }
+      if (plan.truncateFrom !== undefined) s.deleteFrom.run(plan.truncateFrom);
+      for (const entry of batch.entries) {
+        s.insertEntry.run(entry.index, entry.term, entry.kind, entry.data);
+      }
+      if (plan.hardState !== this.hardState) {
+        const h = plan.hardState;
+        s.updateHardState.run(h.term, h.vote, h.commit);
+      }
+    }).immediate();
+  }
+
+  /** Moves the caches by a planned batch that is committed (here or by another connection). */
+  private followPersist(plan: PersistPlan, batch: PersistBatch): void {
+    if (plan.snapshot !== undefined) {
+      if (plan.keepAfterSnapshot) this.terms.dropThrough(plan.snapshot.index);
+      else this.terms.reset(plan.snapshot.index);
+      this.snapshot = plan.snapshot;
+    }
+    if (plan.truncateFrom !== undefined) this.terms.truncateFrom(plan.truncateFrom);
+    for (const entry of batch.entries) this.terms.append(entry.index, entry.term);
+    this.hardState = plan.hardState;
+  }
+
+  private followCompaction(snapshot: SnapshotMeta): void {
+    this.terms.dropThrough(snapshot.index);
+    this.snapshot = snapshot;
   }
 
   private loadSnapshotMeta(): SnapshotMeta {
