@@ -23,7 +23,7 @@ import { CLIENT_SESSIONS_MAX, type KvResult } from "./state-machine/kv-types.js"
 import { SqliteKvStateMachine } from "./state-machine/sqlite-kv-state-machine.js";
 import { SQLITE_LOG_STORE_SETTINGS, SqliteLogStore } from "./storage/sqlite/sqlite-log-store.js";
 import type { AsyncLogStore } from "./storage/async-log-store.js";
-import { SyncAsyncLogStore } from "./storage/sync-async-log-store.js";
+import { WorkerSqliteLogStore } from "./storage/sqlite/worker-sqlite-log-store.js";
 import { FileSnapshotStore } from "./storage/sqlite/sqlite-snapshot-store.js";
 import { DEFAULT_PEER_CLIENT_LIMITS, GrpcPeerClient } from "./transport/grpc-peer-client.js";
 import {
@@ -63,7 +63,7 @@ interface Storage {
  */
 export async function startMember(settings: Settings, logger: Logger): Promise<Member> {
   const selfId = nodeId(settings.id);
-  const storage = openStorage(settings, logger);
+  const storage = await openStorage(settings, logger);
   const peers = new Map<NodeId, string>(
     settings.initialCluster.map((peer) => [nodeId(peer.id), peer.peerAddress]),
   );
@@ -133,15 +133,35 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
   };
 }
 
-function openStorage(settings: Settings, logger: Logger): Storage {
+/**
+ * Opens the data directory. The Raft log's writes and fsyncs run on a worker thread
+ * (WorkerSqliteLogStore), so a slow disk does not stall heartbeats, peer messages or client
+ * calls on the event loop; a failed log write ends the process (Raft cannot go on once it
+ * may have lost an acknowledged entry), and the restart recovers from what is durable.
+ */
+async function openStorage(settings: Settings, logger: Logger): Promise<Storage> {
   mkdirSync(settings.dataDir, { recursive: true });
-  const logStore = SqliteLogStore.open({
+  const logOptions = {
     ...SQLITE_LOG_STORE_SETTINGS,
     path: join(settings.dataDir, "raft.db"),
     identity: { clusterId: String(settings.clusterId), memberId: nodeId(settings.id) },
+  };
+  // Checked (identity, integrity) and bootstrapped on this thread, before the worker starts.
+  const bootstrapStore = SqliteLogStore.open(logOptions);
+  try {
+    bootstrapIfNew(bootstrapStore, settings, logger);
+  } finally {
+    bootstrapStore.close();
+  }
+  const asyncLogStore = await WorkerSqliteLogStore.open({
+    ...logOptions,
+    onFatal: (error) => {
+      logger.error("raft log write failed; stopping so that a restart recovers", {
+        error: error.message,
+      });
+      process.exit(1);
+    },
   });
-  bootstrapIfNew(logStore, settings, logger);
-  const asyncLogStore = new SyncAsyncLogStore(logStore, { defer: setImmediate });
   const stateMachine = SqliteKvStateMachine.open({
     // NORMAL: after power loss the state machine may come back behind the log and is
     // re-applied from it (docs/decisions/0005-sqlite-durability.md, decision 3).
