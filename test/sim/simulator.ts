@@ -24,6 +24,12 @@ export interface SimOptions {
   readonly spareNodes: number;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
+  /**
+   * The share of runs with lease reads on (thesis 6.4.1; they need check-quorum). Which runs
+   * is drawn from the seed, so a seed replays with the same choice. Clocks drift by up to
+   * driftMax per member, within what the lease's drift margin covers.
+   */
+  readonly leaseReadsShare: number;
   readonly plantedBugs: readonly PlantedBug[];
   /**
    * Planted bug in a port (the driver has no test-only branches): the disk reports a write
@@ -58,6 +64,7 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
   spareNodes: 2,
   preVote: true,
   checkQuorum: true,
+  leaseReadsShare: 1 / 3,
   plantedBugs: [],
   diskLiesAboutDurability: false,
   faultMicros: 6_000_000,
@@ -133,8 +140,13 @@ class Simulation {
   private events = 0;
   private phase: "faults" | "quiet" | "final" | "done" = "faults";
 
+  /** Whether this run serves reads from the leader lease (drawn from the seed). */
+  private readonly leaseReads: boolean;
+
   constructor(private readonly options: SimOptions) {
     const root = new SeededRandom(options.seed);
+    const leaseDraw = root.fork("lease-reads").chance(options.leaseReadsShare);
+    this.leaseReads = options.checkQuorum && leaseDraw;
     const streams = {
       network: root.fork("network"),
       nodes: root.fork("nodes"),
@@ -320,6 +332,7 @@ class Simulation {
       heartbeatTicks: this.options.heartbeatTicks,
       preVote: this.options.preVote,
       checkQuorum: this.options.checkQuorum,
+      leaseReads: this.leaseReads,
       appendEntriesMax: this.options.appendEntriesMax,
       inflightAppendsMax: 4,
       plantedBugs: new Set(this.options.plantedBugs),
