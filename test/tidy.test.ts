@@ -33,7 +33,7 @@ const CORE_BANS: readonly Ban[] = [
   { pattern: /(?<![\w$.])Date\s*\.\s*now\b/, reason: "Date.now: the core's time is ticks" },
   { pattern: /(?<![\w$.])Date\s*\(/, reason: "Date(: the core reads no clock" },
   { pattern: /(?<![\w$.])setTimeout\b/, reason: "setTimeout: the core's time is ticks" },
-  { pattern: /(?<![\w$.])setInterval\b/, reason: "setInterval: node/ticker.ts owns the timer" },
+  { pattern: /(?<![\w$.])setInterval\b/, reason: "setInterval: the core counts ticks" },
   { pattern: /(?<![\w$.])setImmediate\b/, reason: "setImmediate: the core schedules nothing" },
   { pattern: /(?<![\w$.])queueMicrotask\b/, reason: "queueMicrotask: the core schedules nothing" },
   { pattern: /(?<![\w$.])performance\s*\./, reason: "performance.*: the core reads no clock" },
