@@ -8,7 +8,8 @@
  * `settle()` lets the network's and the stores' macrotasks run.
  */
 import { bootstrapEntries } from "../core/bootstrap.js";
-import { NO_NODE, nodeId, type NodeId } from "../core/ids.js";
+import { logIndex, NO_NODE, nodeId, term, type NodeId } from "../core/ids.js";
+import type { Message } from "../core/message.js";
 import { makeConfig } from "../core/membership-config.js";
 import { DEFAULT_RAFT_CONFIG } from "../core/raft-config.js";
 import { SeededRandom } from "../core/random.js";
@@ -235,5 +236,82 @@ describe("RaftNode", () => {
     expect(events).toContainEqual(
       expect.objectContaining({ type: "leader-changed", leader: leader.id }),
     );
+  });
+});
+
+describe("RaftNode review fixes", () => {
+  test("changeMembership refuses before proposing when the waiter table is full", async () => {
+    const h = start([1, 2, 3], 2);
+    const leader = await leaderOf(h);
+    h.network.isolate(leader.id, [...h.nodes.keys()]);
+    void leader.apply(add(1), 10_000).catch(() => undefined);
+    void leader.apply(add(1), 10_000).catch(() => undefined);
+    const lastIndex = leader.status().lastIndex;
+    await expect(leader.changeMembership({ type: "add-learner", node: nodeId(9) }, 1000))
+      .rejects.toBeInstanceOf(QueueFullError);
+    // Nothing was appended: an entry with no waiter would be an answer nobody gets.
+    expect(leader.status().lastIndex).toBe(lastIndex);
+    await leader.stop();
+  });
+
+  test("a ReadIndex answer meant for an earlier incarnation never serves a read", async () => {
+    // One follower (member 2) of a cluster whose other members are played by the test.
+    const stores = {
+      log: new MemoryLogStore(bootstrapEntries(makeConfig([1, 2, 3]))),
+      snapshots: new MemorySnapshotStore(),
+    };
+    const sent: Message[] = [];
+    const incarnation = (seed: number): { node: RaftNode<number>; ticker: TickScheduler } => {
+      const ticker = new TickScheduler(() => 0);
+      const node = new RaftNode<number>({
+        raftConfig: {
+          ...DEFAULT_RAFT_CONFIG, nodeId: nodeId(2), electionTicks: 10, heartbeatTicks: 1,
+        },
+        logStore: asyncLog(stores.log), stateMachine: new CounterStateMachine(),
+        snapshotStore: stores.snapshots,
+        transport: {
+          attach: () => undefined, send: (m) => sent.push(m),
+          setPeerAddress: () => undefined, close: () => Promise.resolve(),
+        },
+        scheduler: ticker, tickIntervalMs: 10, writesInFlightMax: 16,
+        random: new SeededRandom(seed),
+        pendingProposalsMax: 10, pendingReadsMax: 10, snapshotEveryEntries: 0,
+      });
+      node.start();
+      return { node, ticker };
+    };
+    const heartbeat: Message = {
+      type: "heartbeat-request", from: nodeId(1), to: nodeId(2), term: term(1),
+      commit: logIndex(1), readRound: 0,
+    };
+    const readRequestOf = async (node: RaftNode<number>): Promise<number> => {
+      node.receive(heartbeat);
+      await settle();
+      const reading = node.readBarrier(10_000);
+      reading.catch(() => undefined);
+      await settle();
+      const request = sent.filter((m) => m.type === "read-index-request").at(-1);
+      expect(request?.type).toBe("read-index-request");
+      return request?.type === "read-index-request" ? request.requestId : -1;
+    };
+
+    const first = incarnation(1);
+    const oldRequestId = await readRequestOf(first.node);
+    await first.node.stop(); // The answer to oldRequestId is still on its way.
+
+    const second = incarnation(2);
+    const newRequestId = await readRequestOf(second.node);
+    expect(newRequestId).not.toBe(oldRequestId);
+    const served: number[] = [];
+    const barrier = second.node.readBarrier(10_000);
+    barrier.then((index) => served.push(index), () => undefined);
+    await settle();
+    second.node.receive({
+      type: "read-index-response", from: nodeId(1), to: nodeId(2), term: term(1),
+      requestId: oldRequestId, readIndex: logIndex(1),
+    });
+    await settle();
+    expect(served).toEqual([]);
+    await second.node.stop();
   });
 });
