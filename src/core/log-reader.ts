@@ -26,5 +26,10 @@ export interface LogReader {
    * Precondition: firstIndex() <= low <= high <= lastIndex() + 1.
    */
   entries(low: LogIndex, high: LogIndex, maxBytes: number): Entry[];
+  /**
+   * The `config` entries in [low, high), in index order: what a restart needs to know the
+   * membership, without reading every entry into memory. Precondition as for entries().
+   */
+  configEntries(low: LogIndex, high: LogIndex): Entry[];
   snapshotMeta(): SnapshotMeta;
 }

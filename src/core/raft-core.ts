@@ -47,8 +47,9 @@ export class RaftCore {
     const membership = new MembershipTracker(snapshot);
     const first = options.storage.firstIndex();
     const last = options.storage.lastIndex();
+    // Only the configuration entries: a restart must not read the whole log into memory.
     if (last >= first) {
-      membership.onAppend(options.storage.entries(first, (last + 1) as LogIndex, Infinity));
+      membership.onAppend(options.storage.configEntries(first, (last + 1) as LogIndex));
     }
     this.s = new RaftState({
       config: options.config, random: options.random, log, membership, hardState,

@@ -251,3 +251,14 @@ describe("bootstrapEntries", () => {
     expect(() => bootstrapEntries(learnersOnly)).toThrow(AssertionError);
   });
 });
+
+describe("MemoryLogStore.configEntries", () => {
+  it("returns only the config entries of the range, in order", () => {
+    const boot = bootstrapEntries(makeConfig([1]));
+    const store = new MemoryLogStore(boot);
+    store.persist({ entries: run(2, [1, 1, 1]) });
+    expect(store.configEntries(idx(1), idx(5)).map((e) => [e.index, e.kind]))
+      .toEqual([[1, "config"]]);
+    expect(store.configEntries(idx(2), idx(5))).toEqual([]);
+  });
+});

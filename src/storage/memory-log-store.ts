@@ -65,6 +65,12 @@ export class MemoryLogStore implements LogStore {
     return this.stored[index - this.firstIndex()]?.term;
   }
 
+  configEntries(low: LogIndex, high: LogIndex): Entry[] {
+    assertEntriesRange(this, low, high);
+    const from = low - this.firstIndex();
+    return this.stored.slice(from, from + (high - low)).filter((entry) => entry.kind === "config");
+  }
+
   entries(low: LogIndex, high: LogIndex, maxBytes: number): Entry[] {
     assertEntriesRange(this, low, high);
     const result: Entry[] = [];

@@ -88,6 +88,11 @@ export class SyncAsyncLogStore implements AsyncLogStore {
     return this.store.entries(low, high, maxBytes);
   }
 
+  configEntries(low: LogIndex, high: LogIndex): Entry[] {
+    assertEntriesRange(this, low, high); // Against the view: nothing compacted is read.
+    return this.store.configEntries(low, high);
+  }
+
   snapshotMeta(): SnapshotMeta {
     return this.pendingCompaction() ?? this.store.snapshotMeta();
   }

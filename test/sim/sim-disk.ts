@@ -66,6 +66,10 @@ export class SimDisk implements AsyncLogStore {
     return this.view.entries(low, high, maxBytes);
   }
 
+  configEntries(low: LogIndex, high: LogIndex): Entry[] {
+    return this.view.configEntries(low, high);
+  }
+
   snapshotMeta(): SnapshotMeta {
     return this.view.snapshotMeta();
   }

@@ -100,4 +100,9 @@ export const RAFT_LOG_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: "index of config entries, so a restart reads only those",
+    sql: "CREATE INDEX log_entry_config ON log_entry (log_index) WHERE kind = 'config';",
+  },
 ];

@@ -15,7 +15,8 @@ import Database from "better-sqlite3";
 import fc from "fast-check";
 import { AssertionError } from "../../core/assert.js";
 import { NO_NODE, nodeId, term } from "../../core/ids.js";
-import type { SnapshotMeta } from "../../core/entry.js";
+import type { Entry, SnapshotMeta } from "../../core/entry.js";
+import { encodeMembershipConfig, makeConfig } from "../../core/membership-config.js";
 import type { LogStore, PersistBatch } from "../log-store.js";
 import { MemoryLogStore } from "../memory-log-store.js";
 import {
@@ -246,6 +247,25 @@ describe.each(factories)("the LogStore contract: %s", (name, makeStore) => {
     expect([store.firstIndex(), store.lastIndex()]).toEqual([6, 6]);
     store.persist({ entries: [], hardState: hardState(3, 4) });
     expect(store.initialState().hardState).toEqual(hardState(3, 4));
+  });
+
+  it("serves the config entries of a range alone, across truncation and compaction", () => {
+    const store = makeStore();
+    const config = (index: number, entryTerm: number): Entry => ({
+      ...entry(index, entryTerm), kind: "config",
+      data: encodeMembershipConfig(makeConfig([1, 2, 3], [index + 10])),
+    });
+    store.persist({ entries: [entry(1, 1), config(2, 1), entry(3, 1), config(4, 1)] });
+    const indexes = (low: number, high: number): number[] =>
+      store.configEntries(idx(low), idx(high)).map((e) => e.index);
+    expect(indexes(1, 5)).toEqual([2, 4]);
+    expect(indexes(3, 4)).toEqual([]);
+    store.persist({ entries: [entry(4, 2), config(5, 2)] }); // Replaces config 4.
+    expect(indexes(1, 6)).toEqual([2, 5]);
+    expect(store.configEntries(idx(5), idx(6))[0]!.data).toEqual(config(5, 2).data);
+    store.persist({ entries: [], hardState: hardState(2, 5) });
+    store.compact(snapshotAt(3, 1));
+    expect(indexes(4, 6)).toEqual([5]);
   });
 
   it("copies entry data, so a caller reusing its buffer cannot rewrite the log", () => {

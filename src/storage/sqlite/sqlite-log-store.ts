@@ -149,6 +149,17 @@ export class SqliteLogStore implements LogStore {
     return term(this.terms.termAt(index));
   }
 
+  configEntries(low: LogIndex, high: LogIndex): Entry[] {
+    assertEntriesRange(this, low, high);
+    const rows = this.statements.selectConfigRange.all(low, high) as EntryRow[];
+    return rows.map((row) => {
+      const entry = entryFromRow(row);
+      assert(entry.kind === "config", "the config query returns config entries");
+      assert(entry.term === this.terms.termAt(entry.index), "stored term disagrees with cache");
+      return entry;
+    });
+  }
+
   entries(low: LogIndex, high: LogIndex, maxBytes: number): Entry[] {
     assertEntriesRange(this, low, high);
     const result: Entry[] = [];
@@ -383,6 +394,10 @@ function prepareStatements(db: SqliteDatabase) {
     selectRange: db.prepare(
       "SELECT log_index, term, kind, data FROM log_entry " +
         "WHERE log_index >= ? AND log_index < ? ORDER BY log_index",
+    ),
+    selectConfigRange: db.prepare(
+      "SELECT log_index, term, kind, data FROM log_entry " +
+        "WHERE kind = 'config' AND log_index >= ? AND log_index < ? ORDER BY log_index",
     ),
     selectBounds: db.prepare(
       "SELECT MIN(log_index) AS low, MAX(log_index) AS high, COUNT(*) AS count FROM log_entry",

@@ -130,6 +130,10 @@ export class WorkerSqliteLogStore implements AsyncLogStore {
     return this.view.entries(low, high, maxBytes);
   }
 
+  configEntries(low: LogIndex, high: LogIndex): Entry[] {
+    return this.view.configEntries(low, high);
+  }
+
   snapshotMeta(): SnapshotMeta {
     return this.view.snapshotMeta();
   }
@@ -289,6 +293,7 @@ function cacheFollower(reader: SqliteLogStore): LogStore {
     lastIndex: () => reader.lastIndex(),
     term: (index) => reader.term(index),
     entries: (low, high, maxBytes) => reader.entries(low, high, maxBytes),
+    configEntries: (low, high) => reader.configEntries(low, high),
     snapshotMeta: () => reader.snapshotMeta(),
     persist: (batch) => reader.applyWrittenToCache(batch),
     compact: (snapshot) => reader.applyCompactionToCache(snapshot),
