@@ -106,6 +106,34 @@ describe("Progress transitions", () => {
   });
 });
 
+describe("Progress.snapshotSendEnded (etcd's ReportSnapshot)", () => {
+  test("finished: probes after the snapshot and waits for the follower's answer", () => {
+    const pr = replicating(3);
+    pr.becomeSnapshot(at(20));
+    pr.snapshotSendEnded("finished");
+    expect(pr.state).toBe("probe");
+    expect(pr.next).toBe(21);
+    expect(pr.pendingSnapshot).toBe(0);
+    expect(pr.isPaused()).toBe(true);
+    expect(pr.maybeUpdate(at(20))).toBe(true);
+    expect(pr.isPaused()).toBe(false);
+  });
+
+  test("failed: forgets the snapshot, probes from match + 1, and waits for a heartbeat", () => {
+    const pr = replicating(3);
+    pr.becomeSnapshot(at(20));
+    pr.snapshotSendEnded("failed");
+    expect(pr.state).toBe("probe");
+    expect(pr.next).toBe(4);
+    expect(pr.pendingSnapshot).toBe(0);
+    expect(pr.isPaused()).toBe(true);
+  });
+
+  test("only a follower in snapshot state has a send to end", () => {
+    expect(() => replicating(3).snapshotSendEnded("finished")).toThrow(AssertionError);
+  });
+});
+
 describe("Progress.maybeUpdate", () => {
   test("raises match and next and reports growth", () => {
     const pr = progress(3);

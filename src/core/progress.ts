@@ -8,8 +8,11 @@
  * - "probe": the follower's log position is unknown; send one append and wait for its answer
  *   (or a heartbeat response) before sending another, backing nextIndex off on rejection.
  * - "replicate": the follower is known to match; pipeline appends up to the inflights window.
- * - "snapshot": the entries the follower needs are compacted; a snapshot is on its way, and no
- *   appends are sent until it is acknowledged or fails.
+ * - "snapshot": the entries the follower needs are compacted; one snapshot send is in
+ *   progress, and nothing more is sent to the follower (no append, no second snapshot) until
+ *   the follower acknowledges it or the transport reports the send finished or failed
+ *   (etcd's ReportSnapshot, snapshotSendEnded()). A snapshot can take far longer to stream
+ *   than an election timeout; a timer must not start another copy while the first streams.
  */
 import { assert } from "./assert.js";
 import type { LogIndex } from "./ids.js";
@@ -18,6 +21,13 @@ import { Inflights } from "./inflights.js";
 
 /** How the leader paces appends to one follower; see the file comment. */
 export type ProgressState = "probe" | "replicate" | "snapshot";
+
+/**
+ * How a snapshot send ended, as the transport saw it (etcd's SnapshotFinish and
+ * SnapshotFailure): "finished" once the receiver took the whole stream, "failed" when the
+ * stream broke, timed out or could not start.
+ */
+export type SnapshotStatus = "finished" | "failed";
 
 /** Construction options for a Progress. */
 export interface ProgressOptions {
@@ -93,15 +103,32 @@ export class Progress {
   }
 
   /**
-   * Enters "snapshot" after sending the snapshot ending at `snapshotIndex` (paper §7). Appends
-   * pause until the follower acknowledges it (then the core goes probe -> replicate) or the
-   * transport reports failure (then the core calls becomeProbe()).
+   * Enters "snapshot" after sending the snapshot ending at `snapshotIndex` (paper §7). Sending
+   * pauses until the follower acknowledges it (then the core goes probe -> replicate) or the
+   * transport reports the send's outcome (snapshotSendEnded()).
    * Precondition: snapshotIndex >= 1.
    */
   becomeSnapshot(snapshotIndex: LogIndex): void {
     assert(snapshotIndex >= 1, `snapshot index must be >= 1, got ${String(snapshotIndex)}`);
     this.resetState("snapshot");
     this.pendingSnapshot = snapshotIndex;
+    this.checkInvariants();
+  }
+
+  /**
+   * Leaves "snapshot" on the transport's report (etcd raft.go, MsgSnapStatus). "finished"
+   * probes from pendingSnapshot + 1, where the follower's log should now resume; "failed"
+   * forgets the snapshot first and probes from match + 1, which is compacted, so the next
+   * probe sends a new snapshot. Either way the probe waits (probeSent) for the follower's
+   * next answer or heartbeat response: after "finished" its answer confirms the snapshot,
+   * and a failed send is retried no sooner than one heartbeat later, not in a busy loop.
+   * Precondition: state is "snapshot".
+   */
+  snapshotSendEnded(status: SnapshotStatus): void {
+    assert(this.state === "snapshot", `a snapshot send ended in ${this.state} state`);
+    if (status === "failed") this.pendingSnapshot = INDEX_ZERO;
+    this.becomeProbe();
+    this.probeSent = true;
     this.checkInvariants();
   }
 

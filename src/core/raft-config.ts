@@ -17,7 +17,12 @@ export type PlantedBug =
   /** Serve ReadIndex at once, with no quorum confirmation and no own-term commit. */
   | "unconfirmed-reads"
   /** Do not append a no-op on election. */
-  | "skip-noop";
+  | "skip-noop"
+  /**
+   * Send a follower another snapshot at the second quorum check while the first is still
+   * streaming, without waiting for the transport's report (RaftCore.reportSnapshot).
+   */
+  | "resend-snapshot-while-streaming";
 
 /** Raft tuning for one core. Validated by validateRaftConfig(); all limits are explicit. */
 export interface RaftConfig {

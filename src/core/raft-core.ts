@@ -7,6 +7,7 @@ import { applyConfigChange, encodeMembershipConfig, isLearner, isVoter, type Con
   from "./membership-config.js";
 import { MembershipTracker } from "./membership-tracker.js";
 import type { Message } from "./message.js";
+import type { SnapshotStatus } from "./progress.js";
 import { validateRaftConfig, type RaftConfig } from "./raft-config.js";
 import { RaftLog } from "./raft-log.js";
 import { RaftState } from "./raft-state.js";
@@ -148,12 +149,38 @@ export class RaftCore {
     return { ok: true };
   }
 
-  /** The transport could not reach `peer`: stop pipelining to it and probe instead. */
+  /**
+   * The transport could not reach `peer`: stop pipelining to it and probe instead. A
+   * snapshot send in progress to it counts as failed (reportSnapshot(peer, "failed", ...)).
+   */
   reportUnreachable(peer: NodeId): void {
     const progress = this.s.progress.get(peer);
     if (this.s.role !== "leader" || progress === undefined) return;
-    if (progress.state === "snapshot") progress.pendingSnapshot = 0 as LogIndex;
-    if (progress.state !== "probe") progress.becomeProbe();
+    if (progress.state === "snapshot") progress.snapshotSendEnded("failed");
+    else if (progress.state !== "probe") progress.becomeProbe();
+    checkInvariants(this.s);
+  }
+
+  /**
+   * How the send of the snapshot at `snapshotIndex` to `peer` ended (etcd's
+   * Node.ReportSnapshot). The leader sends one snapshot at a time per follower and waits for
+   * this report however long the stream takes, so no second copy starts while the first
+   * still streams. Then it probes the follower (Progress.snapshotSendEnded): after
+   * "finished" from the snapshot's index, waiting for the follower's answer to confirm it;
+   * after "failed" from its match, which sends a new snapshot once a heartbeat response
+   * shows the follower reachable again.
+   * Ignored unless this node leads and `peer` is in snapshot state for that very snapshot,
+   * as etcd ignores a report outside snapshot state. Unlike etcd's, the report names the
+   * snapshot: the follower's answer to one send can start the next before the transport's
+   * report of the first arrives (the next leaves only after its write, ready.ts rule 5), and
+   * that late report must not end the next send.
+   */
+  reportSnapshot(peer: NodeId, status: SnapshotStatus, snapshotIndex: LogIndex): void {
+    const progress = this.s.progress.get(peer);
+    if (this.s.role !== "leader" || progress?.state !== "snapshot") return;
+    if (progress.pendingSnapshot !== snapshotIndex) return;
+    progress.snapshotSendEnded(status);
+    checkInvariants(this.s);
   }
 
   hasReady(): boolean {

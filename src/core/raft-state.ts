@@ -60,7 +60,10 @@ export class RaftState {
   readonly uncommittedQueue: { index: LogIndex; bytes: number }[] = [];
   /** Leader: replication owed to followers, flushed by ready() so that proposals batch. */
   broadcastPending = false;
-  /** Leader: followers in snapshot state at the last quorum check (lost snapshots are retried). */
+  /**
+   * Leader, planted bug "resend-snapshot-while-streaming" only: followers in snapshot state
+   * at the last quorum check. A correct leader waits for the transport's reportSnapshot.
+   */
   readonly snapshotStalled = new Set<NodeId>();
 
   /** Leader with lease reads: the lease of its term (leader-lease.ts); stale in other terms. */

@@ -45,7 +45,9 @@ function tickLeader(s: RaftState): void {
       becomeFollower(s, s.term, NO_NODE);
       return;
     }
-    retryStalledSnapshots(s);
+    // A snapshot send in progress is never restarted from this timer: only the transport's
+    // report (RaftCore.reportSnapshot) or the follower's answer ends it.
+    if (s.hasBug("resend-snapshot-while-streaming")) resendStreamingSnapshots(s);
     s.leadTransferee = NO_NODE; // A transfer that has not finished in one timeout is aborted.
   }
   if (s.heartbeatElapsed >= s.config.heartbeatTicks) {
@@ -66,10 +68,11 @@ function quorumRecentlyActive(s: RaftState): boolean {
 }
 
 /**
- * A snapshot message can be lost without the transport noticing. A follower still in
- * snapshot state at two consecutive quorum checks goes back to probing, which resends.
+ * The planted bug "resend-snapshot-while-streaming" (raft-config.ts): the behaviour before
+ * snapshot sends were reported. A follower still in snapshot state at two consecutive quorum
+ * checks goes back to probing, which sends another copy while the first may still stream.
  */
-function retryStalledSnapshots(s: RaftState): void {
+function resendStreamingSnapshots(s: RaftState): void {
   const stalledNow = new Set<NodeId>();
   for (const [id, progress] of s.progress) {
     if (progress.state !== "snapshot") continue;

@@ -3,6 +3,7 @@ import type { Entry, MembershipConfig, SnapshotMeta } from "../core/entry.js";
 import { NO_NODE, type LogIndex, type NodeId, type Term } from "../core/ids.js";
 import type { ConfigChange } from "../core/membership-config.js";
 import { isResponse, type Message } from "../core/message.js";
+import type { SnapshotStatus } from "../core/progress.js";
 import type { RaftConfig } from "../core/raft-config.js";
 import { RaftCore } from "../core/raft-core.js";
 import type { Random } from "../core/random.js";
@@ -249,6 +250,13 @@ export class RaftNode<Result> implements InboundHandler {
     if (this.stopped) return;
     this.core.reportUnreachable(peer);
     this.events.emit({ type: "heartbeat-failure", peer });
+  }
+
+  reportSnapshot(peer: NodeId, status: SnapshotStatus, snapshotIndex: LogIndex): void {
+    if (this.stopped) return;
+    assert(!this.draining, "the transport reports outside the Ready loop");
+    this.core.reportSnapshot(peer, status, snapshotIndex);
+    this.drain();
   }
 
   private proposalRoomRefusal(): Error | undefined {

@@ -1,9 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { assert } from "../core/assert.js";
-import type { NodeId } from "../core/ids.js";
-import {
-  isResponse, type Message, type ReadIndexRequest, type SnapshotRequest,
-} from "../core/message.js";
+import type { LogIndex, NodeId } from "../core/ids.js";
+import { isResponse, type Message, type ReadIndexRequest } from "../core/message.js";
+import type { SnapshotStatus } from "../core/progress.js";
 import type { RaftPeerClient } from "../gen/raftkv/raft/v1/RaftPeer.js";
 import type { StoredSnapshot } from "../storage/snapshot-store.js";
 import {
@@ -15,6 +14,7 @@ import type { InboundHandler, PeerTransport } from "./peer-transport.js";
 import { raftkvProtos } from "./proto-loading.js";
 import { ReplicateStream, type ReplicateMessage } from "./replicate-stream.js";
 import { encodeSnapshotChunks, SNAPSHOT_CHUNK_BYTES_MAX } from "./snapshot-chunks.js";
+import { SnapshotLane, type SnapshotSend } from "./snapshot-lane.js";
 
 /** Limits and wiring of the outbound peer transport; every limit is explicit (STYLE.md 2.8). */
 export interface GrpcPeerClientOptions {
@@ -29,7 +29,10 @@ export interface GrpcPeerClientOptions {
    * this, send() drops and reports the peer unreachable.
    */
   readonly queueMessagesMax: number;
-  /** RPCs in flight per peer; messages start in send() order (see the class comment). */
+  /**
+   * Unary RPCs in flight per peer; messages start in send() order (see the class comment).
+   * A peer's one InstallSnapshot stream (snapshot-lane.ts) is not counted here.
+   */
   readonly inflightRpcsMax: number;
   /** AppendEntries written to a peer's Replicate stream and not yet answered. */
   readonly replicateWindowMax: number;
@@ -62,14 +65,6 @@ export const DEFAULT_PEER_CLIENT_LIMITS: PeerClientLimits = Object.freeze({
   messageBytesMax: 16 * 1024 * 1024,
 });
 
-type Outbound =
-  | { readonly kind: "unary"; readonly message: Message }
-  | {
-    readonly kind: "snapshot";
-    readonly message: SnapshotRequest;
-    readonly snapshot: StoredSnapshot;
-  };
-
 /** A call in flight; `call` is set once grpc has started it. */
 interface InFlight {
   call: grpc.Call | undefined;
@@ -80,8 +75,10 @@ interface PeerLink {
   readonly peer: NodeId;
   address: string | undefined;
   client: RaftPeerClient | undefined;
-  readonly queue: Outbound[];
+  readonly queue: Message[];
   readonly inFlight: Set<InFlight>;
+  /** Its InstallSnapshot stream and the one snapshot waiting for it. */
+  readonly snapshots: SnapshotLane;
   /** Carries appends and heartbeats while `streamable`; created by the first one. */
   stream: ReplicateStream | undefined;
   /** False once the peer proved not to serve Replicate: its appends go unary from then on. */
@@ -104,6 +101,12 @@ interface PeerLink {
  * becomes handler.reportUnreachable(peer), always on a later event-loop turn, so the node
  * is never re-entered while it is handling a Ready. Each answer is decoded and stepped with
  * handler.receive().
+ *
+ * Snapshots take their own lane per peer (snapshot-lane.ts): one InstallSnapshot stream at
+ * a time, chunks cut from the StoredSnapshot given to send() without copying, and a newer
+ * send replacing a waiting or streaming older one. Each stream's outcome goes to
+ * handler.reportSnapshot(peer, "finished" | "failed") on a later turn, after its answer was
+ * stepped (etcd's ReportSnapshot); a failed stream is reported only that way.
  */
 export class GrpcPeerClient implements PeerTransport {
   private handler: InboundHandler | undefined;
@@ -150,6 +153,15 @@ export class GrpcPeerClient implements PeerTransport {
       return;
     }
     const link = this.link(message.to);
+    if (message.type === "snapshot-request") {
+      assert(snapshot !== undefined, "checked above");
+      if (link.address === undefined) {
+        this.reportSnapshot(link.peer, "failed", message.snapshot.index);
+      } else {
+        link.snapshots.offer({ message, snapshot });
+      }
+      return;
+    }
     if (isReplicated(message) && link.streamable && link.address !== undefined) {
       if (!this.streamOf(link).enqueue(message)) this.reportUnreachable(link.peer);
       return;
@@ -159,9 +171,7 @@ export class GrpcPeerClient implements PeerTransport {
       this.reportUnreachable(link.peer);
       return;
     }
-    link.queue.push(message.type === "snapshot-request" && snapshot !== undefined
-      ? { kind: "snapshot", message, snapshot }
-      : { kind: "unary", message });
+    link.queue.push(message);
     this.pump(link);
   }
 
@@ -170,6 +180,7 @@ export class GrpcPeerClient implements PeerTransport {
     for (const link of this.links.values()) {
       link.queue.length = 0;
       for (const flight of link.inFlight) flight.call?.cancel();
+      link.snapshots.close();
       link.stream?.close();
       link.client?.close();
       link.client = undefined;
@@ -180,8 +191,12 @@ export class GrpcPeerClient implements PeerTransport {
   private link(peer: NodeId): PeerLink {
     let link = this.links.get(peer);
     if (link === undefined) {
+      const snapshots = new SnapshotLane(
+        (send, ended) => this.startSnapshot(peer, send, ended),
+        (send, status) => this.reportSnapshot(peer, status, send.message.snapshot.index),
+      );
       link = {
-        peer, address: undefined, client: undefined, queue: [], inFlight: new Set(),
+        peer, address: undefined, client: undefined, queue: [], inFlight: new Set(), snapshots,
         stream: undefined, streamable: true,
       };
       this.links.set(peer, link);
@@ -196,9 +211,7 @@ export class GrpcPeerClient implements PeerTransport {
       const client = this.clientOf(link);
       const flight: InFlight = { call: undefined };
       link.inFlight.add(flight);
-      flight.call = next.kind === "unary"
-        ? this.startUnary(client, link, flight, next.message)
-        : this.startSnapshot(client, link, flight, next.message, next.snapshot);
+      flight.call = this.startUnary(client, link, flight, next);
     }
   }
 
@@ -292,25 +305,27 @@ export class GrpcPeerClient implements PeerTransport {
     }
   }
 
-  /** Streams a stored snapshot in chunks, writing only as fast as the stream drains. */
+  /**
+   * Streams a stored snapshot in chunks (views into its bytes), writing only as fast as the
+   * stream drains. The answer is stepped before the lane reports the stream finished.
+   */
   private startSnapshot(
-    client: RaftPeerClient, link: PeerLink, flight: InFlight, message: SnapshotRequest,
-    snapshot: StoredSnapshot,
-  ): grpc.Call {
+    peer: NodeId, send: SnapshotSend, ended: (status: SnapshotStatus) => void,
+  ): () => void {
+    const link = this.link(peer);
     const context: ResponseContext = {
-      clusterId: this.options.clusterId, selfId: this.options.selfId, peer: link.peer,
+      clusterId: this.options.clusterId, selfId: this.options.selfId, peer,
     };
     const options = { deadline: Date.now() + this.options.snapshotDeadlineMs };
-    const call = client.InstallSnapshot(options, (error, wire) => {
-      this.finish(link, flight, () => {
-        if (error !== null || wire === undefined) return this.onCallFailed(link.peer, message);
-        const answer = this.decodeOrUndefined(() =>
-          decodeAppendResponse(wire, context, "InstallSnapshot"));
-        if (answer === false || answer === undefined) return this.onCallFailed(link.peer, message);
-        this.step(answer);
-      });
+    const call = this.clientOf(link).InstallSnapshot(options, (error, wire) => {
+      if (this.closed || error !== null || wire === undefined) return ended("failed");
+      const answer = this.decodeOrUndefined(() =>
+        decodeAppendResponse(wire, context, "InstallSnapshot"));
+      if (answer === false || answer === undefined) return ended("failed");
+      this.step(answer);
+      ended("finished");
     });
-    const chunks = encodeSnapshotChunks(message, snapshot, this.options.clusterId,
+    const chunks = encodeSnapshotChunks(send.message, send.snapshot, this.options.clusterId,
       this.options.snapshotChunkBytesMax);
     let next = 0;
     const writeMore = (): void => {
@@ -323,7 +338,7 @@ export class GrpcPeerClient implements PeerTransport {
       call.end();
     };
     writeMore();
-    return call;
+    return () => call.cancel();
   }
 
   /** The decoded answer; false when the peer's answer breaks the protocol. */
@@ -350,6 +365,13 @@ export class GrpcPeerClient implements PeerTransport {
   private onCallFailed(peer: NodeId, message: Message): void {
     this.reportUnreachable(peer);
     if (message.type === "read-index-request") this.step(notServed(message));
+  }
+
+  /** Reports on a later turn, as every report: the node may be handling a Ready. */
+  private reportSnapshot(peer: NodeId, status: SnapshotStatus, snapshotIndex: LogIndex): void {
+    setImmediate(() => {
+      if (!this.closed) this.handler?.reportSnapshot(peer, status, snapshotIndex);
+    });
   }
 
   /** Reports on a later turn, once per peer per turn: the node may be handling a Ready. */
@@ -384,8 +406,8 @@ function notServed(request: ReadIndexRequest): Message {
  * a slow or paused peer (one per tick) while sending no later than the old one would have.
  */
 function replaceWaitingHeartbeat(link: PeerLink, message: Message): boolean {
-  const waiting = link.queue.findIndex((outbound) => outbound.message.type === "heartbeat-request");
+  const waiting = link.queue.findIndex((queued) => queued.type === "heartbeat-request");
   if (waiting < 0) return false;
-  link.queue[waiting] = { kind: "unary", message };
+  link.queue[waiting] = message;
   return true;
 }

@@ -4,6 +4,9 @@
 // before its metadata; ReadIndex waits for the leader's later answer; a member refuses
 // another cluster, a wrong receiver and a non-member's votes with their statuses; and failures
 // (no address, nobody listening, a full queue, a deadline) become reportUnreachable().
+// Snapshot sends report their outcome (reportSnapshot: finished or failed, etcd's
+// ReportSnapshot), stream one at a time per peer, and a send made redundant by a newer one is
+// dropped unsent.
 // Appends travel on the Replicate stream (its own tests: replicate-stream.test.ts); the
 // unary queue is exercised here against an older member that does not serve Replicate.
 // Method: real grpc.Servers and GrpcPeerClients on 127.0.0.1:0 in this process, with
@@ -15,6 +18,7 @@ import * as grpc from "@grpc/grpc-js";
 import { logIndex, nodeId, term, type NodeId, type Term } from "../core/ids.js";
 import { makeConfig } from "../core/membership-config.js";
 import type { Message } from "../core/message.js";
+import type { SnapshotStatus } from "../core/progress.js";
 import type { RaftPeerHandlers } from "../gen/raftkv/raft/v1/RaftPeer.js";
 import type { StoredSnapshot } from "../storage/snapshot-store.js";
 import {
@@ -37,17 +41,30 @@ class RecordingHandler implements InboundHandler {
   readonly received: Message[] = [];
   readonly snapshots: StoredSnapshot[] = [];
   readonly unreachable: NodeId[] = [];
-  /** What arrived, in order: message types, and "snapshot-data" for receiveSnapshotData(). */
+  /** reportSnapshot() calls, as "peer status". */
+  readonly snapshotReports: string[] = [];
+  /**
+   * What arrived, in order: message types, "snapshot-data" for receiveSnapshotData() and
+   * "report-snapshot status" for reportSnapshot().
+   */
   readonly events: string[] = [];
   answer: (message: Message) => Message[] = () => [];
   sendOneWay: (message: Message) => void = () => undefined;
+  /** While set, RPC answers wait in `held` until release() (a slow receiver). */
+  holdAnswers = false;
+  readonly held: (() => void)[] = [];
 
   receive(message: Message, answer?: AnswerRequest): void {
     this.received.push(message);
     this.events.push(message.type);
     const responses = this.answer(message);
-    if (answer !== undefined) answer(responses);
+    if (answer !== undefined && this.holdAnswers) this.held.push(() => answer(responses));
+    else if (answer !== undefined) answer(responses);
     else for (const response of responses) this.sendOneWay(response);
+  }
+
+  release(): void {
+    for (const answer of this.held.splice(0)) answer();
   }
 
   receiveSnapshotData(snapshot: StoredSnapshot): void {
@@ -57,6 +74,11 @@ class RecordingHandler implements InboundHandler {
 
   reportUnreachable(peer: NodeId): void {
     this.unreachable.push(peer);
+  }
+
+  reportSnapshot(peer: NodeId, status: SnapshotStatus): void {
+    this.snapshotReports.push(`${String(peer)} ${status}`);
+    this.events.push(`report-snapshot ${status}`);
   }
 }
 
@@ -223,6 +245,93 @@ describe("requests and their answers", () => {
     expect(b.handler.events).toEqual(["snapshot-data", "snapshot-request"]);
     expect(b.handler.received).toEqual([request]);
     expect(a.handler.received[0]).toMatchObject({ type: "append-response", matchIndex: 40 });
+  });
+});
+
+/** Member 1's snapshot-request for a snapshot at `index`, with its stored bytes. */
+function snapshotSend(index: number, t = 8): { request: Message; stored: StoredSnapshot } {
+  const data = Uint8Array.from({ length: 3000 }, (_, i) => (i + index) % 251);
+  const meta = { index: logIndex(index), term: term(6), config: makeConfig([1, 2]) };
+  const stored = { meta, data, sha256: createHash("sha256").update(data).digest("hex") };
+  return { request: { type: "snapshot-request", from: ONE, to: TWO, term: term(t), snapshot: meta }, stored };
+}
+
+function snapshotIndexes(handler: RecordingHandler): number[] {
+  return handler.received.flatMap((m) => (m.type === "snapshot-request" ? [m.snapshot.index] : []));
+}
+
+/** Lets every pending callback and setImmediate run, so that a missing report would show. */
+function settle(ms = 100): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+describe("snapshot sends report their outcome (etcd's ReportSnapshot)", () => {
+  it("reports finished after the answer was stepped", async () => {
+    const [a, b] = await pair();
+    b.handler.answer = (m) => [appendAnswer(m.term, 40)];
+    const { request, stored } = snapshotSend(40);
+    a.client.send(request, stored);
+    await until(() => a.handler.snapshotReports.length === 1, "the snapshot's report");
+    expect(a.handler.events).toEqual(["append-response", "report-snapshot finished"]);
+    expect(a.handler.snapshotReports).toEqual(["2 finished"]);
+    expect(a.handler.unreachable).toEqual([]);
+  });
+
+  it("reports failed for a peer nobody listens for, or without an address", async () => {
+    const a = await member(1);
+    const { request, stored } = snapshotSend(40);
+    a.client.send(request, stored);
+    await until(() => a.handler.snapshotReports.length === 1, "no address");
+    const closed = await member(2);
+    closed.server.forceShutdown();
+    a.client.setPeerAddress(TWO, closed.address);
+    a.client.send(request, stored);
+    await until(() => a.handler.snapshotReports.length === 2, "nobody listening");
+    expect(a.handler.snapshotReports).toEqual(["2 failed", "2 failed"]);
+    // A failed stream is reported once, as a snapshot failure, not also as unreachable.
+    expect(a.handler.unreachable).toEqual([]);
+  });
+
+  it("streams one at a time; a send older than the stream, or a duplicate, is dropped", async () => {
+    const [a, b] = await pair();
+    b.handler.answer = (m) => [appendAnswer(m.term, 40)];
+    b.handler.holdAnswers = true;
+    const newer = snapshotSend(40);
+    a.client.send(newer.request, newer.stored);
+    await until(() => b.handler.held.length === 1, "the first stream on the receiver");
+    const older = snapshotSend(30);
+    a.client.send(older.request, older.stored);
+    a.client.send(newer.request, newer.stored);
+    await settle();
+    expect(snapshotIndexes(b.handler)).toEqual([40]);
+    expect(a.handler.snapshotReports).toEqual([]); // Still streaming: no report, no resend.
+    b.handler.release();
+    await until(() => a.handler.snapshotReports.length === 1, "the report");
+    await settle();
+    expect(snapshotIndexes(b.handler)).toEqual([40]);
+    expect(a.handler.snapshotReports).toEqual(["2 finished"]);
+  });
+
+  it("a newer send cancels the stream; a waiting send a newer one supersedes is dropped", async () => {
+    const [a, b] = await pair();
+    b.handler.answer = (m) => [appendAnswer(m.term, 50)];
+    b.handler.holdAnswers = true;
+    const first = snapshotSend(10);
+    a.client.send(first.request, first.stored);
+    await until(() => b.handler.held.length === 1, "the first stream on the receiver");
+    for (const index of [20, 30, 50]) {
+      const next = snapshotSend(index);
+      a.client.send(next.request, next.stored); // 20 and 30 wait in turn, then are dropped.
+    }
+    await until(() => b.handler.held.length === 2, "the newest stream on the receiver");
+    expect(snapshotIndexes(b.handler)).toEqual([10, 50]);
+    b.handler.release();
+    await until(() => a.handler.snapshotReports.length === 1, "the newest send's report");
+    await settle();
+    // One report: the cancelled stream's outcome is the newest send's, which stands for all.
+    expect(a.handler.snapshotReports).toEqual(["2 finished"]);
+    expect(snapshotIndexes(b.handler)).toEqual([10, 50]);
+    expect(b.state.handlerErrors).toEqual([]);
   });
 });
 

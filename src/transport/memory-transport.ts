@@ -7,7 +7,8 @@ import type { InboundHandler, PeerTransport } from "./peer-transport.js";
  * An in-process network for multi-member tests and examples (hashicorp/raft's InmemTransport
  * analogue). Delivery is asynchronous (one macrotask per message) and in order per link, as
  * with one gRPC channel per peer. Links can be cut to model partitions; a message over a cut
- * link is dropped and the sender is told the peer is unreachable.
+ * link is dropped and the sender is told the peer is unreachable. A snapshot-request is
+ * reported finished once delivered, or failed when dropped (InboundHandler.reportSnapshot).
  */
 export class MemoryNetwork {
   private readonly handlers = new Map<NodeId, InboundHandler>();
@@ -48,8 +49,13 @@ export class MemoryNetwork {
 
   deliver(from: NodeId, message: Message, snapshot: StoredSnapshot | undefined): void {
     const sender = this.handlers.get(from);
+    // As a gRPC transport reports a snapshot stream: "failed" instead of unreachable.
+    const failed = (): void => {
+      if (snapshot !== undefined) sender?.reportSnapshot(message.to, "failed", snapshot.meta.index);
+      else sender?.reportUnreachable(message.to);
+    };
     if (this.cut.has(`${String(from)}>${String(message.to)}`) || this.queued >= this.queueMax) {
-      setImmediate(() => sender?.reportUnreachable(message.to));
+      setImmediate(failed);
       return;
     }
     this.queued += 1;
@@ -57,12 +63,15 @@ export class MemoryNetwork {
       this.queued -= 1;
       const target = this.handlers.get(message.to);
       if (target === undefined) {
-        sender?.reportUnreachable(message.to);
+        failed();
         return;
       }
       if (snapshot !== undefined) target.receiveSnapshotData(snapshot);
       // One-way, as Raft's messages are: responses come back through the target's send().
       target.receive(message);
+      // The whole snapshot arrived: the sender hears so on a later turn, as from gRPC.
+      if (snapshot === undefined) return;
+      setImmediate(() => sender?.reportSnapshot(message.to, "finished", snapshot.meta.index));
     });
   }
 }

@@ -1,5 +1,6 @@
-import type { NodeId } from "../core/ids.js";
+import type { LogIndex, NodeId } from "../core/ids.js";
 import type { Message } from "../core/message.js";
+import type { SnapshotStatus } from "../core/progress.js";
 import type { StoredSnapshot } from "../storage/snapshot-store.js";
 
 /**
@@ -18,16 +19,33 @@ export type AnswerRequest = (responses: readonly Message[]) => void;
 export interface InboundHandler {
   /** Steps a peer message; `answer` (for requests) gets its responses to the sender. */
   receive(message: Message, answer?: AnswerRequest): void;
-  /** A snapshot's bytes arrived (before its metadata-only snapshot-request is received). */
+  /**
+   * A snapshot's bytes arrived (before its metadata-only snapshot-request is received).
+   * Known limit: they arrive whole, so a receiver holds the entire snapshot in memory (the
+   * gRPC server assembles the stream up to its snapshotBytesMax, snapshot-chunks.ts) until
+   * it is saved; streaming it to the snapshot store as it arrives is not done yet.
+   */
   receiveSnapshotData(snapshot: StoredSnapshot): void;
   /** The transport could not deliver to `peer`; the core stops pipelining to it. */
   reportUnreachable(peer: NodeId): void;
+  /**
+   * How the send of the snapshot at `snapshotIndex` to `peer` ended (etcd's
+   * raft.ReportSnapshot): "finished" once the peer took the whole stream and answered,
+   * "failed" when it broke, timed out or could not start. The leader sends no other
+   * snapshot to `peer` until this comes, however long the stream takes. Every
+   * snapshot-request given to send() gets one report, on a later turn than send(), except
+   * one a later snapshot-request to the same peer made redundant (a duplicate, or an older
+   * snapshot or term): the later one's report stands for both. None come after close().
+   */
+  reportSnapshot(peer: NodeId, status: SnapshotStatus, snapshotIndex: LogIndex): void;
 }
 
 /**
  * Outbound peer messaging (hashicorp/raft's Transport analogue). send() is fire-and-forget
  * and never blocks the event loop; a bounded queue per peer drops (and reports unreachable)
  * rather than growing. Responses to our requests come back through InboundHandler.receive().
+ * A snapshot-request streams its snapshot, one stream per peer at a time, and its outcome
+ * comes back through InboundHandler.reportSnapshot().
  */
 export interface PeerTransport {
   /** Registers the node that receives inbound messages and responses. */

@@ -41,6 +41,10 @@ class RecordingHandler implements InboundHandler {
     throw new Error("no snapshots in these tests");
   }
 
+  reportSnapshot(): void {
+    throw new Error("no snapshots in these tests");
+  }
+
   reportUnreachable(peer: NodeId): void {
     this.unreachable.push(peer);
   }

@@ -83,6 +83,17 @@ export class InteractionEnv {
       this.node(c).core.reportUnreachable(nodeId(intArg(c, 1)));
       return "ok";
     },
+    // `report-snapshot 1 2 finished|failed index=N`: 1's transport reports how its send of
+    // snapshot N to 2 ended.
+    "report-snapshot": (c) => {
+      const status = positionalArgs(c)[2];
+      if (status !== "finished" && status !== "failed") {
+        throw new Error("report-snapshot needs finished or failed");
+      }
+      const index = logIndex(intValue(c, "index"));
+      this.node(c).core.reportSnapshot(nodeId(intArg(c, 1)), status, index);
+      return "ok";
+    },
     compact: (c) => this.compact(c),
     restart: (c) => this.restart(this.node(c)),
     status: (c) => this.nodeIds(c).map((id) => this.statusLine(id)).join("\n"),

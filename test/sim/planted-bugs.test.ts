@@ -12,7 +12,7 @@ import type { PlantedBug } from "../../src/core/raft-config.js";
 import { runFigure8 } from "./figure8-scenario.js";
 import { DEFAULT_FAULTS, type FaultProfile } from "./faults.js";
 import { sweepInWorker, type SweepFailure } from "./seed-sweep.js";
-import type { SimOptions } from "./simulator.js";
+import { DEFAULT_SIM_OPTIONS, type SimOptions } from "./simulator.js";
 
 /** Core bugs (RaftConfig.plantedBugs) and a faulty port under the real driver. */
 type BugName = PlantedBug | "lying-disk";
@@ -72,6 +72,26 @@ const CASES: Readonly<Record<BugName, BugCase>> = {
       },
     },
     why: "a clogged old leader's appends arrive after a new election and overwrite committed entries",
+  },
+  "resend-snapshot-while-streaming": {
+    seedsMax: 30,
+    run: {
+      kind: "random",
+      shape: {
+        plantedBugs: ["resend-snapshot-while-streaming"],
+        // Lease reads off: a paused leader's lease is a known limit (leader-lease.ts), and
+        // this pause-heavy profile would find that first.
+        leaseReadsShare: 0,
+        workload: { ...DEFAULT_SIM_OPTIONS.workload, clientCount: 8, thinkMicrosMax: 5_000 },
+        faults: faults(
+          { gapMicrosMin: 20_000, gapMicrosMax: 200_000, clogProbability: 1 },
+          { partition: 6, pause: 6, membership: 2, "crash-leader": 0, "crash-any": 0, transfer: 0 },
+        ),
+      },
+    },
+    why: "busy clients make followers fall behind compaction; clogged links and paused followers " +
+      "hold a snapshot for longer than two quorum checks, and the timer's second copy shows as " +
+      "a SnapshotResendViolation (snapshot-calls.ts)",
   },
   "commit-old-term-by-counting": {
     seedsMax: 3,

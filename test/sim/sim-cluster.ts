@@ -18,6 +18,7 @@ import type { SimNetwork } from "./network.js";
 import { losePower, PowerLossLedger } from "./power-loss.js";
 import { roundTrip } from "./sim-codec.js";
 import { SimKvStore } from "./sim-kv.js";
+import { SnapshotCalls, type SnapshotCall } from "./snapshot-calls.js";
 import { SimMember, type DurableState, type MemberHost } from "./sim-member.js";
 import { describeMessage, describePersist, type Trace } from "./trace.js";
 
@@ -26,7 +27,11 @@ export type SimEvent =
   | { readonly kind: "tick"; readonly node: NodeId; readonly chain: number }
   /** Work of one incarnation (a soon() task, a disk completion); dies with it. */
   | { readonly kind: "task"; readonly node: NodeId; readonly incarnation: number; readonly run: () => void }
-  | { readonly kind: "deliver"; readonly message: Message; readonly snapshot: StoredSnapshot | undefined }
+  /** `call`: a snapshot-request's call, which reports its outcome to the sender. */
+  | {
+    readonly kind: "deliver"; readonly message: Message; readonly snapshot: StoredSnapshot | undefined;
+    readonly call: SnapshotCall | undefined;
+  }
   | { readonly kind: "unreachable"; readonly node: NodeId; readonly peer: NodeId; readonly chain: number }
   | { readonly kind: "client-step"; readonly clientId: number }
   | { readonly kind: "client-timeout"; readonly clientId: number; readonly requestId: number }
@@ -101,6 +106,7 @@ export class SimCluster {
   /** Called whenever a node crashed, whatever the cause (the nemesis restarts it). */
   onCrash: ((id: NodeId) => void) | undefined;
   readonly powerLoss = new PowerLossLedger();
+  private readonly snapshotCalls: SnapshotCalls;
 
   constructor(
     private readonly ctx: SimContext,
@@ -108,6 +114,7 @@ export class SimCluster {
     private readonly network: SimNetwork<Delivery>,
     private readonly random: SeededRandom,
   ) {
+    this.snapshotCalls = new SnapshotCalls(ctx, network, (id) => this.slots.get(id)?.member);
     for (const id of [...options.founders.voters, ...options.founders.learners]) {
       const { entries, hardState } = bootstrapEntries(options.founders);
       this.create(id, new MemoryLogStore({ entries, hardState }));
@@ -236,6 +243,7 @@ export class SimCluster {
       this.guard(slot, event.run);
     } else {
       const member = slot.member;
+      this.snapshotCalls.unreachable(slot.id, slot.incarnation, event.peer);
       this.guard(slot, () => member.reportUnreachable(event.peer));
     }
   }
@@ -279,8 +287,12 @@ export class SimCluster {
   private deliver(event: Delivery): void {
     const message = event.message;
     const slot = this.slots.get(message.to);
-    if (slot === undefined || slot.member === undefined) return;
-    if (this.network.isBlocked(message.from, message.to)) return; // Cut while in flight.
+    const call = event.call;
+    const blocked = this.network.isBlocked(message.from, message.to); // Cut while in flight.
+    if (slot === undefined || slot.member === undefined || blocked) {
+      if (call !== undefined) this.snapshotCalls.decided(call, "failed");
+      return;
+    }
     if (this.network.holdIfClogged(message.from, message.to, event)) return;
     if (slot.paused) {
       slot.inbox.push(event);
@@ -289,7 +301,10 @@ export class SimCluster {
     this.ctx.trace.line(this.ctx.nowMicros, message.to, () => `recv ${describeMessage(message)}`);
     const member = slot.member;
     this.guard(slot, () => member.deliver(message, event.snapshot));
+    // A receiver that crashed while taking the snapshot fails the call, as over gRPC.
+    if (call !== undefined) this.snapshotCalls.decided(call, slot.member === member ? "finished" : "failed");
   }
+
 
   /** A message leaves `slot`'s member through its transport port. */
   private send(slot: Slot, message: Message, snapshot: StoredSnapshot | undefined): void {
@@ -297,11 +312,16 @@ export class SimCluster {
     this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => `send ${describeMessage(message)}`);
     // The production codec and protobuf serialization, both ways, for every message.
     const wire = roundTrip(message, snapshot);
-    const delivery: Delivery = { kind: "deliver", message: wire.message, snapshot: wire.snapshot };
+    const call = message.type === "snapshot-request"
+      ? this.snapshotCalls.start(slot.id, slot.incarnation, message)
+      : undefined;
+    const delivery: Delivery = { kind: "deliver", message: wire.message, snapshot: wire.snapshot, call };
     if (this.network.holdIfClogged(message.from, message.to, delivery)) return;
     const delays = this.network.deliveryDelaysMicros(message.from, message.to);
     for (const delay of delays) this.ctx.queue.push(this.ctx.nowMicros + delay, delivery);
-    const probe = message.type === "append-request" || message.type === "snapshot-request";
+    if (call !== undefined && delays.length === 0) this.snapshotCalls.decided(call, "failed");
+    // A lost snapshot is reported as its call's failure (above), not also as unreachable.
+    const probe = message.type === "append-request";
     if (delays.length === 0 && probe && this.network.isBlocked(message.from, message.to)) {
       if (this.random.chance(this.options.reportUnreachableProbability)) {
         const event: SimEvent = { kind: "unreachable", node: slot.id, peer: message.to, chain: slot.chain };

@@ -1,5 +1,6 @@
-import type { NodeId } from "../../src/core/ids.js";
+import type { LogIndex, NodeId } from "../../src/core/ids.js";
 import type { Message } from "../../src/core/message.js";
+import type { SnapshotStatus } from "../../src/core/progress.js";
 import type { RaftConfig } from "../../src/core/raft-config.js";
 import type { SeededRandom } from "../../src/core/random.js";
 import type { Status } from "../../src/core/ready.js";
@@ -113,5 +114,10 @@ export class SimMember {
 
   reportUnreachable(peer: NodeId): void {
     this.handler?.reportUnreachable(peer);
+  }
+
+  /** The outcome of a snapshot this member sent (InboundHandler.reportSnapshot). */
+  reportSnapshot(peer: NodeId, status: SnapshotStatus, snapshotIndex: LogIndex): void {
+    this.handler?.reportSnapshot(peer, status, snapshotIndex);
   }
 }
