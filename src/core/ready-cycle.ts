@@ -48,15 +48,16 @@ export function readyPending(s: RaftState): boolean {
 }
 
 /**
- * Ready rule 1: only a leader's append and heartbeat requests leave before the write, and
- * only while its term and vote are durable. A single voter becomes candidate and leader in
- * one step, so its first appends carry a term the very same write makes durable (the
- * simulator found this); they wait.
+ * Ready rule 1: only a leader's replication traffic (appends, heartbeats, snapshots, whose
+ * bytes are already durable in the snapshot store) leaves before the write, and only while
+ * its term and vote are durable. A single voter becomes candidate and leader in one step,
+ * so its first appends carry a term the very same write makes durable (the simulator found
+ * this); they wait.
  */
 function earlyMessageRule(s: RaftState): (message: Message) => boolean {
   const termDurable = !termOrVoteChanged(s.durableHardState, s);
-  return (message) =>
-    termDurable && (message.type === "append-request" || message.type === "heartbeat-request");
+  return (message) => termDurable && (message.type === "append-request" ||
+    message.type === "heartbeat-request" || message.type === "snapshot-request");
 }
 
 function collectWrite(s: RaftState, messagesAfterWrite: Message[]): StorageWrite | undefined {

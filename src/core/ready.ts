@@ -25,7 +25,8 @@ export interface ReadState {
  *
  * For each Ready, synchronously and in this order:
  * 1. Send `messages` now. They promise nothing that is not already durable: only a leader's
- *    append and heartbeat requests, and only while its term and vote are durable. So the
+ *    append, heartbeat and snapshot requests (a snapshot's bytes are in the snapshot store
+ *    before it is named), and only while its term and vote are durable. So the
  *    leader's own log write overlaps its followers' (thesis 10.2.1). That is safe because
  *    the leader counts its own copy of an entry toward commit only once `persisted()`
  *    reports it durable (rule 5), so a commit never rests on a write a crash could lose

@@ -299,6 +299,9 @@ export class SimCluster {
       return;
     }
     this.ctx.trace.line(this.ctx.nowMicros, message.to, () => `recv ${describeMessage(message)}`);
+    if (message.type === "append-response" && message.success) {
+      this.snapshotCalls.acknowledged(message.to, message.from, message.term, message.matchIndex);
+    }
     const member = slot.member;
     this.guard(slot, () => member.deliver(message, event.snapshot));
     // A receiver that crashed while taking the snapshot fails the call, as over gRPC.

@@ -101,6 +101,20 @@ export class SnapshotCalls {
     if (delay !== undefined && this.answer(call)) this.report(call, status, delay);
   }
 
+  /**
+   * `leader` hears that `follower` holds its log up to `matchIndex` in `term`. A snapshot
+   * call at or below that index is no longer one the leader waits for: its core leaves
+   * snapshot state on this acknowledgement (etcd's rule), so a snapshot it sends later is a
+   * new need, not a resend. The call's own report may still come; the core ignores it.
+   */
+  acknowledged(leader: NodeId, follower: NodeId, term: number, matchIndex: number): void {
+    for (const call of this.calls) {
+      const covered = call.from === leader && call.to === follower && call.term === term &&
+        call.index <= matchIndex;
+      if (covered) call.decided = true;
+    }
+  }
+
   /** `from` was told `peer` is unreachable: its calls to it failed, as its core takes it. */
   unreachable(from: NodeId, incarnation: number, peer: NodeId): void {
     for (const call of this.calls) {
