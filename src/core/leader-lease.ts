@@ -81,7 +81,10 @@ function leaseOf(s: RaftState): LeaderLease {
   assert(s.role === "leader", "only a leader holds a lease");
   let lease = s.leaderLease;
   if (lease?.term !== s.term) {
-    lease = new LeaderLease(s.term, s.config.electionTicks - s.config.leaseDriftMarginTicks);
+    const leaseTicks = s.hasBug("lease-too-long")
+      ? 2 * s.config.electionTicks
+      : s.config.electionTicks - s.config.leaseDriftMarginTicks;
+    lease = new LeaderLease(s.term, leaseTicks);
     s.leaderLease = lease;
   }
   return lease;

@@ -22,7 +22,12 @@ export type PlantedBug =
    * Send a follower another snapshot at the second quorum check while the first is still
    * streaming, without waiting for the transport's report (RaftCore.reportSnapshot).
    */
-  | "resend-snapshot-while-streaming";
+  | "resend-snapshot-while-streaming"
+  /**
+   * Trust the leader lease for two election timeouts, as the old rule did, while followers
+   * honour it for one (leader-lease.ts).
+   */
+  | "lease-too-long";
 
 /** Raft tuning for one core. Validated by validateRaftConfig(); all limits are explicit. */
 export interface RaftConfig {

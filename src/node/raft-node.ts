@@ -21,6 +21,7 @@ import { InboundAnswers } from "./inbound-answers.js";
 import { NodeEventHub, type NodeEventListener } from "./node-events.js";
 import { diffMembers } from "./membership-diff.js";
 import type { Scheduler } from "./scheduler.js";
+import { TickClock } from "./tick-clock.js";
 import { WaiterTable } from "./waiters.js";
 import { WritePipeline } from "./write-pipeline.js";
 
@@ -79,6 +80,7 @@ export class RaftNode<Result> implements InboundHandler {
   private incomingSnapshot: StoredSnapshot | undefined;
   private lastSnapshotIndex: LogIndex;
   private compactionInFlight = false;
+  private readonly clock: TickClock;
   private drainScheduled = false;
   private draining = false;
   private stopped = false;
@@ -96,6 +98,9 @@ export class RaftNode<Result> implements InboundHandler {
       config: options.raftConfig, storage: options.logStore, random: options.random,
       appliedIndex: options.stateMachine.appliedIndex(),
     });
+    // Past two election timeouts plus a margin, more ticks change nothing the core decides.
+    const catchUpTicksMax = 2 * options.raftConfig.electionTicks + 2;
+    this.clock = new TickClock(options.tickIntervalMs, catchUpTicksMax, this.scheduler.nowMs());
     this.writes = new WritePipeline(
       options.logStore, options.writesInFlightMax, (write) => this.onWriteDurable(write),
     );
@@ -175,6 +180,7 @@ export class RaftNode<Result> implements InboundHandler {
   apply(data: Uint8Array, timeoutMs: number): Promise<Applied<Result>> {
     const refusal = this.proposalRoomRefusal();
     if (refusal !== undefined) return Promise.reject(refusal);
+    this.catchUpTicks();
     return this.track(this.core.propose(data), timeoutMs);
   }
 
@@ -202,6 +208,7 @@ export class RaftNode<Result> implements InboundHandler {
     if (this.reads.size >= this.options.pendingReadsMax) {
       return Promise.reject(new QueueFullError("too many reads are waiting; retry later"));
     }
+    this.catchUpTicks(); // A lease must be judged on the time that really passed.
     this.readsIssued = (this.readsIssued + 1) % READ_IDS_PER_INCARNATION;
     const requestId = this.readIdBase + this.readsIssued;
     const result = this.core.readIndex(requestId);
@@ -234,6 +241,7 @@ export class RaftNode<Result> implements InboundHandler {
       return;
     }
     assert(!this.draining, "the transport delivers outside the Ready loop");
+    this.catchUpTicks();
     // Only a request's handling can produce the RPC's answer. While stepping a response, any
     // message for that peer is a new one-way message and goes through the transport.
     if (answer !== undefined && !isResponse(message)) this.answers.open(message.from, answer);
@@ -275,13 +283,22 @@ export class RaftNode<Result> implements InboundHandler {
     return promise;
   }
 
+  /** Ticks owed since the last tick (a pause, a blocked loop) come before any input. */
+  private catchUpTicks(): void {
+    this.tickCore(this.clock.beforeInput(this.scheduler.nowMs()));
+  }
+
+  private tickCore(ticks: number): void {
+    for (let i = 0; i < ticks; i++) this.core.tick();
+  }
+
   private deadline(timeoutMs: number): number {
     return this.scheduler.nowMs() + timeoutMs;
   }
 
   private onTick(): void {
     if (this.stopped) return;
-    this.core.tick();
+    this.tickCore(this.clock.onTimer(this.scheduler.nowMs()));
     this.drain();
     const now = this.scheduler.nowMs();
     this.proposals.expire(now);

@@ -103,6 +103,8 @@ export interface DirectedSimOptions {
   readonly plantedBugs: readonly PlantedBug[];
   /** 1 lets a leader place an old entry on a follower without its newer ones (Figure 8). */
   readonly appendEntriesMax: number;
+  /** Lease reads on (they need check-quorum, which is then on too). */
+  readonly leaseReads?: boolean;
   readonly traceSink?: (line: string) => void;
 }
 
@@ -140,6 +142,7 @@ export class DirectedSim {
         founders: makeConfig(voters, []),
         raftConfig: (id) => this.raftConfig(id),
         tickMicros: 10_000,
+        memberClock: "ticks", // The script owns time.
         driftMax: 0,
         // No compaction: the script reads logs entry by entry.
         snapshotEveryEntriesMin: 1_000_000,
@@ -292,6 +295,25 @@ export class DirectedSim {
     }
   }
 
+  /**
+   * Asks `id` for a linearizable read and runs only its own work, with the network silent:
+   * true if the read was served at once, from the member's lease (thesis 6.4.1), without
+   * hearing from anyone.
+   */
+  async readWithoutNetwork(id: number): Promise<boolean> {
+    let served = false;
+    const reading = this.cluster.invoke(nodeId(id), (member) => member.node.readBarrier(60_000));
+    reading?.then(() => { served = true; }, () => undefined);
+    this.deliver(() => false);
+    for (let i = 0; i < 4; i++) await Promise.resolve(); // The barrier's continuation.
+    return served;
+  }
+
+  /** Records a broken rule the script itself observed, under the current step. */
+  report(text: string): void {
+    this.checker.report(text);
+  }
+
   /** Convergence (TESTING.md 2.1.6 #4) among the running members; undefined when converged. */
   convergence(): string | undefined {
     return finalChecks(this.cluster);
@@ -321,7 +343,8 @@ export class DirectedSim {
       electionTicks: ELECTION_TICKS,
       heartbeatTicks: HEARTBEAT_TICKS,
       preVote: false,
-      checkQuorum: false,
+      checkQuorum: this.options.leaseReads === true,
+      leaseReads: this.options.leaseReads === true,
       appendEntriesMax: this.options.appendEntriesMax,
       plantedBugs: new Set(this.options.plantedBugs),
     };

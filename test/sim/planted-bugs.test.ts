@@ -10,19 +10,20 @@
 import { assert } from "../../src/core/assert.js";
 import type { PlantedBug } from "../../src/core/raft-config.js";
 import { runFigure8 } from "./figure8-scenario.js";
+import { runLeaseScenario } from "./lease-scenario.js";
 import { DEFAULT_FAULTS, type FaultProfile } from "./faults.js";
 import { sweepInWorker, type SweepFailure } from "./seed-sweep.js";
 import { DEFAULT_SIM_OPTIONS, type SimOptions } from "./simulator.js";
 
 /** Core bugs (RaftConfig.plantedBugs) and a faulty port under the real driver. */
-type BugName = PlantedBug | "lying-disk";
+type BugName = PlantedBug | "lying-disk" | "paused-clock";
 
 interface BugCase {
   readonly seedsMax: number;
   /** Random simulations of this shape, or a named directed scenario. */
   readonly run:
     | { readonly kind: "random"; readonly shape: Partial<SimOptions> }
-    | { readonly kind: "directed"; readonly scenario: "figure-8" };
+    | { readonly kind: "directed"; readonly scenario: "figure-8" | "lease" };
   /** Why this profile: which fault mix or schedule makes the bug observable. */
   readonly why: string;
 }
@@ -32,6 +33,22 @@ function faults(
   weights: Partial<FaultProfile["weights"]>,
 ): FaultProfile {
   return { ...DEFAULT_FAULTS, ...overrides, weights: { ...DEFAULT_FAULTS.weights, ...weights } };
+}
+
+/**
+ * Lease reads in every run and many clients that stay with the leader they know: a stale
+ * lease read needs a client still reading from the old leader after another client's write
+ * committed under the new one; pauses stop a leader, partitions cut it off.
+ */
+function leaseProfile(): Partial<SimOptions> {
+  return {
+    leaseReadsShare: 1,
+    workload: {
+      ...DEFAULT_SIM_OPTIONS.workload, clientCount: 16, thinkMicrosMax: 5_000,
+      stickToLeaderProbability: 1,
+    },
+    faults: faults({}, { pause: 10, partition: 4 }),
+  };
 }
 
 const CASES: Readonly<Record<BugName, BugCase>> = {
@@ -79,8 +96,7 @@ const CASES: Readonly<Record<BugName, BugCase>> = {
       kind: "random",
       shape: {
         plantedBugs: ["resend-snapshot-while-streaming"],
-        // Lease reads off: a paused leader's lease is a known limit (leader-lease.ts), and
-        // this pause-heavy profile would find that first.
+        // Lease reads off, so that this profile tests snapshots alone.
         leaseReadsShare: 0,
         workload: { ...DEFAULT_SIM_OPTIONS.workload, clientCount: 8, thinkMicrosMax: 5_000 },
         faults: faults(
@@ -92,6 +108,18 @@ const CASES: Readonly<Record<BugName, BugCase>> = {
     why: "busy clients make followers fall behind compaction; clogged links and paused followers " +
       "hold a snapshot for longer than two quorum checks, and the timer's second copy shows as " +
       "a SnapshotResendViolation (snapshot-calls.ts)",
+  },
+  "lease-too-long": {
+    seedsMax: 3,
+    run: { kind: "directed", scenario: "lease" },
+    why: "a cut-off leader serves a lease read after a newer leader committed a write; random " +
+      "schedules rarely hit the few ticks between the two leases, the directed scenario does",
+  },
+  "paused-clock": {
+    seedsMax: 20,
+    run: { kind: "random", shape: { pausedClock: true, ...leaseProfile() } },
+    why: "the driver's clock port stands still while paused: a resumed leader's lease looks " +
+      "fresh, so it serves stale reads (RaftNode catches its ticks up from the clock)",
   },
   "commit-old-term-by-counting": {
     seedsMax: 3,
@@ -112,9 +140,12 @@ async function firstDetection(name: BugName, bugCase: BugCase): Promise<SweepFai
     const report = await sweepInWorker({ first: 1, count, shape: run.shape, stopAtFirst: true });
     return report.failures[0];
   }
-  assert(name !== "lying-disk", "directed scenarios plant core bugs");
+  assert(name !== "lying-disk" && name !== "paused-clock", "directed scenarios plant core bugs");
+  const scenario = bugCase.run.scenario;
   for (let seed = 1; seed <= bugCase.seedsMax; seed++) {
-    const violation = runFigure8({ seed, plantedBugs: [name] }).violations[0];
+    const options = { seed, plantedBugs: [name] };
+    const result = scenario === "lease" ? await runLeaseScenario(options) : runFigure8(options);
+    const violation = result.violations[0];
     if (violation !== undefined) return { seed, violation: `${violation.step}: ${violation.text}` };
   }
   return undefined;

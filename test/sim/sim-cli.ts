@@ -3,8 +3,9 @@
 //   SEEDS=n   how many seeds to run (default 100), starting at START (default 1)
 //   SEED=s    replay one seed with a readable trace on stdout, one line per event
 //   VOTERS, LEARNERS, MODE (safety|liveness), PREVOTE, CHECKQUORUM (0|1), BUGS (comma list),
-//   LYING_DISK (0|1: the disk reports writes durable early) and FINAL_MICROS (the
-//   final-reads or recovery budget) shape the runs.
+//   LYING_DISK (0|1: the disk reports writes durable early), PAUSED_CLOCK (0|1: members'
+//   clocks stand still while paused), LEASE_PERCENT (the share of runs with lease reads, 0-100)
+//   and FINAL_MICROS (the final-reads or recovery budget) shape the runs.
 // The last line is exactly `seeds: N, violations: V`; the exit code is 1 on any violation.
 import type { PlantedBug } from "../../src/core/raft-config.js";
 import { addPowerLoss, describePowerLoss, noPowerLoss } from "./power-loss.js";
@@ -35,6 +36,8 @@ function optionsFor(seed: number): SimOptions {
     checkQuorum: envFlag("CHECKQUORUM", DEFAULT_SIM_OPTIONS.checkQuorum),
     plantedBugs: bugs,
     diskLiesAboutDurability: envFlag("LYING_DISK", false),
+    pausedClock: envFlag("PAUSED_CLOCK", false),
+    leaseReadsShare: envNumber("LEASE_PERCENT", DEFAULT_SIM_OPTIONS.leaseReadsShare * 100) / 100,
     finalMicros: envNumber("FINAL_MICROS", DEFAULT_SIM_OPTIONS.finalMicros),
   };
 }

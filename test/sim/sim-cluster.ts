@@ -59,6 +59,13 @@ export interface ClusterOptions {
   readonly founders: MembershipConfig;
   readonly raftConfig: (id: NodeId) => RaftConfig;
   readonly tickMicros: number;
+  /**
+   * A member's clock: "drifting" runs with virtual time at the member's own drifted rate,
+   * also while it is paused (a real monotonic clock); "ticks" moves only when the member
+   * ticks, for directed scripts that own time, and is the planted "paused clock" fault: a
+   * member that cannot tell how long it was stopped.
+   */
+  readonly memberClock: "drifting" | "ticks";
   /** Per-node clock drift: a node's tick interval is tickMicros * (1 +- driftMax). */
   readonly driftMax: number;
   readonly snapshotEveryEntriesMin: number;
@@ -90,6 +97,9 @@ interface Slot {
   /** This incarnation's tick interval: clocks drift apart between nodes. */
   tickMicros: number;
   tick: (() => void) | undefined;
+  /** When this incarnation started, and how many ticks it has had (its clock). */
+  startedMicros: number;
+  ticksFired: number;
   /** The crash armed inside the member is a power loss. */
   powerLossArmed: boolean;
 }
@@ -234,6 +244,7 @@ export class SimCluster {
     }
     if (event.kind === "tick") {
       const tick = slot.tick;
+      slot.ticksFired++;
       if (tick !== undefined) this.guard(slot, tick);
       // The tick may have crashed the member; ask again rather than narrow.
       if (this.isRunning(slot.id) && slot.chain === event.chain) {
@@ -253,6 +264,7 @@ export class SimCluster {
     const slot = this.slot(id);
     const tick = slot.tick;
     if (slot.member === undefined || slot.paused || tick === undefined) return;
+    slot.ticksFired++;
     this.guard(slot, tick);
   }
 
@@ -339,8 +351,12 @@ export class SimCluster {
     const live = (): boolean => slot.incarnation === incarnation && slot.member !== undefined;
     const { writeMicrosMin: min, writeMicrosMax: max } = this.options;
     const diskRandom = this.random.fork(`disk-${slot.id}-${slot.incarnation}`);
+    const nominalTickMs = this.options.tickMicros / 1000;
     return {
       nowMicros: () => ctx.nowMicros,
+      memberNowMs: this.options.memberClock === "ticks"
+        ? () => slot.ticksFired * nominalTickMs
+        : () => ((ctx.nowMicros - slot.startedMicros) / slot.tickMicros) * nominalTickMs,
       schedule: (delayMicros, run) => {
         ctx.queue.push(ctx.nowMicros + delayMicros, { kind: "task", node: slot.id, incarnation, run });
       },
@@ -394,6 +410,8 @@ export class SimCluster {
       incarnation: 0,
       tickMicros: this.options.tickMicros,
       tick: undefined,
+      startedMicros: 0,
+      ticksFired: 0,
       powerLossArmed: false,
     };
     this.slots.set(id, slot);
@@ -410,6 +428,8 @@ export class SimCluster {
     const drift = this.options.driftMax;
     const driftFactor = 1 - drift + 2 * drift * this.random.nextFloat();
     slot.tickMicros = Math.round(this.options.tickMicros * driftFactor);
+    slot.startedMicros = this.ctx.nowMicros;
+    slot.ticksFired = 0;
     const label = `node-${slot.id}-${slot.incarnation}`;
     const { snapshotEveryEntriesMin: everyMin, snapshotEveryEntriesMax: everyMax } = this.options;
     const every = everyMin + this.random.intBelow(everyMax - everyMin + 1);

@@ -24,7 +24,10 @@ export interface DurableState {
 
 /** What an incarnation's ports report to, and ask of, the simulated world. */
 export interface MemberHost extends DiskObserver, KvObserver {
+  /** Virtual time, for the disk's queue. */
   nowMicros(): number;
+  /** The member's own monotonic clock, in ms (its Scheduler's nowMs). */
+  memberNowMs(): number;
   /** Runs `task` for this incarnation after `delayMicros` (dropped once it is gone). */
   schedule(delayMicros: number, task: () => void): void;
   /** Starts this incarnation's tick chain, calling `tick` at its drifted interval. */
@@ -77,7 +80,7 @@ export class SimMember {
       close: () => Promise.resolve(),
     };
     const scheduler: Scheduler = {
-      nowMs: () => host.nowMicros() / 1000,
+      nowMs: () => host.memberNowMs(),
       soon: (task) => host.schedule(0, task),
       every: (_intervalMs, task) => {
         host.startTicking(task);

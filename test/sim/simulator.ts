@@ -36,6 +36,11 @@ export interface SimOptions {
    * durable before it is, so answers that wait for it leave too early.
    */
   readonly diskLiesAboutDurability: boolean;
+  /**
+   * Planted fault in a port: members' clocks stand still while they are paused, so a
+   * resumed leader cannot tell how long it was stopped (its lease looks fresh).
+   */
+  readonly pausedClock: boolean;
   /** Faults and client traffic run for this long; then everything heals. */
   readonly faultMicros: number;
   /** After healing: time for in-flight work to settle before the final reads. */
@@ -67,6 +72,7 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
   leaseReadsShare: 1 / 3,
   plantedBugs: [],
   diskLiesAboutDurability: false,
+  pausedClock: false,
   faultMicros: 6_000_000,
   quietMicros: 1_500_000,
   finalMicros: 4_000_000,
@@ -169,6 +175,7 @@ class Simulation {
         founders,
         raftConfig: (id) => this.raftConfig(id),
         tickMicros: 10_000,
+        memberClock: options.pausedClock ? "ticks" : "drifting",
         driftMax: 0.05,
         snapshotEveryEntriesMin: 20,
         snapshotEveryEntriesMax: 60,
