@@ -167,9 +167,9 @@ export class Workload {
    */
   private failed(op: PendingOp, error: unknown): void {
     if (this.client(op.clientId).pending !== op) return;
-    if (error instanceof NotLeaderError && error.leaderHint !== NO_NODE) {
-      this.client(op.clientId).leaderHint = error.leaderHint;
-    }
+    // A member that names no leader (partitioned, or removed from the cluster) is no place
+    // to come back to: the client forgets it and picks another member next time.
+    if (error instanceof NotLeaderError) this.client(op.clientId).leaderHint = error.leaderHint;
     const maybeApplied = error instanceof LeadershipLostError ||
       error instanceof DeadlineExceededError || error instanceof NodeStoppedError;
     this.settle(op, op.input.kind !== "get" && maybeApplied ? { kind: "unknown" } : undefined);
