@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { parentPort, Worker, workerData } from "node:worker_threads";
 import { assert } from "../../src/core/assert.js";
 import { addPowerLoss, noPowerLoss, type PowerLossStats } from "./power-loss.js";
+import { typescriptWorkerBootstrap } from "../../src/runtime/typescript-worker-bootstrap.js";
 import { DEFAULT_SIM_OPTIONS, replayHint, runSimulation, type SimOptions } from "./simulator.js";
 
 /**
@@ -139,28 +140,5 @@ export async function sweepWorkerMain(): Promise<void> {
   parentPort?.postMessage(await sweepInProcess(data.request));
 }
 
-/**
- * Plain CommonJS, run by the worker: compile .ts files with @swc/core as jest.config.cjs
- * does, point relative `.js` specifiers at the `.ts` sources that exist (the same mapping
- * as jest's moduleNameMapper), then load this file and run the sweep.
- */
-const WORKER_BOOTSTRAP = `
-const { workerData } = require("node:worker_threads");
-const fs = require("node:fs");
-const path = require("node:path");
-const swc = require(workerData.swc);
-const SPECIFIER = /require\\("(\\.{1,2}\\/[^"]*)\\.js"\\)/g;
-require.extensions[".ts"] = (module, filename) => {
-  const source = fs.readFileSync(filename, "utf8");
-  const { code } = swc.transformSync(source, {
-    filename,
-    jsc: { parser: { syntax: "typescript" }, target: "es2022" },
-    module: { type: "commonjs" },
-  });
-  const dir = path.dirname(filename);
-  const mapped = code.replace(SPECIFIER, (whole, stem) =>
-    fs.existsSync(path.join(dir, stem + ".ts")) ? 'require("' + stem + '.ts")' : whole);
-  module._compile(mapped, filename);
-};
-require(workerData.entry).sweepWorkerMain();
-`;
+/** Run by the worker: loads this file from source and runs the sweep. */
+const WORKER_BOOTSTRAP = typescriptWorkerBootstrap("require(workerData.entry).sweepWorkerMain();");

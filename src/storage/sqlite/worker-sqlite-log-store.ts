@@ -7,6 +7,7 @@ import type { Entry, HardState, SnapshotMeta } from "../../core/entry.js";
 import type { LogIndex, Term } from "../../core/ids.js";
 import type { AsyncLogStore } from "../async-log-store.js";
 import type { LogStore, PersistBatch } from "../log-store.js";
+import { typescriptWorkerBootstrap } from "../../runtime/typescript-worker-bootstrap.js";
 import { SyncAsyncLogStore } from "../sync-async-log-store.js";
 import {
   encodeBatch,
@@ -357,28 +358,5 @@ function startLogWriteWorker(workerData: LogWriteWorkerData): Worker {
   return new Worker(TYPESCRIPT_BOOTSTRAP, { eval: true, workerData: bootstrapData });
 }
 
-/**
- * Plain CommonJS, run by the worker when only sources exist: compile .ts files with
- * @swc/core as jest.config.cjs does, point relative `.js` specifiers at the `.ts` sources
- * that exist (jest's moduleNameMapper does the same), then load the worker's entry.
- */
-const TYPESCRIPT_BOOTSTRAP = `
-const { workerData } = require("node:worker_threads");
-const fs = require("node:fs");
-const path = require("node:path");
-const swc = require(workerData.swc);
-const SPECIFIER = /require\\("(\\.{1,2}\\/[^"]*)\\.js"\\)/g;
-require.extensions[".ts"] = (module, filename) => {
-  const source = fs.readFileSync(filename, "utf8");
-  const { code } = swc.transformSync(source, {
-    filename,
-    jsc: { parser: { syntax: "typescript" }, target: "es2022" },
-    module: { type: "commonjs" },
-  });
-  const dir = path.dirname(filename);
-  const mapped = code.replace(SPECIFIER, (whole, stem) =>
-    fs.existsSync(path.join(dir, stem + ".ts")) ? 'require("' + stem + '.ts")' : whole);
-  module._compile(mapped, filename);
-};
-require(workerData.entry);
-`;
+/** Run by the worker when only sources exist (see typescriptWorkerBootstrap). */
+const TYPESCRIPT_BOOTSTRAP = typescriptWorkerBootstrap("require(workerData.entry);");
