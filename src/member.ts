@@ -48,7 +48,7 @@ const RANGE_LIMIT_MAX = 10_000;
 const READS_PENDING_MAX = 10_000;
 const HEALTH_WATCHERS_MAX = 256;
 /** Ready writes queued for the log's writer thread; the core batches what comes meanwhile. */
-const LOG_WRITES_IN_FLIGHT_MAX = 64;
+const READY_WRITES_IN_FLIGHT_MAX = 64;
 
 interface Storage {
   readonly logStore: AsyncLogStore;
@@ -82,7 +82,7 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
     raftConfig: raftConfigOf(settings, selfId), ...storage, transport,
     scheduler: new SystemScheduler(), tickIntervalMs: settings.tickMs,
     random: new SeededRandom(randomInt(2 ** 31)),
-    writesInFlightMax: LOG_WRITES_IN_FLIGHT_MAX,
+    writesInFlightMax: READY_WRITES_IN_FLIGHT_MAX,
     pendingProposalsMax: settings.pendingProposalsMax,
     pendingReadsMax: READS_PENDING_MAX,
     snapshotEveryEntries: settings.snapshotEveryEntries,

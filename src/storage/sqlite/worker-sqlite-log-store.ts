@@ -21,8 +21,9 @@ import { SqliteLogStore, type SqliteLogStoreOptions } from "./sqlite-log-store.j
 
 /**
  * The most writes (persists and compactions) in flight at once; it bounds the worker's
- * queue. The driver bounds its own below this (RaftNode's writesInFlightMax, 64 in
- * src/member.ts, plus at most one compaction), so reaching it is a programmer error.
+ * queue. The driver bounds its own below this (RaftNode's writesInFlightMax, which
+ * src/member.ts sets to READY_WRITES_IN_FLIGHT_MAX = 64, plus at most one compaction), so
+ * reaching it is a programmer error.
  */
 export const LOG_WRITES_IN_FLIGHT_MAX = 1024;
 
