@@ -441,6 +441,7 @@ export class SimCluster {
       durable: slot.durable,
       random: this.random.fork(label),
       snapshotEveryEntries: every,
+      tickIntervalMs: this.options.tickMicros / 1000,
       kvCheckpointEveryApplies: checkpointEvery,
       diskLiesAboutDurability: this.options.diskLiesAboutDurability,
       host: this.host(slot, slot.incarnation),

@@ -44,6 +44,8 @@ export interface SimMemberOptions {
   readonly durable: DurableState;
   readonly random: SeededRandom;
   readonly snapshotEveryEntries: number;
+  /** The member's Raft tick, in ms of its own clock (the cluster's nominal tick). */
+  readonly tickIntervalMs: number;
   readonly kvCheckpointEveryApplies: number;
   readonly diskLiesAboutDurability: boolean;
   readonly host: MemberHost;
@@ -95,7 +97,7 @@ export class SimMember {
         checkpointEveryApplies: options.kvCheckpointEveryApplies,
       }),
       snapshotStore: options.durable.snapshots,
-      transport, scheduler, tickIntervalMs: 10, random: options.random,
+      transport, scheduler, tickIntervalMs: options.tickIntervalMs, random: options.random,
       writesInFlightMax: 8, pendingProposalsMax: 64, pendingReadsMax: 64,
       snapshotEveryEntries: options.snapshotEveryEntries,
     });
