@@ -12,6 +12,7 @@ import { encodeKvCommand } from "../../src/state-machine/kv-command.js";
 import { CALM_NETWORK, SimNetwork } from "./network.js";
 import { SimCluster, type Delivery, type SimContext, type SimEvent } from "./sim-cluster.js";
 import type { SimMember } from "./sim-member.js";
+import { drainContinuations } from "./simulator.js";
 import { describeMessage, Trace } from "./trace.js";
 
 /**
@@ -305,7 +306,7 @@ export class DirectedSim {
     const reading = this.cluster.invoke(nodeId(id), (member) => member.node.readBarrier(60_000));
     reading?.then(() => { served = true; }, () => undefined);
     this.deliver(() => false);
-    for (let i = 0; i < 4; i++) await Promise.resolve(); // The barrier's continuation.
+    await drainContinuations(); // The barrier's continuation.
     return served;
   }
 

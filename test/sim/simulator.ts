@@ -127,7 +127,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
  * virtual time: a client call's answer is recorded when it happens. Continuations in the
  * simulated clients are at most a few microtasks deep; any left over run at the next await.
  */
-async function drainContinuations(): Promise<void> {
+export async function drainContinuations(): Promise<void> {
   for (let i = 0; i < 4; i++) await Promise.resolve();
 }
 
