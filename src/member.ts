@@ -10,7 +10,7 @@ import { LeaderForwarder } from "./api/leader-forwarder.js";
 import { unaryHandler } from "./api/unary-handler.js";
 import { bootstrapEntries } from "./core/bootstrap.js";
 import { NO_NODE, nodeId, type NodeId } from "./core/ids.js";
-import { isMember, makeConfig } from "./core/membership-config.js";
+import { makeConfig } from "./core/membership-config.js";
 import { DEFAULT_RAFT_CONFIG, type RaftConfig } from "./core/raft-config.js";
 import { SeededRandom } from "./core/random.js";
 import { SystemScheduler } from "./runtime/system-scheduler.js";
@@ -29,6 +29,7 @@ import { DEFAULT_PEER_CLIENT_LIMITS, GrpcPeerClient } from "./transport/grpc-pee
 import {
   addRaftPeerService, DEFAULT_PEER_SERVER_LIMITS, type RaftPeerService,
 } from "./transport/grpc-peer-server.js";
+import { isKnownPeerOf } from "./transport/peer-envelope.js";
 import { HealthService } from "./transport/health-service.js";
 import { raftkvProtos } from "./transport/proto-loading.js";
 import { addReflection, CLIENT_SERVICES } from "./transport/reflection.js";
@@ -231,10 +232,7 @@ function addPeerServices(server: grpc.Server, parts: {
   const service = addRaftPeerService(server, {
     ...DEFAULT_PEER_SERVER_LIMITS,
     clusterId: settings.clusterId, selfId: node.id, handler: node,
-    isKnownPeer: (id) => {
-      const config = node.membership();
-      return config.voters.length === 0 || isMember(config, id);
-    },
+    isKnownPeer: (id) => isKnownPeerOf(node.membership(), id),
     currentTerm: () => node.status().term,
     onHandlerError: (error) => {
       // A handler threw: a broken invariant. Crash and restart from durable state.

@@ -1,5 +1,7 @@
 import { assert } from "../core/assert.js";
+import type { MembershipConfig } from "../core/entry.js";
 import { nodeId, term, type NodeId, type Term } from "../core/ids.js";
+import { isMember } from "../core/membership-config.js";
 import type { Message } from "../core/message.js";
 import { messageProblem } from "./peer-rules.js";
 
@@ -123,6 +125,11 @@ export function decodeRequestEnvelope(
  * the cluster with its campaigns. Refusing a vote is always safe; at worst it delays an
  * election until our configuration catches up. Every other request is delivered.
  */
+/** InboundContext.isKnownPeer for a member whose latest configuration is `config`. */
+export function isKnownPeerOf(config: MembershipConfig, id: NodeId): boolean {
+  return config.voters.length === 0 || isMember(config, id);
+}
+
 export function checkVoter(envelope: DecodedEnvelope, context: InboundContext): void {
   if (!context.isKnownPeer(envelope.from)) {
     throw new PeerRequestError(
