@@ -27,7 +27,23 @@ export type PlantedBug =
    * Trust the leader lease for two election timeouts, as the old rule did, while followers
    * honour it for one (leader-lease.ts).
    */
-  | "lease-too-long";
+  | "lease-too-long"
+  /**
+   * Ignore rejected pre-votes, as the old rule did: a pre-candidate counted only answers
+   * for term+1, so the rejections (which carry the voter's own term) never made it lose and
+   * it stayed a pre-candidate until its timer fired again (step-follower.ts onVoteResponse).
+   */
+  | "ignore-prevote-rejections"
+  /**
+   * RaftNode.changeMembership proposes first and checks the waiter table after, as it once
+   * did: a refused caller is told "retry later" while its change is in the log.
+   */
+  | "propose-change-before-room"
+  /**
+   * Find the configuration entries at startup by reading the whole log into memory, as
+   * startup once did, instead of LogReader.configEntries().
+   */
+  | "read-whole-log-at-startup";
 
 /** Raft tuning for one core. Validated by validateRaftConfig(); all limits are explicit. */
 export interface RaftConfig {

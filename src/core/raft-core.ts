@@ -50,7 +50,10 @@ export class RaftCore {
     const last = options.storage.lastIndex();
     // Only the configuration entries: a restart must not read the whole log into memory.
     if (last >= first) {
-      membership.onAppend(options.storage.configEntries(first, (last + 1) as LogIndex));
+      const end = (last + 1) as LogIndex;
+      membership.onAppend(options.config.plantedBugs.has("read-whole-log-at-startup")
+        ? options.storage.entries(first, end, Number.MAX_SAFE_INTEGER).filter((entry) => entry.kind === "config")
+        : options.storage.configEntries(first, end));
     }
     this.s = new RaftState({
       config: options.config, random: options.random, log, membership, hardState,

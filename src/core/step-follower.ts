@@ -67,7 +67,8 @@ function onVoteResponse(
   // always safe, even a stale one: pre-vote only decides whether to campaign, and Election
   // Safety rests on the real votes alone. A grant must match term+1 exactly, so that a
   // stale grant from an earlier round, for an earlier term, cannot start an election.
-  const expectedTerm = s.role === "pre-candidate" && granted ? s.term + 1 : s.term;
+  const answersNextTerm = granted || s.hasBug("ignore-prevote-rejections");
+  const expectedTerm = s.role === "pre-candidate" && answersNextTerm ? s.term + 1 : s.term;
   const roleMatches = preVote ? s.role === "pre-candidate" : s.role === "candidate";
   if (!roleMatches || term !== expectedTerm) return;
   if (!s.votes.has(from)) s.votes.set(from, granted);

@@ -187,6 +187,11 @@ export class RaftNode<Result> implements InboundHandler {
   /** Proposes a single-server membership change; resolves once it is applied here. */
   changeMembership(change: ConfigChange, timeoutMs: number): Promise<Applied<Result>> {
     // Room is checked before proposing: an entry in the log with no waiter is a lost answer.
+    if (this.options.raftConfig.plantedBugs.has("propose-change-before-room")) {
+      const proposed = this.core.proposeConfigChange(change);
+      const refusal = this.proposalRoomRefusal();
+      return refusal === undefined ? this.track(proposed, timeoutMs) : Promise.reject(refusal);
+    }
     const refusal = this.proposalRoomRefusal();
     if (refusal !== undefined) return Promise.reject(refusal);
     return this.track(this.core.proposeConfigChange(change), timeoutMs);

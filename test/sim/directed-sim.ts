@@ -30,6 +30,13 @@ export interface DirectedViolation {
   readonly text: string;
 }
 
+/** How a client call made through DirectedSim.call() has settled so far. */
+export interface CallOutcome<T> {
+  readonly state: "pending" | "resolved" | "rejected";
+  readonly value?: T;
+  readonly error?: unknown;
+}
+
 /** Decides, per message, whether the network delivers it (true) or loses it (false). */
 export type MessageFilter = (message: Message) => boolean;
 
@@ -51,6 +58,10 @@ class RecordingChecker extends SafetyChecker {
 
   override registerIncarnation(...args: Parameters<SafetyChecker["registerIncarnation"]>): void {
     this.guard(() => { super.registerIncarnation(...args); });
+  }
+
+  override startupRead(...args: Parameters<SafetyChecker["startupRead"]>): void {
+    this.guard(() => { super.startupRead(...args); });
   }
 
   override persisted(...args: Parameters<SafetyChecker["persisted"]>): void {
@@ -106,6 +117,12 @@ export interface DirectedSimOptions {
   readonly appendEntriesMax: number;
   /** Lease reads on (they need check-quorum, which is then on too). */
   readonly leaseReads?: boolean;
+  readonly preVote?: boolean;
+  /** Each member takes a snapshot (and compacts its log) every this many applied entries. */
+  readonly snapshotEveryEntries?: number;
+  /** Planted port faults (ClusterOptions). */
+  readonly randomRepeatsAcrossRestarts?: boolean;
+  readonly refuseRequestsFromNonMembers?: boolean;
   readonly traceSink?: (line: string) => void;
 }
 
@@ -117,12 +134,19 @@ export const HEARTBEAT_TICKS = 2;
  * bug's consequence), which is reported, and the messages still in flight are lost.
  */
 const EVENTS_PER_STEP_MAX = 500;
+/**
+ * A step runs the events due within this much virtual time. Messages and disk writes take
+ * milliseconds; what lies further ahead (a snapshot call's deadline) waits for a later step,
+ * which comes only as the script's own work moves time on.
+ */
+const STEP_HORIZON_MICROS = 200_000;
 
 /**
- * A cluster under a scripted schedule. Pre-vote and check-quorum are off: the script stops
- * every clock but the campaigning node's, and which log wins an election is decided by the
- * up-to-date rule (§5.4.1) either way. A node that fails a core assertion is crashed, as
- * the process would be, and the failure is recorded as a violation.
+ * A cluster under a scripted schedule. Pre-vote and check-quorum are off unless a script
+ * turns them on: the script stops every clock but the campaigning node's, and which log wins
+ * an election is decided by the up-to-date rule (§5.4.1) either way. A node that fails a
+ * core assertion is crashed, as the process would be, and the failure is recorded as a
+ * violation.
  */
 export class DirectedSim {
   private readonly checker = new RecordingChecker();
@@ -145,9 +169,9 @@ export class DirectedSim {
         tickMicros: 10_000,
         memberClock: "ticks", // The script owns time.
         driftMax: 0,
-        // No compaction: the script reads logs entry by entry.
-        snapshotEveryEntriesMin: 1_000_000,
-        snapshotEveryEntriesMax: 1_000_000,
+        // No compaction unless the script asks: most scripts read logs entry by entry.
+        snapshotEveryEntriesMin: options.snapshotEveryEntries ?? 1_000_000,
+        snapshotEveryEntriesMax: options.snapshotEveryEntries ?? 1_000_000,
         // Scripts crash processes, never the power: every apply is synced.
         kvCheckpointEveryAppliesMin: 1,
         kvCheckpointEveryAppliesMax: 1,
@@ -155,6 +179,8 @@ export class DirectedSim {
         writeMicrosMax: 100,
         diskLiesAboutDurability: false,
         reportUnreachableProbability: 0,
+        randomRepeatsAcrossRestarts: options.randomRepeatsAcrossRestarts === true,
+        refuseRequestsFromNonMembers: options.refuseRequestsFromNonMembers === true,
       },
       new SimNetwork<Delivery>(root.fork("network"), CALM_NETWORK),
       root.fork("nodes"),
@@ -180,6 +206,12 @@ export class DirectedSim {
   beginStep(label: string): void {
     this.checker.step = label;
     this.ctx.trace.line(this.ctx.nowMicros, undefined, () => `== ${label}`);
+  }
+
+  /** Adds a member with an empty log (it still has to be added to the configuration). */
+  addNode(id: number): void {
+    this.cluster.addEmptyNode(nodeId(id));
+    this.cluster.observeAll();
   }
 
   crash(id: number): void {
@@ -225,7 +257,8 @@ export class DirectedSim {
     const before = this.status(id).term;
     for (let ticks = 0; ticks <= 2 * ELECTION_TICKS; ticks++) {
       this.tick(id, 1);
-      if (this.status(id).term > before) return;
+      const status = this.status(id);
+      if (status.term > before || status.role === "pre-candidate") return;
     }
     assert(false, `node ${id} did not campaign within ${2 * ELECTION_TICKS + 1} ticks`);
   }
@@ -264,18 +297,24 @@ export class DirectedSim {
    * Runs the network and the disks until they are quiet: each message in flight is delivered
    * if `filter` lets it through and lost otherwise, replies go through the same filter, and
    * every member's own work (disk writes completing, batched proposals) runs. Scheduled ticks
-   * are discarded: time only moves through tick() and campaign(). Bounded by
-   * EVENTS_PER_STEP_MAX.
+   * are discarded: time only moves through tick() and campaign(). Events due after
+   * STEP_HORIZON_MICROS stay queued. Messages that `hold`
+   * picks are neither delivered nor lost but returned, for redeliver() to bring later (a
+   * slow link). Bounded by EVENTS_PER_STEP_MAX.
    */
-  deliver(filter: MessageFilter): void {
+  deliver(filter: MessageFilter, hold: MessageFilter = () => false): Delivery[] {
+    const held: Delivery[] = [];
+    const horizonMicros = this.ctx.nowMicros + STEP_HORIZON_MICROS;
     for (let events = 0; ; events++) {
       if (events === EVENTS_PER_STEP_MAX) {
         this.checker.report(`the network did not go quiet within ${EVENTS_PER_STEP_MAX} events (livelock)`);
         while (this.ctx.queue.pop() !== undefined) { /* the script moves on; these are lost */ }
-        return;
+        return held;
       }
+      const due = this.ctx.queue.peekTimeMicros();
+      if (due === undefined || due > horizonMicros) return held;
       const next = this.ctx.queue.pop();
-      if (next === undefined) return;
+      if (next === undefined) return held;
       this.ctx.nowMicros = next.timeMicros;
       const event = next.item;
       if (event.kind === "task") {
@@ -286,6 +325,11 @@ export class DirectedSim {
       if (event.kind !== "deliver") continue;
       const message = event.message;
       if (!this.cluster.isRunning(message.to)) continue;
+      if (hold(message)) {
+        this.ctx.trace.line(this.ctx.nowMicros, message.to, () => `hold ${describeMessage(message)}`);
+        held.push(event);
+        continue;
+      }
       if (!filter(message)) {
         this.ctx.trace.line(this.ctx.nowMicros, message.to, () => `lose ${describeMessage(message)}`);
         continue;
@@ -294,6 +338,33 @@ export class DirectedSim {
       this.guardNode(message.to, () => { this.cluster.handle(event); });
       this.cluster.observeAll();
     }
+  }
+
+  /** Puts messages that deliver() held back on their way again; the next deliver() brings them. */
+  redeliver(deliveries: readonly Delivery[]): void {
+    for (const delivery of deliveries) this.ctx.queue.push(this.ctx.nowMicros, delivery);
+  }
+
+  /**
+   * Makes a client call on `id` and tracks how it settles (after a deliver(), or at once for
+   * a refusal); the script reads the outcome instead of awaiting it.
+   */
+  async call<T>(id: number, start: (member: SimMember) => Promise<T>): Promise<CallOutcome<T>> {
+    const outcome: { -readonly [K in keyof CallOutcome<T>]: CallOutcome<T>[K] } = { state: "pending" };
+    const promise = this.cluster.invoke(nodeId(id), start);
+    assert(promise !== undefined, `node ${id} is not running`);
+    promise.then(
+      (value) => { outcome.state = "resolved"; outcome.value = value; },
+      (error: unknown) => { outcome.state = "rejected"; outcome.error = error; },
+    );
+    await drainContinuations();
+    this.cluster.observeAll();
+    return outcome;
+  }
+
+  /** Lets promise continuations run (a call's outcome after deliver()). */
+  async settle(): Promise<void> {
+    await drainContinuations();
   }
 
   /**
@@ -343,7 +414,7 @@ export class DirectedSim {
       nodeId: id,
       electionTicks: ELECTION_TICKS,
       heartbeatTicks: HEARTBEAT_TICKS,
-      preVote: false,
+      preVote: this.options.preVote === true,
       checkQuorum: this.options.leaseReads === true,
       leaseReads: this.options.leaseReads === true,
       appendEntriesMax: this.options.appendEntriesMax,

@@ -62,6 +62,15 @@ export class SafetyChecker {
   }
 
   /**
+   * A member's startup (building its RaftCore) must not read the log into memory: only the
+   * configuration entries (LogReader.configEntries), however long the log is. `entriesRead`
+   * counts what LogReader.entries() handed out while the member was built.
+   */
+  startupRead(id: NodeId, entriesRead: number): void {
+    this.fail(entriesRead > 0, id, `read ${entriesRead} log entries at startup; only configuration entries may be read`);
+  }
+
+  /**
    * Registers a node incarnation (first start or restart) from its durable store. The log
    * view is rebuilt from the store, so a store that lost or changed data shows up as a
    * Log Matching or regression failure.

@@ -3,27 +3,38 @@
 // that exercises it until the first violation, within a fixed budget measured by sweeping;
 // print the first detecting seed. Random sweeps run in a worker thread (seed-sweep.ts). A
 // bug that random schedules rarely line up is caught by a directed scenario instead
-// (TESTING.md 2.1.8), swept over seeds the same way. Core bugs come from
+// (TESTING.md 2.1.8), swept over seeds the same way. Core and driver bugs come from
 // RaftConfig.plantedBugs; the driver's async path is tested with a faulty port (a disk that
-// reports writes durable before they are), since the driver itself has no test-only branch.
-// CASES is keyed by every bug, so a new planted bug does not compile until it has a case here.
-import { assert } from "../../src/core/assert.js";
+// reports writes durable before they are), and the review findings that live in ports with
+// faulty ports too (a random source that repeats after a restart, a transport with the old
+// membership rule). CASES is keyed by every bug, so a new planted bug does not compile until
+// it has a case here.
 import type { PlantedBug } from "../../src/core/raft-config.js";
+import { runChangeRoomScenario } from "./change-room-scenario.js";
+import type { DirectedViolation } from "./directed-sim.js";
 import { runFigure8 } from "./figure8-scenario.js";
 import { runLeaseScenario } from "./lease-scenario.js";
+import { runNonMemberLeaderScenario } from "./non-member-leader-scenario.js";
+import { runPrevoteLossScenario } from "./prevote-loss-scenario.js";
+import { runReadIdScenario } from "./read-id-scenario.js";
+import { runSnapshotResendScenario } from "./snapshot-resend-scenario.js";
 import { DEFAULT_FAULTS, type FaultProfile } from "./faults.js";
 import { sweepInWorker, type SweepFailure } from "./seed-sweep.js";
 import { DEFAULT_SIM_OPTIONS, type SimOptions } from "./simulator.js";
 
 /** Core bugs (RaftConfig.plantedBugs) and a faulty port under the real driver. */
-type BugName = PlantedBug | "lying-disk" | "paused-clock";
+type BugName = PlantedBug | PortFault;
+type PortFault = "lying-disk" | "paused-clock" | "repeating-random" | "refuse-non-members";
+type Scenario =
+  | "figure-8" | "lease" | "read-ids" | "prevote-loss" | "change-room" | "non-member-leader"
+  | "snapshot-resend";
 
 interface BugCase {
   readonly seedsMax: number;
   /** Random simulations of this shape, or a named directed scenario. */
   readonly run:
     | { readonly kind: "random"; readonly shape: Partial<SimOptions> }
-    | { readonly kind: "directed"; readonly scenario: "figure-8" | "lease" };
+    | { readonly kind: "directed"; readonly scenario: Scenario };
   /** Why this profile: which fault mix or schedule makes the bug observable. */
   readonly why: string;
 }
@@ -91,23 +102,12 @@ const CASES: Readonly<Record<BugName, BugCase>> = {
     why: "a clogged old leader's appends arrive after a new election and overwrite committed entries",
   },
   "resend-snapshot-while-streaming": {
-    seedsMax: 30,
-    run: {
-      kind: "random",
-      shape: {
-        plantedBugs: ["resend-snapshot-while-streaming"],
-        // Lease reads off, so that this profile tests snapshots alone.
-        leaseReadsShare: 0,
-        workload: { ...DEFAULT_SIM_OPTIONS.workload, clientCount: 8, thinkMicrosMax: 5_000 },
-        faults: faults(
-          { gapMicrosMin: 20_000, gapMicrosMax: 200_000, clogProbability: 1 },
-          { partition: 6, pause: 6, membership: 2, "crash-leader": 0, "crash-any": 0, transfer: 0 },
-        ),
-      },
-    },
-    why: "busy clients make followers fall behind compaction; clogged links and paused followers " +
-      "hold a snapshot for longer than two quorum checks, and the timer's second copy shows as " +
-      "a SnapshotResendViolation (snapshot-calls.ts)",
+    seedsMax: 3,
+    run: { kind: "directed", scenario: "snapshot-resend" },
+    why: "a snapshot must stay on its way for longer than two quorum checks while its follower " +
+      "answers heartbeats; random schedules line that up rarely (first at seed 144 of a " +
+      "snapshot-heavy profile), the directed scenario always, and the timer's second copy " +
+      "shows as a SnapshotResendViolation (snapshot-calls.ts)",
   },
   "lease-too-long": {
     seedsMax: 3,
@@ -116,7 +116,7 @@ const CASES: Readonly<Record<BugName, BugCase>> = {
       "schedules rarely hit the few ticks between the two leases, the directed scenario does",
   },
   "paused-clock": {
-    seedsMax: 20,
+    seedsMax: 40,
     run: { kind: "random", shape: { pausedClock: true, ...leaseProfile() } },
     why: "the driver's clock port stands still while paused: a resumed leader's lease looks " +
       "fresh, so it serves stale reads (RaftNode catches its ticks up from the clock)",
@@ -125,6 +125,34 @@ const CASES: Readonly<Record<BugName, BugCase>> = {
     seedsMax: 3,
     run: { kind: "directed", scenario: "figure-8" },
     why: "the paper's Figure 8 schedule: an old-term entry on a majority is committed, then overwritten",
+  },
+  "ignore-prevote-rejections": {
+    seedsMax: 3,
+    run: { kind: "directed", scenario: "prevote-loss" },
+    why: "a pre-candidate whose pre-vote a majority rejected stays one until its timer fires; " +
+      "that is slower, not unsafe, so only a schedule that looks right after the rejections sees it",
+  },
+  "propose-change-before-room": {
+    seedsMax: 3,
+    run: { kind: "directed", scenario: "change-room" },
+    why: "a full waiter table needs more waiting proposals than the random clients make",
+  },
+  "read-whole-log-at-startup": {
+    seedsMax: 3,
+    run: { kind: "random", shape: { plantedBugs: ["read-whole-log-at-startup"] } },
+    why: "every member start builds its core; the checker counts the log entries it read",
+  },
+  "repeating-random": {
+    seedsMax: 3,
+    run: { kind: "directed", scenario: "read-ids" },
+    why: "a restarted member reuses its old ReadIndex ids; a read answer must be slow across the " +
+      "restart and arrive when the new request is lost, which random schedules rarely line up",
+  },
+  "refuse-non-members": {
+    seedsMax: 3,
+    run: { kind: "directed", scenario: "non-member-leader" },
+    why: "a voter must miss the entries adding a member that then leads; the random nemesis " +
+      "seldom makes a new member leader while one voter is cut off",
   },
   "lying-disk": {
     seedsMax: 10,
@@ -140,15 +168,41 @@ async function firstDetection(name: BugName, bugCase: BugCase): Promise<SweepFai
     const report = await sweepInWorker({ first: 1, count, shape: run.shape, stopAtFirst: true });
     return report.failures[0];
   }
-  assert(name !== "lying-disk" && name !== "paused-clock", "directed scenarios plant core bugs");
-  const scenario = bugCase.run.scenario;
   for (let seed = 1; seed <= bugCase.seedsMax; seed++) {
-    const options = { seed, plantedBugs: [name] };
-    const result = scenario === "lease" ? await runLeaseScenario(options) : runFigure8(options);
+    const result = await runDirected(bugCase.run.scenario, seed, name);
     const violation = result.violations[0];
     if (violation !== undefined) return { seed, violation: `${violation.step}: ${violation.text}` };
   }
   return undefined;
+}
+
+/** One directed scenario with `name` planted: a core bug, or the port fault it needs. */
+async function runDirected(
+  scenario: Scenario, seed: number, name: BugName,
+): Promise<{ readonly violations: readonly DirectedViolation[] }> {
+  const plantedBugs = isPortFault(name) ? [] : [name];
+  const options = { seed, plantedBugs };
+  switch (scenario) {
+    case "figure-8":
+      return runFigure8(options);
+    case "lease":
+      return runLeaseScenario(options);
+    case "read-ids":
+      return runReadIdScenario({ ...options, randomRepeatsAcrossRestarts: name === "repeating-random" });
+    case "prevote-loss":
+      return runPrevoteLossScenario(options);
+    case "change-room":
+      return runChangeRoomScenario(options);
+    case "snapshot-resend":
+      return runSnapshotResendScenario(options);
+    case "non-member-leader":
+      return runNonMemberLeaderScenario({ ...options, refuseRequestsFromNonMembers: name === "refuse-non-members" });
+  }
+}
+
+function isPortFault(name: BugName): name is PortFault {
+  return name === "lying-disk" || name === "paused-clock" || name === "repeating-random" ||
+    name === "refuse-non-members";
 }
 
 describe("planted bugs are detected", () => {

@@ -4,8 +4,10 @@
 //   SEED=s    replay one seed with a readable trace on stdout, one line per event
 //   VOTERS, LEARNERS, MODE (safety|liveness), PREVOTE, CHECKQUORUM (0|1), BUGS (comma list),
 //   LYING_DISK (0|1: the disk reports writes durable early), PAUSED_CLOCK (0|1: members'
-//   clocks stand still while paused), LEASE_PERCENT (the share of runs with lease reads, 0-100)
-//   and FINAL_MICROS (the final-reads or recovery budget) shape the runs.
+//   clocks stand still while paused), REPEATING_RANDOM (0|1: a restarted member draws its
+//   previous life's random stream), REFUSE_NON_MEMBERS (0|1: members refuse every request
+//   from outside their configuration), LEASE_PERCENT (the share of runs with lease reads,
+//   0-100) and FINAL_MICROS (the final-reads or recovery budget) shape the runs.
 // The last line is exactly `seeds: N, violations: V`; the exit code is 1 on any violation.
 import type { PlantedBug } from "../../src/core/raft-config.js";
 import { addPowerLoss, describePowerLoss, noPowerLoss } from "./power-loss.js";
@@ -37,6 +39,8 @@ function optionsFor(seed: number): SimOptions {
     plantedBugs: bugs,
     diskLiesAboutDurability: envFlag("LYING_DISK", false),
     pausedClock: envFlag("PAUSED_CLOCK", false),
+    randomRepeatsAcrossRestarts: envFlag("REPEATING_RANDOM", false),
+    refuseRequestsFromNonMembers: envFlag("REFUSE_NON_MEMBERS", false),
     leaseReadsShare: envNumber("LEASE_PERCENT", DEFAULT_SIM_OPTIONS.leaseReadsShare * 100) / 100,
     finalMicros: envNumber("FINAL_MICROS", DEFAULT_SIM_OPTIONS.finalMicros),
   };

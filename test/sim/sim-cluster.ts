@@ -2,14 +2,15 @@ import { assert } from "../../src/core/assert.js";
 import { bootstrapEntries } from "../../src/core/bootstrap.js";
 import type { Entry, MembershipConfig, SnapshotMeta } from "../../src/core/entry.js";
 import type { NodeId } from "../../src/core/ids.js";
-import type { Message } from "../../src/core/message.js";
+import { isResponse, type Message } from "../../src/core/message.js";
 import type { RaftConfig } from "../../src/core/raft-config.js";
-import type { SeededRandom } from "../../src/core/random.js";
+import { SeededRandom } from "../../src/core/random.js";
 import type { KvResult } from "../../src/state-machine/kv-types.js";
 import type { PersistBatch } from "../../src/storage/log-store.js";
 import { MemoryLogStore } from "../../src/storage/memory-log-store.js";
 import { MemorySnapshotStore } from "../../src/storage/memory-snapshot-store.js";
 import type { StoredSnapshot } from "../../src/storage/snapshot-store.js";
+import { checkVoter, isKnownPeerOf, PeerRequestError } from "../../src/transport/peer-envelope.js";
 import { SimCrash, type CrashPoint } from "./crash-points.js";
 import type { EventQueue } from "./event-queue.js";
 import type { NemesisAction } from "./faults.js";
@@ -80,6 +81,16 @@ export interface ClusterOptions {
   readonly diskLiesAboutDurability: boolean;
   /** Probability that a send into a partition is reported back as unreachable. */
   readonly reportUnreachableProbability: number;
+  /**
+   * Planted fault in the Random port: every incarnation of a member draws the same stream,
+   * so a restarted member issues the ReadIndex ids of its previous life again.
+   */
+  readonly randomRepeatsAcrossRestarts: boolean;
+  /**
+   * Planted fault in the transport, the rule it once had: every request from a member not
+   * in the receiver's latest configuration is refused, not only vote requests.
+   */
+  readonly refuseRequestsFromNonMembers: boolean;
 }
 
 /** One node id's life: its durable state, and the running incarnation if any. */
@@ -310,16 +321,43 @@ export class SimCluster {
       slot.inbox.push(event);
       return;
     }
+    const member = slot.member;
+    const refusal = this.admissionRefusal(member, message);
+    if (refusal !== undefined) {
+      this.ctx.trace.line(this.ctx.nowMicros, message.to, () => `refuse ${describeMessage(message)}: ${refusal}`);
+      if (call !== undefined) this.snapshotCalls.decided(call, "failed");
+      return;
+    }
     this.ctx.trace.line(this.ctx.nowMicros, message.to, () => `recv ${describeMessage(message)}`);
     if (message.type === "append-response" && message.success) {
       this.snapshotCalls.acknowledged(message.to, message.from, message.term, message.matchIndex);
     }
-    const member = slot.member;
     this.guard(slot, () => member.deliver(message, event.snapshot));
     // A receiver that crashed while taking the snapshot fails the call, as over gRPC.
     if (call !== undefined) this.snapshotCalls.decided(call, slot.member === member ? "finished" : "failed");
   }
 
+  /**
+   * The receiving transport's membership rule, applied on arrival as a real member's server
+   * applies it (peer-envelope.ts checkVoter): a vote request from outside the receiver's
+   * latest configuration is refused; the planted fault refuses every request so.
+   */
+  private admissionRefusal(member: SimMember, message: Message): string | undefined {
+    const checked = message.type === "vote-request" ||
+      (this.options.refuseRequestsFromNonMembers && !isResponse(message));
+    if (!checked) return undefined;
+    const context = {
+      clusterId: 0, selfId: message.to,
+      isKnownPeer: (id: NodeId) => isKnownPeerOf(member.node.membership(), id),
+    };
+    try {
+      checkVoter({ from: message.from, to: message.to, term: message.term }, context);
+      return undefined;
+    } catch (error: unknown) {
+      if (!(error instanceof PeerRequestError)) throw error;
+      return error.message;
+    }
+  }
 
   /** A message leaves `slot`'s member through its transport port. */
   private send(slot: Slot, message: Message, snapshot: StoredSnapshot | undefined): void {
@@ -431,6 +469,10 @@ export class SimCluster {
     slot.startedMicros = this.ctx.nowMicros;
     slot.ticksFired = 0;
     const label = `node-${slot.id}-${slot.incarnation}`;
+    // The planted fault's stream depends on the node alone, so every incarnation repeats it.
+    const random = this.options.randomRepeatsAcrossRestarts
+      ? new SeededRandom(slot.id).fork("repeating")
+      : this.random.fork(label);
     const { snapshotEveryEntriesMin: everyMin, snapshotEveryEntriesMax: everyMax } = this.options;
     const every = everyMin + this.random.intBelow(everyMax - everyMin + 1);
     const checkpointEvery = this.checkpointEveryApplies();
@@ -439,7 +481,7 @@ export class SimCluster {
     const member = new SimMember({
       raftConfig: this.options.raftConfig(slot.id),
       durable: slot.durable,
-      random: this.random.fork(label),
+      random,
       snapshotEveryEntries: every,
       tickIntervalMs: this.options.tickMicros / 1000,
       kvCheckpointEveryApplies: checkpointEvery,
@@ -447,6 +489,8 @@ export class SimCluster {
       host: this.host(slot, slot.incarnation),
     });
     slot.member = member;
+    // Startup reads the configuration entries only (RaftCore; LogReader.configEntries).
+    this.ctx.checker.startupRead(slot.id, member.disk.entriesRead);
     if (slot.durable.kv.appliedIndex !== appliedBefore) this.powerLoss.recoveredFromSnapshot();
     this.ctx.trace.line(this.ctx.nowMicros, slot.id, () => `start incarnation ${slot.incarnation} (applied ${appliedBefore}, snapshot every ${every}, checkpoint every ${checkpointEvery})`);
     this.guard(slot, () => member.node.start());

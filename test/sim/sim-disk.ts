@@ -41,6 +41,8 @@ export class SimDisk implements AsyncLogStore {
   /** The end of the queue of writes, in virtual time from now: writes complete in order. */
   private busyUntilMicros = 0;
   private closed = false;
+  /** Entries handed out by entries(), for the simulator's startup-read check. */
+  entriesRead = 0;
 
   constructor(readonly durable: MemoryLogStore, private readonly options: SimDiskOptions) {
     this.view = durable.clone();
@@ -63,7 +65,9 @@ export class SimDisk implements AsyncLogStore {
   }
 
   entries(low: LogIndex, high: LogIndex, maxBytes: number): Entry[] {
-    return this.view.entries(low, high, maxBytes);
+    const entries = this.view.entries(low, high, maxBytes);
+    this.entriesRead += entries.length;
+    return entries;
   }
 
   configEntries(low: LogIndex, high: LogIndex): Entry[] {

@@ -5,10 +5,10 @@ import { SeededRandom } from "../../src/core/random.js";
 import { checkKvHistory, type KvOperation } from "../checker/kv-model.js";
 import { EventQueue } from "./event-queue.js";
 import { DEFAULT_FAULTS, type FaultProfile, type NemesisAction } from "./faults.js";
-import { SafetyChecker } from "./invariants.js";
+import { SafetyChecker, SafetyViolation } from "./invariants.js";
 import { CALM_NETWORK, FAULTY_NETWORK, SimNetwork } from "./network.js";
 import { NemesisRunner } from "./nemesis-runner.js";
-import type { PowerLossStats } from "./power-loss.js";
+import { noPowerLoss, type PowerLossStats } from "./power-loss.js";
 import { SimCluster, type Delivery, type SimContext, type SimEvent } from "./sim-cluster.js";
 import { finalChecks, livenessChecks } from "./final-checks.js";
 import { Trace } from "./trace.js";
@@ -32,8 +32,8 @@ export interface SimOptions {
   readonly leaseReadsShare: number;
   readonly plantedBugs: readonly PlantedBug[];
   /**
-   * Planted bug in a port (the driver has no test-only branches): the disk reports a write
-   * durable before it is, so answers that wait for it leave too early.
+   * Planted bug in a port (the driver's async path): the disk reports a write durable
+   * before it is, so answers that wait for it leave too early.
    */
   readonly diskLiesAboutDurability: boolean;
   /**
@@ -41,6 +41,10 @@ export interface SimOptions {
    * resumed leader cannot tell how long it was stopped (its lease looks fresh).
    */
   readonly pausedClock: boolean;
+  /** Planted fault in the Random port (ClusterOptions.randomRepeatsAcrossRestarts). */
+  readonly randomRepeatsAcrossRestarts: boolean;
+  /** Planted fault in the transport (ClusterOptions.refuseRequestsFromNonMembers). */
+  readonly refuseRequestsFromNonMembers: boolean;
   /** Faults and client traffic run for this long; then everything heals. */
   readonly faultMicros: number;
   /** After healing: time for in-flight work to settle before the final reads. */
@@ -73,6 +77,8 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
   plantedBugs: [],
   diskLiesAboutDurability: false,
   pausedClock: false,
+  randomRepeatsAcrossRestarts: false,
+  refuseRequestsFromNonMembers: false,
   faultMicros: 6_000_000,
   quietMicros: 1_500_000,
   finalMicros: 4_000_000,
@@ -118,7 +124,16 @@ export function replayHint(seed: number): string {
  * waits on real I/O or real time, so the microtask queue drains the same way every time).
  */
 export async function runSimulation(options: SimOptions): Promise<SimResult> {
-  const sim = new Simulation(options);
+  let sim: Simulation;
+  try {
+    sim = new Simulation(options); // Starts the founding members, which the checker watches.
+  } catch (error: unknown) {
+    if (!(error instanceof SafetyViolation)) throw error;
+    return {
+      seed: options.seed, violation: `at 0us: ${error.name}: ${error.message}`, events: 0,
+      virtualMicros: 0, history: [], traceDigest: "", traceTail: [], powerLoss: noPowerLoss(),
+    };
+  }
   return sim.run();
 }
 
@@ -188,6 +203,8 @@ class Simulation {
         writeMicrosMax: 12_000,
         diskLiesAboutDurability: options.diskLiesAboutDurability,
         reportUnreachableProbability: 0.3,
+        randomRepeatsAcrossRestarts: options.randomRepeatsAcrossRestarts,
+        refuseRequestsFromNonMembers: options.refuseRequestsFromNonMembers,
       },
       this.network,
       streams.nodes,
