@@ -254,6 +254,18 @@ describe("RaftNode review fixes", () => {
     await leader.stop();
   });
 
+  test("a leader paused past check-quorum steps down before it changes membership or hands over", async () => {
+    const h = start([1, 2, 3]);
+    const leader = await leaderOf(h);
+    const follower = [...h.nodes.keys()].find((id) => id !== leader.id)!;
+    h.network.isolate(leader.id, [...h.nodes.keys()]);
+    h.clock += 500; // The process was stopped: no tick ran, but the clock moved on.
+    expect(() => leader.transferLeadership(follower)).toThrow(NotLeaderError);
+    await expect(leader.changeMembership({ type: "add-learner", node: nodeId(9) }, 1000))
+      .rejects.toBeInstanceOf(NotLeaderError);
+    for (const node of h.nodes.values()) await node.stop();
+  });
+
   test("a ReadIndex answer meant for an earlier incarnation never serves a read", async () => {
     // One follower (member 2) of a cluster whose other members are played by the test.
     const stores = {

@@ -194,13 +194,15 @@ export class RaftNode<Result> implements InboundHandler {
     }
     const refusal = this.proposalRoomRefusal();
     if (refusal !== undefined) return Promise.reject(refusal);
+    this.catchUpTicks(); // The core judges the change on the time that really passed.
     return this.track(this.core.proposeConfigChange(change), timeoutMs);
   }
 
   transferLeadership(target: NodeId): void {
+    this.catchUpTicks();
     const result = this.core.transferLeadership(target);
+    this.scheduleDrain(); // The caught-up ticks may have output even if the core refused.
     if (!result.ok) throw refusalToError(result.refusal);
-    this.scheduleDrain();
   }
 
   /**
