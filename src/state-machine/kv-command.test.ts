@@ -15,7 +15,11 @@ import {
   encodeKvResult,
   KvCodecError,
 } from "./kv-command.js";
-import type { KvCommand, KvResult, KvSession } from "./kv-types.js";
+import type {
+  CompareOperator, KeyValue, KvCommand, KvCompare, KvResult, KvSession, TxnOp, TxnOpResult,
+} from "./kv-types.js";
+
+const OPERATORS: readonly CompareOperator[] = ["equal", "not-equal", "greater", "less"];
 
 const bytes = (maxLength = 64): fc.Arbitrary<Uint8Array> =>
   fc.uint8Array({ minLength: 0, maxLength });
@@ -29,16 +33,68 @@ const session: fc.Arbitrary<KvSession> = fc.record({
   sequence: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
 });
 
+const compare: fc.Arbitrary<KvCompare> = fc.oneof(
+  fc.record({
+    key, operator: fc.constantFrom(...OPERATORS), target: fc.constant("value" as const), value: bytes(),
+  }),
+  fc.record({
+    key, operator: fc.constantFrom(...OPERATORS),
+    target: fc.constantFrom("version" as const, "create-revision" as const, "mod-revision" as const),
+    number: revision,
+  }),
+);
+
+const txnOp: fc.Arbitrary<TxnOp> = fc.oneof(
+  fc.record({ type: fc.constant("put" as const), key, value: bytes(), prevKv: fc.constant(true) }, {
+    requiredKeys: ["type", "key", "value"],
+  }),
+  fc.record({
+    type: fc.constant("delete-range" as const), key, rangeEnd: bytes(), prevKv: fc.constant(true),
+  }, { requiredKeys: ["type", "key", "rangeEnd"] }),
+  fc.record({
+    type: fc.constant("range" as const),
+    request: fc.record({
+      key, rangeEnd: bytes(), limit: revision,
+      keysOnly: fc.constant(true), countOnly: fc.constant(true),
+    }, { requiredKeys: ["key", "rangeEnd", "limit"] }),
+  }),
+);
+
 const command: fc.Arbitrary<KvCommand> = fc.oneof(
   fc.record(
     { type: fc.constant("put" as const), key, value: bytes(), prevKv: fc.constant(true), session },
     { requiredKeys: ["type", "key", "value"] },
   ),
-  fc.record({ type: fc.constant("delete" as const), key, session }, {
+  fc.record({ type: fc.constant("delete" as const), key, prevKv: fc.constant(true), session }, {
     requiredKeys: ["type", "key"],
   }),
-  fc.record({ type: fc.constant("delete-range" as const), key, rangeEnd: bytes(), session }, {
-    requiredKeys: ["type", "key", "rangeEnd"],
+  fc.record({
+    type: fc.constant("delete-range" as const), key, rangeEnd: bytes(), prevKv: fc.constant(true),
+    session,
+  }, { requiredKeys: ["type", "key", "rangeEnd"] }),
+  fc.record({
+    type: fc.constant("txn" as const),
+    compares: fc.array(compare, { maxLength: 3 }),
+    success: fc.array(txnOp, { maxLength: 3 }),
+    failure: fc.array(txnOp, { maxLength: 3 }),
+    session,
+  }, { requiredKeys: ["type", "compares", "success", "failure"] }),
+);
+
+const keyValue: fc.Arbitrary<KeyValue> = fc.record({
+  key, value: bytes(), createRevision: revision, modRevision: revision, version: revision,
+});
+
+const txnOpResult: fc.Arbitrary<TxnOpResult> = fc.oneof(
+  fc.record({ type: fc.constant("put" as const), prevKv: keyValue }, { requiredKeys: ["type"] }),
+  fc.record({
+    type: fc.constant("delete" as const), deleted: revision, prevKvs: fc.array(keyValue, { maxLength: 3 }),
+  }, { requiredKeys: ["type", "deleted"] }),
+  fc.record({
+    type: fc.constant("range" as const),
+    result: fc.record({
+      kvs: fc.array(keyValue, { maxLength: 3 }), more: fc.boolean(), count: revision,
+    }),
   }),
 );
 
@@ -57,8 +113,15 @@ const result: fc.Arbitrary<KvResult> = fc.oneof(
     },
     { requiredKeys: ["type", "revision"] },
   ),
-  fc.record({ type: fc.constant("delete" as const), revision, deleted: revision }),
+  fc.record({
+    type: fc.constant("delete" as const), revision, deleted: revision,
+    prevKvs: fc.array(keyValue, { maxLength: 3 }),
+  }, { requiredKeys: ["type", "revision", "deleted"] }),
   fc.record({ type: fc.constant("stale-sequence" as const), revision, lastSequence: revision }),
+  fc.record({
+    type: fc.constant("txn" as const), revision, succeeded: fc.boolean(),
+    responses: fc.array(txnOpResult, { maxLength: 4 }),
+  }),
 );
 
 /** Uint8Array views compare by content with toEqual only as plain arrays. */
@@ -136,13 +199,15 @@ describe("KV command encoding", () => {
       return copy;
     };
     expectCodecError(() => decodeKvCommand(patched(0, 2)), /version 2/);
-    expectCodecError(() => decodeKvCommand(patched(1, 4)), /unknown command type/);
+    expectCodecError(() => decodeKvCommand(patched(1, 5)), /unknown command type/);
     expectCodecError(() => decodeKvCommand(patched(2, 4)), /unknown flags/);
     expectCodecError(() => decodeKvCommand(Uint8Array.of(...valid, 0)), /trailing/);
     expectCodecError(() => decodeKvCommand(patched(6, 0)), /empty key|truncated/);
     expectCodecError(() => decodeKvCommand(patched(6, 9)), /truncated/); // length past the end
     const deleteWithPrevKv = Uint8Array.of(1, 2, 2, 0, 0, 0, 1, 7);
-    expectCodecError(() => decodeKvCommand(deleteWithPrevKv), /prevKv on a delete/);
+    expect(decodeKvCommand(deleteWithPrevKv)).toMatchObject({ type: "delete", prevKv: true });
+    const txnWithPrevKv = Uint8Array.of(1, 4, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    expectCodecError(() => decodeKvCommand(txnWithPrevKv), /prevKv on a txn/);
   });
 
   it("refuses a bad session: empty id, invalid UTF-8, sequence 0 or beyond 2^53", () => {
@@ -203,5 +268,12 @@ describe("KV result encoding", () => {
       { numRuns: 50 },
     );
     expectCodecError(() => decodeKvResult(Uint8Array.of(1, 9, 0, 0, 0, 0, 0, 0, 0, 0)), /type/);
+  });
+
+  it("still reads a version 1 reply, which a session table may hold from before txns", () => {
+    const eight = (n: number): number[] => [0, 0, 0, 0, 0, 0, 0, n];
+    expect(decodeKvResult(Uint8Array.of(1, 2, ...eight(7), ...eight(3))))
+      .toEqual({ type: "delete", revision: 7, deleted: 3 });
+    expectCodecError(() => decodeKvResult(Uint8Array.of(1, 5, ...eight(7), 0, 0, 0, 0, 0)), /type/);
   });
 });

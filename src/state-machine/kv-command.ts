@@ -1,7 +1,12 @@
 import { assert } from "../core/assert.js";
+import { ByteReader, ByteWriter, KvCodecError } from "./byte-codec.js";
+import {
+  keyValueBytes, keyValuesBytes, readKeyValue, readKeyValues, readTxnBody, readTxnResultBody,
+  txnBodyBytes, txnResultBodyBytes, writeKeyValue, writeKeyValues, writeTxnBody,
+  writeTxnResultBody,
+} from "./kv-txn-codec.js";
 import {
   CLIENT_ID_BYTES_MAX,
-  type KeyValue,
   type KvCommand,
   type KvResult,
   type KvSession,
@@ -13,61 +18,77 @@ import {
  * version byte, so a later format can be read next to this one.
  *
  * Command, version 1 (integers big-endian; u64 = two u32, high first, a safe integer):
- *   u8 version=1 | u8 type (1 put, 2 delete, 3 delete-range) | u8 flags (bit 0: session,
- *   bit 1: prevKv, put only) | [session: u8 idLength, id UTF-8, u64 sequence]
- *   | u32 keyLength, key | put: u32 valueLength, value | delete-range: u32 length, rangeEnd
- * Result, version 1:
- *   u8 version=1 | u8 type (1 put, 2 delete, 3 stale-sequence) | u64 revision
- *   | put: u8 hasPrevKv, [u32 keyLength, key, u32 valueLength, value, u64 createRevision,
- *     u64 modRevision, u64 version] | delete: u64 deleted | stale-sequence: u64 lastSequence
+ *   u8 version=1 | u8 type (1 put, 2 delete, 3 delete-range, 4 txn) | u8 flags (bit 0:
+ *   session, bit 1: prevKv, not on a txn) | [session: u8 idLength, id UTF-8, u64 sequence]
+ *   | txn: the txn body (kv-txn-codec.ts) | otherwise u32 keyLength, key
+ *   | put: u32 valueLength, value | delete-range: u32 length, rangeEnd
+ * Result, version 2 (version 1, which stored replies may still hold, differs only in a
+ * delete, which had no hasPrevKvs byte, and has no txn):
+ *   u8 version=2 | u8 type (1 put, 2 delete, 3 stale-sequence, 4 invalid-command, 5 txn)
+ *   | u64 revision | put: u8 hasPrevKv, [kv (kv-txn-codec.ts)]
+ *   | delete: u64 deleted, u8 hasPrevKvs, [u32 n, the deleted kvs]
+ *   | stale-sequence: u64 lastSequence | invalid-command: reason | txn: the txn result body
  *
  * Encoding asserts (our own callers must pass valid values); decoding throws KvCodecError,
  * because bytes can come from a bug, a newer member or a damaged disk (STYLE.md 2.7: the
  * pair of checks on both sides of the boundary).
  */
 export const KV_CODEC_VERSION = 1;
+/** Results are at version 2; version 1 replies are still read (see above). */
+export const KV_RESULT_CODEC_VERSION = 2;
 
-/** Bytes that are not a valid encoding; `reason` says what was wrong. */
-export class KvCodecError extends Error {
-  override readonly name = "KvCodecError";
-}
+export { KvCodecError };
 
-const COMMAND_TYPES = ["put", "delete", "delete-range"] as const;
-const RESULT_TYPES = ["put", "delete", "stale-sequence", "invalid-command"] as const;
+const COMMAND_TYPES = ["put", "delete", "delete-range", "txn"] as const;
+const RESULT_TYPES = ["put", "delete", "stale-sequence", "invalid-command", "txn"] as const;
 const resultText = new TextEncoder();
 const resultTextDecoder = new TextDecoder();
 const FLAG_SESSION = 1;
 const FLAG_PREV_KV = 2;
-const TWO_TO_32 = 2 ** 32;
 const textEncoder = new TextEncoder();
 // ignoreBOM keeps a leading U+FEFF in the id instead of stripping it, so that decoding and
 // re-encoding give the same bytes (one client id, one encoding).
 const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
-/** Encodes a command for a log entry. Asserts a non-empty key and a valid session. */
+/** Encodes a command for a log entry. Asserts non-empty keys and a valid session. */
 export function encodeKvCommand(command: KvCommand): Uint8Array {
-  assert(command.key.byteLength > 0, "a command key must not be empty");
   const session = command.session;
   const clientId = session === undefined ? undefined : textEncoder.encode(session.clientId);
   if (session !== undefined && clientId !== undefined) assertSession(session, clientId);
-  const tail = command.type === "put" ? command.value : command.type === "delete-range"
-    ? command.rangeEnd : undefined;
   const writer = new ByteWriter(
-    3 + (clientId === undefined ? 0 : 1 + clientId.byteLength + 8) +
-      4 + command.key.byteLength + (tail === undefined ? 0 : 4 + tail.byteLength),
+    3 + (clientId === undefined ? 0 : 1 + clientId.byteLength + 8) + commandBodyBytes(command),
   );
   writer.u8(KV_CODEC_VERSION);
   writer.u8(COMMAND_TYPES.indexOf(command.type) + 1);
-  const prevKv = command.type === "put" && command.prevKv === true;
+  const prevKv = command.type !== "txn" && command.prevKv === true;
   writer.u8((clientId === undefined ? 0 : FLAG_SESSION) | (prevKv ? FLAG_PREV_KV : 0));
   if (session !== undefined && clientId !== undefined) {
     writer.u8(clientId.byteLength);
     writer.bytes(clientId);
     writer.u64(session.sequence);
   }
+  if (command.type === "txn") {
+    writeTxnBody(writer, command);
+    return writer.finish();
+  }
+  assert(command.key.byteLength > 0, "a command key must not be empty");
   writer.lengthPrefixed(command.key);
-  if (tail !== undefined) writer.lengthPrefixed(tail);
+  if (command.type === "put") writer.lengthPrefixed(command.value);
+  if (command.type === "delete-range") writer.lengthPrefixed(command.rangeEnd);
   return writer.finish();
+}
+
+function commandBodyBytes(command: KvCommand): number {
+  switch (command.type) {
+    case "txn":
+      return txnBodyBytes(command);
+    case "put":
+      return 4 + command.key.byteLength + 4 + command.value.byteLength;
+    case "delete":
+      return 4 + command.key.byteLength;
+    case "delete-range":
+      return 4 + command.key.byteLength + 4 + command.rangeEnd.byteLength;
+  }
 }
 
 /**
@@ -76,28 +97,32 @@ export function encodeKvCommand(command: KvCommand): Uint8Array {
  */
 export function decodeKvCommand(data: Uint8Array): KvCommand {
   const reader = new ByteReader(data);
-  reader.version();
+  reader.version(KV_CODEC_VERSION);
   const type = COMMAND_TYPES[reader.u8() - 1];
   if (type === undefined) throw new KvCodecError("unknown command type");
   const flags = reader.u8();
   if ((flags & ~(FLAG_SESSION | FLAG_PREV_KV)) !== 0) throw new KvCodecError("unknown flags");
-  if ((flags & FLAG_PREV_KV) !== 0 && type !== "put") throw new KvCodecError("prevKv on a delete");
+  if ((flags & FLAG_PREV_KV) !== 0 && type === "txn") throw new KvCodecError("prevKv on a txn");
   const session = (flags & FLAG_SESSION) !== 0 ? readSession(reader) : undefined;
+  const withSession = session === undefined ? {} : { session };
+  if (type === "txn") {
+    const command: KvCommand = { type, ...readTxnBody(reader), ...withSession };
+    reader.end();
+    return command;
+  }
   const key = reader.lengthPrefixed();
   if (key.byteLength === 0) throw new KvCodecError("empty key");
-  const withSession = session === undefined ? {} : { session };
+  const prevKv = (flags & FLAG_PREV_KV) !== 0 ? { prevKv: true } : {};
   let command: KvCommand;
   switch (type) {
-    case "put": {
-      const prevKv = (flags & FLAG_PREV_KV) !== 0 ? { prevKv: true } : {};
+    case "put":
       command = { type, key, value: reader.lengthPrefixed(), ...prevKv, ...withSession };
       break;
-    }
     case "delete":
-      command = { type, key, ...withSession };
+      command = { type, key, ...prevKv, ...withSession };
       break;
     case "delete-range":
-      command = { type, key, rangeEnd: reader.lengthPrefixed(), ...withSession };
+      command = { type, key, rangeEnd: reader.lengthPrefixed(), ...prevKv, ...withSession };
       break;
   }
   reader.end();
@@ -106,27 +131,20 @@ export function decodeKvCommand(data: Uint8Array): KvCommand {
 
 /** Encodes a result, to remember it as a session's reply. */
 export function encodeKvResult(result: KvResult): Uint8Array {
-  const prev = result.type === "put" ? result.prevKv : undefined;
-  const prevBytes = prev === undefined ? 0 : 8 + prev.key.byteLength + prev.value.byteLength + 24;
   const reason = result.type === "invalid-command" ? resultText.encode(result.reason) : undefined;
-  const tailBytes = result.type === "put" ? 1 + prevBytes : 8 + (reason?.byteLength ?? 0);
-  const writer = new ByteWriter(2 + 8 + tailBytes);
-  writer.u8(KV_CODEC_VERSION);
+  const writer = new ByteWriter(2 + 8 + resultBodyBytes(result, reason));
+  writer.u8(KV_RESULT_CODEC_VERSION);
   writer.u8(RESULT_TYPES.indexOf(result.type) + 1);
   writer.u64(result.revision);
   switch (result.type) {
     case "put":
-      writer.u8(prev === undefined ? 0 : 1);
-      if (prev !== undefined) {
-        writer.lengthPrefixed(prev.key);
-        writer.lengthPrefixed(prev.value);
-        writer.u64(prev.createRevision);
-        writer.u64(prev.modRevision);
-        writer.u64(prev.version);
-      }
+      writer.u8(result.prevKv === undefined ? 0 : 1);
+      if (result.prevKv !== undefined) writeKeyValue(writer, result.prevKv);
       break;
     case "delete":
       writer.u64(result.deleted);
+      writer.u8(result.prevKvs === undefined ? 0 : 1);
+      if (result.prevKvs !== undefined) writeKeyValues(writer, result.prevKvs);
       break;
     case "stale-sequence":
       writer.u64(result.lastSequence);
@@ -134,16 +152,39 @@ export function encodeKvResult(result: KvResult): Uint8Array {
     case "invalid-command":
       writer.lengthPrefixed(reason ?? new Uint8Array(0));
       break;
+    case "txn":
+      writeTxnResultBody(writer, result.succeeded, result.responses);
+      break;
   }
   return writer.finish();
+}
+
+function resultBodyBytes(result: KvResult, reason: Uint8Array | undefined): number {
+  switch (result.type) {
+    case "put":
+      return 1 + (result.prevKv === undefined ? 0 : keyValueBytes(result.prevKv));
+    case "delete":
+      return 8 + 1 + (result.prevKvs === undefined ? 0 : keyValuesBytes(result.prevKvs));
+    case "stale-sequence":
+      return 8;
+    case "invalid-command":
+      return 4 + (reason?.byteLength ?? 0);
+    case "txn":
+      return txnResultBodyBytes(result.responses);
+  }
 }
 
 /** Decodes what encodeKvResult() wrote; byte fields are views into `data`. */
 export function decodeKvResult(data: Uint8Array): KvResult {
   const reader = new ByteReader(data);
-  reader.version();
+  const version = reader.u8();
+  if (version !== 1 && version !== KV_RESULT_CODEC_VERSION) {
+    throw new KvCodecError(`unsupported encoding version ${String(version)}`);
+  }
   const type = RESULT_TYPES[reader.u8() - 1];
-  if (type === undefined) throw new KvCodecError("unknown result type");
+  if (type === undefined || (type === "txn" && version === 1)) {
+    throw new KvCodecError("unknown result type");
+  }
   const revision = reader.u64();
   let result: KvResult;
   switch (type) {
@@ -154,14 +195,23 @@ export function decodeKvResult(data: Uint8Array): KvResult {
         hasPrev === 1 ? { type, revision, prevKv: readKeyValue(reader) } : { type, revision };
       break;
     }
-    case "delete":
-      result = { type, revision, deleted: reader.u64() };
+    case "delete": {
+      const deleted = reader.u64();
+      const hasPrevKvs = version === 1 ? 0 : reader.u8();
+      if (hasPrevKvs > 1) throw new KvCodecError("bad prevKvs marker");
+      result = hasPrevKvs === 1
+        ? { type, revision, deleted, prevKvs: readKeyValues(reader) }
+        : { type, revision, deleted };
       break;
+    }
     case "stale-sequence":
       result = { type, revision, lastSequence: reader.u64() };
       break;
     case "invalid-command":
       result = { type, revision, reason: resultTextDecoder.decode(reader.lengthPrefixed()) };
+      break;
+    case "txn":
+      result = { type, revision, ...readTxnResultBody(reader) };
       break;
   }
   reader.end();
@@ -191,118 +241,6 @@ function readSession(reader: ByteReader): KvSession {
   const sequence = reader.u64();
   if (sequence < 1) throw new KvCodecError("session sequence must be positive");
   return { clientId, sequence };
-}
-
-function readKeyValue(reader: ByteReader): KeyValue {
-  const key = reader.lengthPrefixed();
-  const value = reader.lengthPrefixed();
-  const createRevision = reader.u64();
-  const modRevision = reader.u64();
-  const version = reader.u64();
-  return { key, value, createRevision, modRevision, version };
-}
-
-/** Writes into a buffer sized up front; finish() asserts it was filled exactly. */
-class ByteWriter {
-  private readonly buffer: Uint8Array;
-  private readonly view: DataView;
-  private offset = 0;
-
-  constructor(sizeBytes: number) {
-    this.buffer = new Uint8Array(sizeBytes);
-    this.view = new DataView(this.buffer.buffer);
-  }
-
-  u8(value: number): void {
-    this.view.setUint8(this.offset, value);
-    this.offset += 1;
-  }
-
-  u64(value: number): void {
-    assert(Number.isSafeInteger(value) && value >= 0, `${String(value)} is not a safe u64`);
-    this.view.setUint32(this.offset, Math.floor(value / TWO_TO_32));
-    this.view.setUint32(this.offset + 4, value % TWO_TO_32);
-    this.offset += 8;
-  }
-
-  bytes(data: Uint8Array): void {
-    this.buffer.set(data, this.offset);
-    this.offset += data.byteLength;
-  }
-
-  lengthPrefixed(data: Uint8Array): void {
-    assert(data.byteLength < TWO_TO_32, "field too long for a u32 length");
-    this.view.setUint32(this.offset, data.byteLength);
-    this.offset += 4;
-    this.bytes(data);
-  }
-
-  finish(): Uint8Array {
-    assert(this.offset === this.buffer.byteLength, "encoded size differs from the computed one");
-    return this.buffer;
-  }
-}
-
-/** Reads with a bounds check on every field; any shortfall is a KvCodecError. */
-class ByteReader {
-  private readonly view: DataView;
-  private offset = 0;
-
-  private readonly data: Uint8Array;
-
-  constructor(data: Uint8Array) {
-    // A plain Uint8Array view even over a Buffer, so decoded fields are never Buffers
-    // (whose toJSON and slice() behave differently).
-    this.data = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  }
-
-  version(): void {
-    const version = this.u8();
-    if (version !== KV_CODEC_VERSION) {
-      throw new KvCodecError(`unsupported encoding version ${String(version)}`);
-    }
-  }
-
-  u8(): number {
-    this.need(1);
-    const value = this.view.getUint8(this.offset);
-    this.offset += 1;
-    return value;
-  }
-
-  u64(): number {
-    this.need(8);
-    const high = this.view.getUint32(this.offset);
-    const value = high * TWO_TO_32 + this.view.getUint32(this.offset + 4);
-    this.offset += 8;
-    if (!Number.isSafeInteger(value)) throw new KvCodecError("integer beyond 2^53");
-    return value;
-  }
-
-  take(lengthBytes: number): Uint8Array {
-    this.need(lengthBytes);
-    const slice = this.data.subarray(this.offset, this.offset + lengthBytes);
-    this.offset += lengthBytes;
-    return slice;
-  }
-
-  lengthPrefixed(): Uint8Array {
-    this.need(4);
-    const length = this.view.getUint32(this.offset);
-    this.offset += 4;
-    return this.take(length);
-  }
-
-  end(): void {
-    if (this.offset !== this.data.byteLength) throw new KvCodecError("trailing bytes");
-  }
-
-  private need(lengthBytes: number): void {
-    if (this.offset + lengthBytes > this.data.byteLength) {
-      throw new KvCodecError("truncated: a field runs past the end");
-    }
-  }
 }
 
 /**

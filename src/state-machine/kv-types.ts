@@ -21,6 +21,9 @@ export interface KvSession {
  * - `delete`: removes one key.
  * - `delete-range`: etcd's range semantics (see keyRange()): `rangeEnd` empty means the key
  *   alone, `[0x00]` means every key >= key, anything else the half-open [key, rangeEnd).
+ *   With `prevKv` the result carries the deleted key-values.
+ * - `txn`: compares, then the `success` operations if every compare holds, else the
+ *   `failure` ones (kv-txn.ts); one entry, so one revision for all of them.
  */
 export type KvCommand =
   | {
@@ -30,13 +33,59 @@ export type KvCommand =
       readonly prevKv?: boolean;
       readonly session?: KvSession;
     }
-  | { readonly type: "delete"; readonly key: Uint8Array; readonly session?: KvSession }
+  | {
+      readonly type: "delete"; readonly key: Uint8Array; readonly prevKv?: boolean;
+      readonly session?: KvSession;
+    }
   | {
       readonly type: "delete-range";
       readonly key: Uint8Array;
       readonly rangeEnd: Uint8Array;
+      readonly prevKv?: boolean;
+      readonly session?: KvSession;
+    }
+  | {
+      readonly type: "txn";
+      readonly compares: readonly KvCompare[];
+      readonly success: readonly TxnOp[];
+      readonly failure: readonly TxnOp[];
       readonly session?: KvSession;
     };
+
+/**
+ * One compare of a transaction, on one key (etcd's Compare). A missing key has version 0
+ * and revisions 0; a value compare on a missing key is false whatever the operator, as in
+ * etcd (no value to compare). Values compare byte-wise.
+ */
+export type KvCompare =
+  | {
+      readonly key: Uint8Array; readonly operator: CompareOperator;
+      readonly target: "value"; readonly value: Uint8Array;
+    }
+  | {
+      readonly key: Uint8Array; readonly operator: CompareOperator;
+      readonly target: "version" | "create-revision" | "mod-revision"; readonly number: number;
+    };
+
+export type CompareOperator = "equal" | "not-equal" | "greater" | "less";
+
+/** An operation inside a transaction: a write, or a read at the transaction's revision. */
+export type TxnOp =
+  | {
+      readonly type: "put"; readonly key: Uint8Array; readonly value: Uint8Array;
+      readonly prevKv?: boolean;
+    }
+  | {
+      readonly type: "delete-range"; readonly key: Uint8Array; readonly rangeEnd: Uint8Array;
+      readonly prevKv?: boolean;
+    }
+  | { readonly type: "range"; readonly request: RangeRequest };
+
+/** What one transaction operation returned, in the order of the branch that ran. */
+export type TxnOpResult =
+  | { readonly type: "put"; readonly prevKv?: KeyValue }
+  | { readonly type: "delete"; readonly deleted: number; readonly prevKvs?: readonly KeyValue[] }
+  | { readonly type: "range"; readonly result: RangeResult };
 
 /**
  * A stored key with etcd's KeyValue bookkeeping. Revisions are log indexes of writes.
@@ -53,8 +102,9 @@ export interface KeyValue {
 
 /**
  * What applying a command returned to its proposer.
- * - `revision`: for a put, or a delete that removed something, the command's own log index;
- *   otherwise (nothing deleted, stale sequence) the store's revision, unchanged.
+ * - `revision`: for a put, a delete that removed something, or a txn that wrote, the
+ *   command's own log index; otherwise (nothing deleted, a read-only txn, stale sequence)
+ *   the store's revision, unchanged.
  * - `stale-sequence`: the session's sequence is below the client's last applied one, so
  *   this is an old duplicate whose reply is no longer kept; nothing was applied.
  * - `invalid-command`: the entry's bytes are not a KvCommand (only possible through the
@@ -64,7 +114,14 @@ export interface KeyValue {
  */
 export type KvResult =
   | { readonly type: "put"; readonly revision: number; readonly prevKv?: KeyValue }
-  | { readonly type: "delete"; readonly revision: number; readonly deleted: number }
+  | {
+      readonly type: "delete"; readonly revision: number; readonly deleted: number;
+      readonly prevKvs?: readonly KeyValue[];
+    }
+  | {
+      readonly type: "txn"; readonly revision: number; readonly succeeded: boolean;
+      readonly responses: readonly TxnOpResult[];
+    }
   | { readonly type: "stale-sequence"; readonly revision: number; readonly lastSequence: number }
   | { readonly type: "invalid-command"; readonly revision: number; readonly reason: string };
 
@@ -77,6 +134,8 @@ export interface RangeRequest {
   readonly limit: number;
   /** Leave values empty (cheaper for large values). */
   readonly keysOnly?: boolean;
+  /** Return no kvs, only the count. */
+  readonly countOnly?: boolean;
 }
 
 export interface RangeResult {

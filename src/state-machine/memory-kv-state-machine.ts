@@ -1,6 +1,7 @@
 import { assert } from "../core/assert.js";
 import type { Entry, SnapshotMeta } from "../core/entry.js";
 import { logIndex, type LogIndex } from "../core/ids.js";
+import { applyKvWrite, type KvApplyStore } from "./kv-apply.js";
 import { decodeOrReason } from "./kv-command.js";
 import {
   keyRange,
@@ -86,6 +87,7 @@ export class MemoryKvStateMachine implements KvStateMachine {
   range(request: RangeRequest): RangeResult {
     assert(Number.isSafeInteger(request.limit) && request.limit >= 0, "limit must be >= 0");
     const matching = this.keysIn(keyRange(request.key, request.rangeEnd)).sort();
+    if (request.countOnly === true) return { kvs: [], more: false, count: matching.length };
     const limited = request.limit === 0 ? matching : matching.slice(0, request.limit);
     const kvs = limited.map((key) => {
       const kv = this.kvs.get(key)!;
@@ -148,28 +150,24 @@ export class MemoryKvStateMachine implements KvStateMachine {
   }
 
   private applyWrite(command: KvCommand, index: number): KvResult {
-    if (command.type === "put") {
-      const key = toKey(command.key);
-      const previous = this.kvs.get(key);
-      this.kvs.set(key, {
-        // Copies (decoded fields are views into the entry; Buffer#slice would not copy).
-        key: new Uint8Array(command.key),
-        value: new Uint8Array(command.value),
-        createRevision: previous?.createRevision ?? index,
-        modRevision: index,
-        version: (previous?.version ?? 0) + 1,
-      });
-      this.currentRevision = index;
-      return command.prevKv === true && previous !== undefined
-        ? { type: "put", revision: index, prevKv: previous }
-        : { type: "put", revision: index };
-    }
-    const rangeEnd = command.type === "delete-range" ? command.rangeEnd : EMPTY;
-    const doomed = this.keysIn(keyRange(command.key, rangeEnd));
-    for (const key of doomed) this.kvs.delete(key);
-    if (doomed.length > 0) this.currentRevision = index;
-    return { type: "delete", revision: this.currentRevision, deleted: doomed.length };
+    const applied = applyKvWrite(this.store, command, index, this.currentRevision);
+    this.currentRevision = applied.revision;
+    return applied.result;
   }
+
+  /** The rows as the shared write rules (kv-apply.ts) change them. */
+  private readonly store: KvApplyStore = {
+    get: (key) => this.get(key),
+    range: (request) => this.range(request),
+    put: (kv) => { this.kvs.set(toKey(kv.key), kv); },
+    deleteRange: (range, returnDeleted) => {
+      const doomed = this.keysIn(range).sort();
+      const prevKvs = returnDeleted ? doomed.map((key) => this.kvs.get(key)!) : undefined;
+      for (const key of doomed) this.kvs.delete(key);
+      const deleted = doomed.length;
+      return prevKvs === undefined ? { deleted } : { deleted, prevKvs };
+    },
+  };
 
   /** Ties on last use cannot happen (one use per index); client id breaks them anyway. */
   private evictOldestSession(): void {

@@ -18,7 +18,7 @@ import type { Entry, SnapshotMeta } from "../core/entry.js";
 import { logIndex, term } from "../core/ids.js";
 import { makeConfig } from "../core/membership-config.js";
 import { encodeKvCommand } from "./kv-command.js";
-import type { KvCommand, KvStateMachine, RangeRequest } from "./kv-types.js";
+import type { KvCommand, KvCompare, KvStateMachine, RangeRequest, TxnOp } from "./kv-types.js";
 import { MemoryKvStateMachine } from "./memory-kv-state-machine.js";
 import { SqliteKvStateMachine, type SqliteKvStateMachineOptions } from "./sqlite-kv-state-machine.js";
 
@@ -181,6 +181,77 @@ describe.each(factories)("the KV state machine: %s", (_name, make) => {
     expect(str(m.get(k("'; DROP TABLE kv; --"))!.value)).toBe("v5");
   });
 
+  it("runs a txn's success branch when every compare holds, all at the entry's revision", () => {
+    const machine = make();
+    machine.apply([command(1, put("a", "1")), command(2, put("b", "2"))]);
+    const txn: KvCommand = {
+      type: "txn",
+      compares: [
+        { key: k("a"), operator: "equal", target: "value", value: k("1") },
+        { key: k("a"), operator: "equal", target: "version", number: 1 },
+        { key: k("missing"), operator: "equal", target: "version", number: 0 },
+        { key: k("missing"), operator: "equal", target: "create-revision", number: 0 },
+        { key: k("b"), operator: "less", target: "mod-revision", number: 3 },
+      ],
+      success: [
+        { type: "put", key: k("a"), value: k("x"), prevKv: true },
+        { type: "range", request: { key: k("a"), rangeEnd: NONE, limit: 0 } },
+        { type: "delete-range", key: k("b"), rangeEnd: NONE, prevKv: true },
+        { type: "put", key: k("c"), value: k("3") },
+      ],
+      failure: [{ type: "put", key: k("failed"), value: k("!") }],
+    };
+    const result = machine.apply([command(3, txn)]).get(logIndex(3));
+    expect(result).toMatchObject({ type: "txn", revision: 3, succeeded: true });
+    const responses = result?.type === "txn" ? result.responses : [];
+    expect(responses.map((r) => r.type)).toEqual(["put", "range", "delete", "put"]);
+    expect(responses[0]).toMatchObject({ prevKv: { value: k("1"), version: 1 } });
+    // A read inside the txn sees the txn's earlier writes.
+    expect(responses[1]).toMatchObject({ result: { kvs: [{ value: k("x"), version: 2, modRevision: 3 }] } });
+    expect(responses[2]).toMatchObject({ deleted: 1, prevKvs: [{ key: k("b"), value: k("2") }] });
+    expect(dump(machine)).toMatchObject({
+      revision: 3, kvs: [["a", "x", 1, 3, 2], ["c", "3", 3, 3, 1]],
+    });
+  });
+
+  it("runs a txn's failure branch when a compare fails; a value compare on a missing key fails", () => {
+    const machine = make();
+    machine.apply([command(1, put("a", "1"))]);
+    const failing = (compare: KvCompare): KvCommand => ({
+      type: "txn",
+      compares: [compare],
+      success: [{ type: "put", key: k("won"), value: k("1") }],
+      failure: [{ type: "range", request: { key: k("a"), rangeEnd: NONE, limit: 0, countOnly: true } }],
+    });
+    const results = machine.apply([
+      command(2, failing({ key: k("missing"), operator: "not-equal", target: "value", value: k("1") })),
+      command(3, failing({ key: k("a"), operator: "greater", target: "value", value: k("1") })),
+      command(4, failing({ key: k("a"), operator: "not-equal", target: "create-revision", number: 1 })),
+    ]);
+    for (const index of [2, 3, 4]) {
+      expect(results.get(logIndex(index))).toEqual({
+        type: "txn", revision: 1, succeeded: false,
+        responses: [{ type: "range", result: { kvs: [], more: false, count: 1 } }],
+      });
+    }
+    expect(machine.get(k("won"))).toBeUndefined();
+    expect(machine.revision()).toBe(1); // A txn that wrote nothing leaves the revision.
+  });
+
+  it("deletes with the previous key-values on request, and counts without reading values", () => {
+    const machine = make();
+    machine.apply([command(1, put("a", "1")), command(2, put("b", "2"))]);
+    const results = machine.apply([
+      command(3, { type: "delete-range", key: k("a"), rangeEnd: ALL, prevKv: true }),
+    ]);
+    expect(results.get(logIndex(3))).toMatchObject({
+      type: "delete", revision: 3, deleted: 2, prevKvs: [{ key: k("a") }, { key: k("b") }],
+    });
+    machine.apply([command(4, put("c", "3"))]);
+    expect(machine.range({ key: k("a"), rangeEnd: ALL, limit: 0, countOnly: true }))
+      .toEqual({ kvs: [], more: false, count: 1 });
+  });
+
   it("skips entries at or below the applied index and asserts contiguity", () => {
     const m = make();
     m.apply([command(1, put("a", "1")), command(2, put("a", "2"))]);
@@ -254,6 +325,14 @@ describe.each(factories)("the KV state machine: %s", (_name, make) => {
 
 describe("SqliteKvStateMachine against MemoryKvStateMachine, on random batches", () => {
   const keyArb = fc.constantFrom("a", "ab", "b", "\0", "\xff", "c").map(k);
+  const txnOpArb: fc.Arbitrary<TxnOp> = fc.oneof(
+    fc.record({ key: keyArb, value: fc.string().map(k), prevKv: fc.boolean() })
+      .map((c): TxnOp => ({ type: "put", ...c })),
+    fc.record({ key: keyArb, rangeEnd: fc.constantFrom("", "\0", "c").map(k), prevKv: fc.boolean() })
+      .map((c): TxnOp => ({ type: "delete-range", ...c })),
+    fc.record({ key: keyArb, rangeEnd: fc.constantFrom("", "\0").map(k), limit: fc.nat(2) })
+      .map((request): TxnOp => ({ type: "range", request })),
+  );
   const sessionArb = fc.option(
     fc.record({ clientId: fc.constantFrom("p", "q", "r"), sequence: fc.integer({ min: 1, max: 4 }) }),
     { nil: undefined },
@@ -263,9 +342,23 @@ describe("SqliteKvStateMachine against MemoryKvStateMachine, on random batches",
       (c): KvCommand => ({ type: "put", ...c }),
     ),
     keyArb.map((key): KvCommand => ({ type: "delete", key })),
-    fc.record({ key: keyArb, rangeEnd: fc.constantFrom("", "\0", "b", "c").map(k) }).map(
-      (c): KvCommand => ({ type: "delete-range", ...c }),
-    ),
+    fc.record({
+      key: keyArb, rangeEnd: fc.constantFrom("", "\0", "b", "c").map(k), prevKv: fc.boolean(),
+    }).map((c): KvCommand => ({ type: "delete-range", ...c })),
+    fc.record({
+      compares: fc.array(fc.oneof(
+        fc.record({
+          key: keyArb, operator: fc.constantFrom("equal" as const, "greater" as const),
+          target: fc.constant("value" as const), value: fc.string().map(k),
+        }),
+        fc.record({
+          key: keyArb, operator: fc.constantFrom("equal" as const, "less" as const, "not-equal" as const),
+          target: fc.constantFrom("version" as const, "mod-revision" as const), number: fc.nat(6),
+        }),
+      ), { maxLength: 2 }),
+      success: fc.array(txnOpArb, { maxLength: 3 }),
+      failure: fc.array(txnOpArb, { maxLength: 3 }),
+    }).map((c): KvCommand => ({ type: "txn", ...c })),
   );
   const commandArb = fc
     .tuple(write, sessionArb)

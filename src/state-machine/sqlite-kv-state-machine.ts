@@ -12,6 +12,7 @@ import {
   type SqliteDatabase,
   type SynchronousLevel,
 } from "../storage/sqlite/open-database.js";
+import { applyKvWrite, type KvApplyStore } from "./kv-apply.js";
 import { decodeKvResult, decodeOrReason, encodeKvResult } from "./kv-command.js";
 import {
   keyRange,
@@ -184,12 +185,15 @@ export class SqliteKvStateMachine implements KvStateMachine {
     const range = keyRange(request.key, request.rangeEnd);
     if (range.type === "single") {
       const kv = this.get(range.key);
+      const count = kv === undefined ? 0 : 1;
+      if (request.countOnly === true) return { kvs: [], more: false, count };
       const kvs = kv === undefined ? [] : [request.keysOnly === true ? withoutValue(kv) : kv];
       return { kvs, more: false, count: kvs.length };
     }
     const end = range.type === "between" ? range.end : null;
     const s = this.statements;
     const counted = s.countRange.get({ low: range.key, high: end }) as { count: number };
+    if (request.countOnly === true) return { kvs: [], more: false, count: counted.count };
     const limit = request.limit === 0 ? -1 : request.limit; // SQLite: LIMIT -1 is no limit
     const select = request.keysOnly === true ? s.selectRangeKeys : s.selectRange;
     const rows = select.all({ low: range.key, high: end, limit }) as KvRow[];
@@ -264,35 +268,37 @@ export class SqliteKvStateMachine implements KvStateMachine {
     return this.applyWrite(command, index, progress);
   }
 
-  /** The etcd rules for a put or delete at revision `index`. */
+  /** The etcd rules for a write (kv-apply.ts) over this database's rows. */
   private applyWrite(command: KvCommand, index: number, progress: ApplyProgress): KvResult {
-    const s = this.statements;
-    if (command.type === "put") {
-      const previous = s.selectKey.get(command.key) as KvRow | undefined;
-      s.upsertKey.run(
-        command.key,
-        command.value,
-        previous?.create_revision ?? index,
-        index,
-        (previous?.version ?? 0) + 1,
-      );
-      progress.revision = index;
-      const prevKv = command.prevKv === true && previous !== undefined;
-      return prevKv
-        ? { type: "put", revision: index, prevKv: keyValueFromRow(previous) }
-        : { type: "put", revision: index };
-    }
-    const range = command.type === "delete" ? keyRange(command.key, EMPTY)
-      : keyRange(command.key, command.rangeEnd);
-    let deleted: number;
-    if (range.type === "single") deleted = s.deleteKey.run(range.key).changes;
-    else {
-      const end = range.type === "between" ? range.end : null;
-      deleted = s.deleteRange.run({ low: range.key, high: end }).changes;
-    }
-    if (deleted > 0) progress.revision = index;
-    return { type: "delete", revision: progress.revision, deleted };
+    const applied = applyKvWrite(this.store, command, index, progress.revision);
+    progress.revision = applied.revision;
+    return applied.result;
   }
+
+  /** The rows as the shared write rules change them, inside apply()'s transaction. */
+  private readonly store: KvApplyStore = {
+    get: (key) => this.get(key),
+    range: (request) => this.range(request),
+    put: (kv) => {
+      const { key, value, createRevision, modRevision, version } = kv;
+      this.statements.upsertKey.run(key, value, createRevision, modRevision, version);
+    },
+    deleteRange: (range, returnDeleted) => {
+      const s = this.statements;
+      if (range.type === "single") {
+        const previous = returnDeleted ? this.get(range.key) : undefined;
+        const deleted = s.deleteKey.run(range.key).changes;
+        if (!returnDeleted) return { deleted };
+        return { deleted, prevKvs: previous === undefined ? [] : [previous] };
+      }
+      const bounds = { low: range.key, high: range.type === "between" ? range.end : null };
+      const prevKvs = returnDeleted
+        ? (s.selectRange.all({ ...bounds, limit: -1 }) as KvRow[]).map(keyValueFromRow)
+        : undefined;
+      const deleted = s.deleteRange.run(bounds).changes;
+      return prevKvs === undefined ? { deleted } : { deleted, prevKvs };
+    },
+  };
 }
 
 type Statements = ReturnType<typeof prepareStatements>;

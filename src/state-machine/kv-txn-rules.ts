@@ -1,0 +1,52 @@
+import { keyRange, type KvCommand, type TxnOp } from "./kv-types.js";
+
+/**
+ * What a transaction may hold, checked before it is proposed (the API answers a breach
+ * with INVALID_ARGUMENT; nothing reaches the log). etcd's rules: at most `opsMax` compares
+ * and at most `opsMax` operations in each branch (--max-txn-ops, default 128), and within a
+ * branch no key written twice, by two puts or by a put inside a delete's range.
+ */
+export function txnProblem(
+  txn: KvCommand & { type: "txn" }, opsMax: number,
+): string | undefined {
+  if (txn.compares.length > opsMax) {
+    return `txn has ${txn.compares.length} compares; at most ${opsMax} are allowed`;
+  }
+  for (const [name, branch] of [["success", txn.success], ["failure", txn.failure]] as const) {
+    if (branch.length > opsMax) {
+      return `txn ${name} has ${branch.length} operations; at most ${opsMax} are allowed`;
+    }
+    const duplicate = duplicateWrite(branch);
+    if (duplicate !== undefined) return `txn ${name} writes key ${duplicate} twice`;
+  }
+  return undefined;
+}
+
+/** A key (shown as JSON text) that two writes of the branch touch, if any. */
+function duplicateWrite(ops: readonly TxnOp[]): string | undefined {
+  const puts = new Set<string>();
+  for (const op of ops) {
+    if (op.type !== "put") continue;
+    const key = Buffer.from(op.key).toString("latin1");
+    if (puts.has(key)) return show(op.key);
+    puts.add(key);
+  }
+  for (const op of ops) {
+    if (op.type !== "delete-range") continue;
+    for (const put of ops) {
+      if (put.type === "put" && inRange(put.key, op.key, op.rangeEnd)) return show(put.key);
+    }
+  }
+  return undefined;
+}
+
+function inRange(key: Uint8Array, low: Uint8Array, rangeEnd: Uint8Array): boolean {
+  const range = keyRange(low, rangeEnd);
+  if (range.type === "single") return Buffer.compare(key, range.key) === 0;
+  if (Buffer.compare(key, range.key) < 0) return false;
+  return range.type === "from" || Buffer.compare(key, range.end) < 0;
+}
+
+function show(key: Uint8Array): string {
+  return JSON.stringify(Buffer.from(key).toString("utf8"));
+}
