@@ -19,7 +19,7 @@ import type { KVHandlers } from "./gen/raftkv/kv/v1/KV.js";
 import { RaftNode } from "./node/raft-node.js";
 import type { Logger } from "./observability/logger.js";
 import type { Settings } from "./settings.js";
-import { CLIENT_SESSIONS_MAX, type KvResult } from "./state-machine/kv-types.js";
+import { CLIENT_SESSIONS_MAX, KV_HISTORY_REVISIONS_DEFAULT, type KvResult } from "./state-machine/kv-types.js";
 import { SqliteKvStateMachine } from "./state-machine/sqlite-kv-state-machine.js";
 import { SQLITE_LOG_STORE_SETTINGS, SqliteLogStore } from "./storage/sqlite/sqlite-log-store.js";
 import type { AsyncLogStore } from "./storage/async-log-store.js";
@@ -167,6 +167,7 @@ async function openStorage(settings: Settings, logger: Logger): Promise<Storage>
     // NORMAL: after power loss the state machine may come back behind the log and is
     // re-applied from it (docs/decisions/0005-sqlite-durability.md, decision 3).
     path: join(settings.dataDir, "kv.db"), synchronous: "NORMAL", sessionsMax: CLIENT_SESSIONS_MAX,
+    historyRevisionsMax: KV_HISTORY_REVISIONS_DEFAULT,
     busyTimeoutMs: 5000, walAutocheckpointPages: 1000,
   });
   const snapshotStore = FileSnapshotStore.open({

@@ -4,6 +4,7 @@ import {
   type KeyValue,
   type KvCommand,
   type KvCompare,
+  type KvEvent,
   type KvResult,
   type RangeRequest,
   type RangeResult,
@@ -24,8 +25,10 @@ export interface KvApplyStore {
   range(request: RangeRequest): RangeResult;
   /** Writes the row for `kv.key`, replacing any. */
   put(kv: KeyValue): void;
-  /** Removes the keys in `range`; returns them only when `returnDeleted` is set. */
-  deleteRange(range: KeyRange, returnDeleted: boolean): { deleted: number; prevKvs?: KeyValue[] };
+  /** Removes the keys in `range`; returns them, in key order. */
+  deleteRange(range: KeyRange): KeyValue[];
+  /** Appends one change to the history (KvReader.events), in apply order. */
+  recordEvent(revision: number, event: KvEvent): void;
 }
 
 /** A write's result and the store's revision after it. */
@@ -44,9 +47,10 @@ const EMPTY = new Uint8Array(0);
 export function applyKvWrite(
   store: KvApplyStore, command: KvCommand, index: number, revision: number,
 ): AppliedWrite {
+  const changes = new Changes(store, index);
   switch (command.type) {
     case "put": {
-      const prevKv = putKey(store, command.key, command.value, index);
+      const prevKv = changes.put(command.key, command.value);
       const result: KvResult = command.prevKv === true && prevKv !== undefined
         ? { type: "put", revision: index, prevKv }
         : { type: "put", revision: index };
@@ -55,26 +59,65 @@ export function applyKvWrite(
     case "delete":
     case "delete-range": {
       const rangeEnd = command.type === "delete-range" ? command.rangeEnd : EMPTY;
-      const removed = store.deleteRange(keyRange(command.key, rangeEnd), command.prevKv === true);
-      const after = removed.deleted > 0 ? index : revision;
-      const prevKvs = removed.prevKvs === undefined ? {} : { prevKvs: removed.prevKvs };
-      const result: KvResult = { type: "delete", revision: after, deleted: removed.deleted, ...prevKvs };
+      const removed = changes.deleteRange(keyRange(command.key, rangeEnd));
+      const after = removed.length > 0 ? index : revision;
+      const prevKvs = command.prevKv === true ? { prevKvs: removed } : {};
+      const result: KvResult = { type: "delete", revision: after, deleted: removed.length, ...prevKvs };
       return { result, revision: after };
     }
     case "txn":
-      return applyTxn(store, command, index, revision);
+      return applyTxn(changes, store, command, index, revision);
+  }
+}
+
+/** One entry's changes to the store, each recorded in the history in order. */
+class Changes {
+  private position = 0;
+
+  constructor(private readonly store: KvApplyStore, private readonly index: number) {}
+
+  /** Writes `key` at this entry's revision; returns what it replaced. */
+  put(key: Uint8Array, value: Uint8Array): KeyValue | undefined {
+    const previous = this.store.get(key);
+    const kv: KeyValue = {
+      // Copies: decoded fields are views into the log entry's bytes.
+      key: new Uint8Array(key),
+      value: new Uint8Array(value),
+      createRevision: previous?.createRevision ?? this.index,
+      modRevision: this.index,
+      version: (previous?.version ?? 0) + 1,
+    };
+    this.store.put(kv);
+    this.record({ type: "put", kv, ...(previous === undefined ? {} : { prevKv: previous }) });
+    return previous;
+  }
+
+  deleteRange(range: KeyRange): KeyValue[] {
+    const removed = this.store.deleteRange(range);
+    for (const prevKv of removed) {
+      const kv: KeyValue = {
+        key: prevKv.key, value: EMPTY, createRevision: 0, modRevision: this.index, version: 0,
+      };
+      this.record({ type: "delete", kv, prevKv });
+    }
+    return removed;
+  }
+
+  private record(event: Omit<KvEvent, "position">): void {
+    this.store.recordEvent(this.index, { ...event, position: this.position++ });
   }
 }
 
 /** etcd's Txn: every compare holds, then `success` runs; otherwise `failure`. In order. */
 function applyTxn(
-  store: KvApplyStore, txn: KvCommand & { type: "txn" }, index: number, revision: number,
+  changes: Changes, store: KvApplyStore, txn: KvCommand & { type: "txn" }, index: number,
+  revision: number,
 ): AppliedWrite {
   const succeeded = txn.compares.every((compare) => compareHolds(compare, store.get(compare.key)));
   const responses: TxnOpResult[] = [];
   let wrote = false;
   for (const op of succeeded ? txn.success : txn.failure) {
-    const outcome = applyTxnOp(store, op, index);
+    const outcome = applyTxnOp(changes, store, op);
     responses.push(outcome.result);
     wrote ||= outcome.wrote;
   }
@@ -83,41 +126,25 @@ function applyTxn(
 }
 
 function applyTxnOp(
-  store: KvApplyStore, op: TxnOp, index: number,
+  changes: Changes, store: KvApplyStore, op: TxnOp,
 ): { result: TxnOpResult; wrote: boolean } {
   switch (op.type) {
     case "put": {
-      const prevKv = putKey(store, op.key, op.value, index);
+      const prevKv = changes.put(op.key, op.value);
       const result: TxnOpResult = op.prevKv === true && prevKv !== undefined
         ? { type: "put", prevKv }
         : { type: "put" };
       return { result, wrote: true };
     }
     case "delete-range": {
-      const removed = store.deleteRange(keyRange(op.key, op.rangeEnd), op.prevKv === true);
-      const prevKvs = removed.prevKvs === undefined ? {} : { prevKvs: removed.prevKvs };
-      const result: TxnOpResult = { type: "delete", deleted: removed.deleted, ...prevKvs };
-      return { result, wrote: removed.deleted > 0 };
+      const removed = changes.deleteRange(keyRange(op.key, op.rangeEnd));
+      const prevKvs = op.prevKv === true ? { prevKvs: removed } : {};
+      const result: TxnOpResult = { type: "delete", deleted: removed.length, ...prevKvs };
+      return { result, wrote: removed.length > 0 };
     }
     case "range":
       return { result: { type: "range", result: store.range(op.request) }, wrote: false };
   }
-}
-
-/** Writes `key` at revision `index`; returns what it replaced. */
-function putKey(
-  store: KvApplyStore, key: Uint8Array, value: Uint8Array, index: number,
-): KeyValue | undefined {
-  const previous = store.get(key);
-  store.put({
-    // Copies: decoded fields are views into the log entry's bytes.
-    key: new Uint8Array(key),
-    value: new Uint8Array(value),
-    createRevision: previous?.createRevision ?? index,
-    modRevision: index,
-    version: (previous?.version ?? 0) + 1,
-  });
-  return previous;
 }
 
 /** Whether `compare` holds for `kv` (undefined: the key does not exist). */

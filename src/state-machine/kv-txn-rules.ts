@@ -1,4 +1,4 @@
-import { keyRange, type KvCommand, type TxnOp } from "./kv-types.js";
+import { keyInRange, keyRange, type KvCommand, type TxnOp } from "./kv-types.js";
 
 /**
  * What a transaction may hold, checked before it is proposed (the API answers a breach
@@ -34,17 +34,10 @@ function duplicateWrite(ops: readonly TxnOp[]): string | undefined {
   for (const op of ops) {
     if (op.type !== "delete-range") continue;
     for (const put of ops) {
-      if (put.type === "put" && inRange(put.key, op.key, op.rangeEnd)) return show(put.key);
+      if (put.type === "put" && keyInRange(put.key, keyRange(op.key, op.rangeEnd))) return show(put.key);
     }
   }
   return undefined;
-}
-
-function inRange(key: Uint8Array, low: Uint8Array, rangeEnd: Uint8Array): boolean {
-  const range = keyRange(low, rangeEnd);
-  if (range.type === "single") return Buffer.compare(key, range.key) === 0;
-  if (Buffer.compare(key, range.key) < 0) return false;
-  return range.type === "from" || Buffer.compare(key, range.end) < 0;
 }
 
 function show(key: Uint8Array): string {

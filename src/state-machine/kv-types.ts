@@ -147,6 +147,25 @@ export interface RangeResult {
   readonly count: number;
 }
 
+/**
+ * One change to one key, as a watcher sees it (etcd's mvccpb.Event). A put carries the key's
+ * new state; a delete carries the key with `modRevision` set to the deleting revision and
+ * the rest empty. `prevKv` is the key's state before the change (none for a new key).
+ * `position` orders the events of one revision (a txn or a range delete makes several).
+ */
+export interface KvEvent {
+  readonly type: "put" | "delete";
+  readonly kv: KeyValue;
+  readonly prevKv?: KeyValue;
+  readonly position: number;
+}
+
+/** Where a reader of the history stands: the next event is after this one. */
+export interface HistoryCursor {
+  readonly revision: number;
+  readonly position: number;
+}
+
 /** The read side of the KV state machine, used by the server for reads. */
 export interface KvReader {
   get(key: Uint8Array): KeyValue | undefined;
@@ -154,6 +173,17 @@ export interface KvReader {
   /** The highest log index of an applied write (0 before any); never decreases. */
   revision(): number;
   appliedIndex(): LogIndex;
+  /**
+   * The oldest revision the history still holds completely: events of every revision from
+   * here to revision() can be read. Older ones were compacted away (the window is bounded
+   * in revisions, decided by the applied index, so every member compacts alike).
+   */
+  historyStart(): number;
+  /**
+   * Up to `limit` events after `after` (revision 0 position -1: from the start), in
+   * (revision, position) order. Precondition: after.revision + 1 >= historyStart().
+   */
+  events(after: HistoryCursor, limit: number): KvEvent[];
 }
 
 /** The KV service's state machine: applies KvCommands through the log, serves reads. */
@@ -166,6 +196,12 @@ export interface KvStateMachine extends StateMachine<KvResult>, KvReader {}
  * replicated state (like any other rule of apply()).
  */
 export const CLIENT_SESSIONS_MAX = 10_000;
+
+/**
+ * How many revisions of history (KvEvent) a KV state machine keeps by default: watchers and
+ * the history can reach this far back from the applied index.
+ */
+export const KV_HISTORY_REVISIONS_DEFAULT = 10_000;
 
 /** The longest client id, in UTF-8 bytes (the codec stores its length in one byte). */
 export const CLIENT_ID_BYTES_MAX = 255;
@@ -185,4 +221,11 @@ export function keyRange(key: Uint8Array, rangeEnd: Uint8Array): KeyRange {
   if (rangeEnd.byteLength === 0) return { type: "single", key };
   if (rangeEnd.byteLength === 1 && rangeEnd[0] === 0) return { type: "from", key };
   return { type: "between", key, end: rangeEnd };
+}
+
+/** Whether `key` is one of the keys `range` selects. */
+export function keyInRange(key: Uint8Array, range: KeyRange): boolean {
+  if (range.type === "single") return Buffer.compare(key, range.key) === 0;
+  if (Buffer.compare(key, range.key) < 0) return false;
+  return range.type === "from" || Buffer.compare(key, range.end) < 0;
 }

@@ -5,8 +5,11 @@ import { applyKvWrite, type KvApplyStore } from "./kv-apply.js";
 import { decodeOrReason } from "./kv-command.js";
 import {
   keyRange,
+  KV_HISTORY_REVISIONS_DEFAULT,
+  type HistoryCursor,
   type KeyRange,
   type KeyValue,
+  type KvEvent,
   type KvCommand,
   type KvResult,
   type KvStateMachine,
@@ -20,13 +23,24 @@ interface Session {
   readonly reply: KvResult;
 }
 
-/** The JSON a MemoryKvStateMachine snapshot holds; bytes as base64. Version 1. */
+/**
+ * The JSON a MemoryKvStateMachine snapshot holds; bytes as base64. Version 1; snapshots
+ * taken before the history existed lack `historyStart` and `events`.
+ */
 interface SnapshotJson {
   readonly version: 1;
   readonly applied: number;
   readonly revision: number;
   readonly kvs: [string, string, number, number, number][];
   readonly sessions: [string, number, number, string][];
+  readonly historyStart?: number;
+  /** [revision, the event as JSON] */
+  readonly events?: [number, string][];
+}
+
+interface StoredEvent {
+  readonly revision: number;
+  readonly event: KvEvent;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -43,9 +57,37 @@ export class MemoryKvStateMachine implements KvStateMachine {
   private sessions = new Map<string, Session>();
   private applied = 0;
   private currentRevision = 0;
+  /** The history, in (revision, position) order, from revision `firstHistoryRevision`. */
+  private history: StoredEvent[] = [];
+  private firstHistoryRevision = 1;
 
-  constructor(private readonly sessionsMax: number) {
+  constructor(
+    private readonly sessionsMax: number,
+    private readonly historyRevisionsMax: number = KV_HISTORY_REVISIONS_DEFAULT,
+  ) {
     assert(Number.isSafeInteger(sessionsMax) && sessionsMax >= 1, "sessionsMax must be >= 1");
+    assert(Number.isSafeInteger(historyRevisionsMax) && historyRevisionsMax >= 1,
+      "historyRevisionsMax must be >= 1");
+  }
+
+  historyStart(): number {
+    return this.firstHistoryRevision;
+  }
+
+  events(after: HistoryCursor, limit: number): KvEvent[] {
+    assert(after.revision + 1 >= this.firstHistoryRevision, "that history was compacted");
+    // The first stored event after the cursor: binary search on (revision, position).
+    let low = 0;
+    let high = this.history.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      const { revision, event } = this.history[middle]!;
+      const before = revision < after.revision ||
+        (revision === after.revision && event.position <= after.position);
+      if (before) low = middle + 1;
+      else high = middle;
+    }
+    return this.history.slice(low, low + limit).map((stored) => stored.event);
   }
 
   appliedIndex(): LogIndex {
@@ -77,7 +119,17 @@ export class MemoryKvStateMachine implements KvStateMachine {
       }
       this.applied = entry.index;
     });
+    this.compactHistory();
     return results;
+  }
+
+  /** Drops the revisions that fell out of the window (the same rule as the SQLite one's). */
+  private compactHistory(): void {
+    const start = Math.max(this.firstHistoryRevision, this.applied - this.historyRevisionsMax + 1);
+    if (start === this.firstHistoryRevision) return;
+    this.firstHistoryRevision = start;
+    // shift() is cheap here: V8 trims the front of an array's store in place.
+    while (this.history.length > 0 && this.history[0]!.revision < start) this.history.shift();
   }
 
   get(key: Uint8Array): KeyValue | undefined {
@@ -107,6 +159,10 @@ export class MemoryKvStateMachine implements KvStateMachine {
       sessions: [...this.sessions].map(([id, s]) => [
         id, s.sequence, s.lastUsedIndex, JSON.stringify(s.reply, replaceBytes),
       ]),
+      historyStart: this.firstHistoryRevision,
+      events: this.history.map(({ revision, event }) => [
+        revision, JSON.stringify(event, replaceBytes),
+      ]),
     };
     return new TextEncoder().encode(JSON.stringify(json));
   }
@@ -130,6 +186,10 @@ export class MemoryKvStateMachine implements KvStateMachine {
     );
     this.applied = json.applied;
     this.currentRevision = json.revision;
+    this.firstHistoryRevision = json.historyStart ?? json.applied + 1;
+    this.history = (json.events ?? []).map(([revision, event]) => ({
+      revision, event: JSON.parse(event, reviveBytes) as KvEvent,
+    }));
   }
 
   private applyCommand(command: KvCommand, index: number): KvResult {
@@ -160,13 +220,13 @@ export class MemoryKvStateMachine implements KvStateMachine {
     get: (key) => this.get(key),
     range: (request) => this.range(request),
     put: (kv) => { this.kvs.set(toKey(kv.key), kv); },
-    deleteRange: (range, returnDeleted) => {
+    deleteRange: (range) => {
       const doomed = this.keysIn(range).sort();
-      const prevKvs = returnDeleted ? doomed.map((key) => this.kvs.get(key)!) : undefined;
+      const removed = doomed.map((key) => this.kvs.get(key)!);
       for (const key of doomed) this.kvs.delete(key);
-      const deleted = doomed.length;
-      return prevKvs === undefined ? { deleted } : { deleted, prevKvs };
+      return removed;
     },
+    recordEvent: (revision, event) => { this.history.push({ revision, event }); },
   };
 
   /** Ties on last use cannot happen (one use per index); client id breaks them anyway. */

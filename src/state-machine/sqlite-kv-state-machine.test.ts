@@ -50,6 +50,7 @@ function openSqlite(
   sessionsMax = 100,
   path?: string,
   synchronous: SqliteKvStateMachineOptions["synchronous"] = "FULL",
+  historyRevisionsMax = 10_000,
 ): SqliteKvStateMachine {
   let file = path;
   if (file === undefined) {
@@ -61,6 +62,7 @@ function openSqlite(
     path: file,
     synchronous,
     sessionsMax,
+    historyRevisionsMax,
     busyTimeoutMs: 1000,
     walAutocheckpointPages: 1000,
   });
@@ -91,6 +93,12 @@ function dump(machine: KvStateMachine): unknown {
     kvs: all.kvs.map((kv) => [
       str(kv.key), str(kv.value), kv.createRevision, kv.modRevision, kv.version,
     ]),
+    historyStart: machine.historyStart(),
+    events: machine.events({ revision: machine.historyStart() - 1, position: -1 }, 1_000)
+      .map((event) => [
+        event.type, event.position, str(event.kv.key), str(event.kv.value), event.kv.modRevision,
+        event.kv.version, event.prevKv === undefined ? null : str(event.prevKv.value),
+      ]),
   };
 }
 
@@ -252,6 +260,30 @@ describe.each(factories)("the KV state machine: %s", (_name, make) => {
       .toEqual({ kvs: [], more: false, count: 1 });
   });
 
+  it("keeps a history of every change, with previous values, read from any cursor", () => {
+    const machine = make();
+    machine.apply([
+      command(1, put("a", "1")),
+      command(2, put("a", "2")),
+      noop(3),
+      command(4, { type: "delete-range", key: k("a"), rangeEnd: ALL }),
+    ]);
+    const events = machine.events({ revision: 0, position: -1 }, 10);
+    const described = events.map((e) =>
+      [e.type, str(e.kv.key), str(e.kv.value), e.kv.modRevision, e.position]);
+    expect(described)
+      .toEqual([["put", "a", "1", 1, 0], ["put", "a", "2", 2, 0], ["delete", "a", "", 4, 0]]);
+    expect(events[0]?.prevKv).toBeUndefined();
+    expect(events[1]?.prevKv).toMatchObject({ value: k("1"), modRevision: 1, version: 1 });
+    expect(events[2]?.prevKv).toMatchObject({ value: k("2"), modRevision: 2, version: 2 });
+    const revisionsAfter = (revision: number, position: number): number[] =>
+      machine.events({ revision, position }, 10).map((e) => e.kv.modRevision);
+    expect(revisionsAfter(2, -1)).toEqual([2, 4]);
+    expect(revisionsAfter(2, 0)).toEqual([4]);
+    expect(machine.events({ revision: 0, position: -1 }, 1)).toHaveLength(1);
+    expect(machine.historyStart()).toBe(1);
+  });
+
   it("skips entries at or below the applied index and asserts contiguity", () => {
     const m = make();
     m.apply([command(1, put("a", "1")), command(2, put("a", "2"))]);
@@ -371,8 +403,9 @@ describe("SqliteKvStateMachine against MemoryKvStateMachine, on random batches",
   it("gives the same results and reads after every batch", () => {
     fc.assert(
       fc.property(fc.array(fc.array(commandArb, { maxLength: 6 }), { maxLength: 8 }), (batches) => {
-        const sqlite = openSqlite(2, undefined, "NORMAL"); // semantics, not durability: fast
-        const memory = new MemoryKvStateMachine(2);
+        // Semantics, not durability: fast. A short history window, so it is compacted.
+        const sqlite = openSqlite(2, undefined, "NORMAL", 5);
+        const memory = new MemoryKvStateMachine(2, 5);
         let index = 1;
         for (const batch of batches) {
           const entries = batch.map((c) => command(index++, c));
@@ -382,6 +415,20 @@ describe("SqliteKvStateMachine against MemoryKvStateMachine, on random batches",
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("the history window", () => {
+  it.each([
+    ["SqliteKvStateMachine", () => openSqlite(10, undefined, "NORMAL", 3)],
+    ["MemoryKvStateMachine", () => new MemoryKvStateMachine(10, 3)],
+  ] as const)("%s keeps the last historyRevisionsMax revisions", (_name, make) => {
+    const machine = make();
+    machine.apply([1, 2, 3, 4, 5, 6].map((i) => command(i, put("k", String(i)))));
+    expect(machine.historyStart()).toBe(4);
+    expect(machine.events({ revision: 3, position: -1 }, 10).map((e) => e.kv.modRevision))
+      .toEqual([4, 5, 6]);
+    expect(() => machine.events({ revision: 2, position: -1 }, 10)).toThrow(AssertionError);
   });
 });
 

@@ -16,7 +16,9 @@ import { applyKvWrite, type KvApplyStore } from "./kv-apply.js";
 import { decodeKvResult, decodeOrReason, encodeKvResult } from "./kv-command.js";
 import {
   keyRange,
+  type HistoryCursor,
   type KeyValue,
+  type KvEvent,
   type KvCommand,
   type KvResult,
   type KvStateMachine,
@@ -52,6 +54,28 @@ export const KV_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX client_session_by_use ON client_session (last_used_index);
     `,
   },
+  {
+    version: 2,
+    description: "the history of changes (watch), from history_start on",
+    sql: `
+      CREATE TABLE kv_event (
+        revision INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        type INTEGER NOT NULL CHECK (type IN (1, 2)),
+        key BLOB NOT NULL,
+        value BLOB NOT NULL,
+        create_revision INTEGER NOT NULL,
+        version INTEGER NOT NULL,
+        prev_value BLOB,
+        prev_create_revision INTEGER,
+        prev_mod_revision INTEGER,
+        prev_version INTEGER,
+        PRIMARY KEY (revision, position)
+      ) STRICT, WITHOUT ROWID;
+      ALTER TABLE kv_meta ADD COLUMN history_start INTEGER NOT NULL DEFAULT 1;
+      UPDATE kv_meta SET history_start = applied_index + 1;
+    `,
+  },
 ];
 
 /** How to open a SqliteKvStateMachine; every field explicit. */
@@ -66,6 +90,8 @@ export interface SqliteKvStateMachineOptions {
   readonly synchronous: SynchronousLevel;
   /** The session table's bound (CLIENT_SESSIONS_MAX); the same on every member. */
   readonly sessionsMax: number;
+  /** How many revisions of history to keep (KV_HISTORY_REVISIONS_DEFAULT). */
+  readonly historyRevisionsMax: number;
   readonly busyTimeoutMs: number;
   readonly walAutocheckpointPages: number;
 }
@@ -83,7 +109,25 @@ interface ApplyProgress {
   applied: number;
   revision: number;
   sessions: number;
+  historyStart: number;
 }
+
+interface EventRow {
+  readonly revision: number;
+  readonly position: number;
+  readonly type: number;
+  readonly key: Buffer;
+  readonly value: Buffer;
+  readonly create_revision: number;
+  readonly version: number;
+  readonly prev_value: Buffer | null;
+  readonly prev_create_revision: number | null;
+  readonly prev_mod_revision: number | null;
+  readonly prev_version: number | null;
+}
+
+const EVENT_PUT = 1;
+const EVENT_DELETE = 2;
 
 const EMPTY = new Uint8Array(0);
 
@@ -112,11 +156,17 @@ export class SqliteKvStateMachine implements KvStateMachine {
   private currentRevision: number;
   /** Invariant: equals COUNT(*) of client_session; <= sessionsMax. */
   private sessions: number;
+  /** Invariant: equals kv_meta.history_start; no kv_event row is older. */
+  private firstHistoryRevision: number;
 
   private constructor(private readonly options: SqliteKvStateMachineOptions) {
     assert(
       Number.isSafeInteger(options.sessionsMax) && options.sessionsMax >= 1,
       "sessionsMax must be a positive integer",
+    );
+    assert(
+      Number.isSafeInteger(options.historyRevisionsMax) && options.historyRevisionsMax >= 1,
+      "historyRevisionsMax must be a positive integer",
     );
     rmSync(restoreTemporaryPath(options.path), { force: true }); // debris of a crashed restore
     this.db = openKvDatabase(options);
@@ -125,6 +175,7 @@ export class SqliteKvStateMachine implements KvStateMachine {
     this.applied = state.applied;
     this.currentRevision = state.revision;
     this.sessions = state.sessions;
+    this.firstHistoryRevision = state.historyStart;
   }
 
   /** Opens or creates the state machine database (see openDatabase for what it refuses). */
@@ -152,6 +203,7 @@ export class SqliteKvStateMachine implements KvStateMachine {
       applied: this.applied,
       revision: this.currentRevision,
       sessions: this.sessions,
+      historyStart: this.firstHistoryRevision,
     };
     this.db.transaction(() => {
       for (const entry of entries) {
@@ -166,13 +218,33 @@ export class SqliteKvStateMachine implements KvStateMachine {
         progress.applied = entry.index;
       }
       if (progress.applied !== this.applied) {
-        this.statements.updateMeta.run(progress.applied, progress.revision);
+        // The window of history, decided by the applied index: the same on every member.
+        const start = Math.max(
+          progress.historyStart, progress.applied - this.options.historyRevisionsMax + 1);
+        if (start !== progress.historyStart) {
+          this.statements.deleteEventsBefore.run(start);
+          progress.historyStart = start;
+        }
+        this.statements.updateMeta.run(progress.applied, progress.revision, progress.historyStart);
       }
     }).immediate();
     this.applied = progress.applied;
     this.currentRevision = progress.revision;
     this.sessions = progress.sessions;
+    this.firstHistoryRevision = progress.historyStart;
     return results;
+  }
+
+  historyStart(): number {
+    return this.firstHistoryRevision;
+  }
+
+  events(after: HistoryCursor, limit: number): KvEvent[] {
+    assert(after.revision + 1 >= this.firstHistoryRevision, "that history was compacted");
+    const rows = this.statements.selectEvents.all({
+      revision: after.revision, position: after.position, limit,
+    }) as EventRow[];
+    return rows.map(eventFromRow);
   }
 
   get(key: Uint8Array): KeyValue | undefined {
@@ -236,6 +308,7 @@ export class SqliteKvStateMachine implements KvStateMachine {
     this.applied = state.applied;
     this.currentRevision = state.revision;
     this.sessions = state.sessions;
+    this.firstHistoryRevision = state.historyStart;
   }
 
   /** Closes the database. The state machine must not be used afterwards. */
@@ -283,20 +356,26 @@ export class SqliteKvStateMachine implements KvStateMachine {
       const { key, value, createRevision, modRevision, version } = kv;
       this.statements.upsertKey.run(key, value, createRevision, modRevision, version);
     },
-    deleteRange: (range, returnDeleted) => {
+    deleteRange: (range) => {
       const s = this.statements;
       if (range.type === "single") {
-        const previous = returnDeleted ? this.get(range.key) : undefined;
-        const deleted = s.deleteKey.run(range.key).changes;
-        if (!returnDeleted) return { deleted };
-        return { deleted, prevKvs: previous === undefined ? [] : [previous] };
+        const previous = this.get(range.key);
+        if (previous === undefined) return [];
+        s.deleteKey.run(range.key);
+        return [previous];
       }
       const bounds = { low: range.key, high: range.type === "between" ? range.end : null };
-      const prevKvs = returnDeleted
-        ? (s.selectRange.all({ ...bounds, limit: -1 }) as KvRow[]).map(keyValueFromRow)
-        : undefined;
-      const deleted = s.deleteRange.run(bounds).changes;
-      return prevKvs === undefined ? { deleted } : { deleted, prevKvs };
+      const removed = (s.selectRange.all({ ...bounds, limit: -1 }) as KvRow[]).map(keyValueFromRow);
+      if (removed.length > 0) s.deleteRange.run(bounds);
+      return removed;
+    },
+    recordEvent: (revision, event) => {
+      const { kv, prevKv } = event;
+      this.statements.insertEvent.run(
+        revision, event.position, event.type === "put" ? EVENT_PUT : EVENT_DELETE, kv.key,
+        kv.value, kv.createRevision, kv.version, prevKv?.value ?? null,
+        prevKv?.createRevision ?? null, prevKv?.modRevision ?? null, prevKv?.version ?? null,
+      );
     },
   };
 }
@@ -309,8 +388,18 @@ function prepareStatements(db: SqliteDatabase) {
   // the primary key to @low and stops at the limit.
   const inRange = "key >= @low AND (@high IS NULL OR key < @high)";
   return {
-    selectMeta: db.prepare("SELECT applied_index, revision FROM kv_meta WHERE id = 1"),
-    updateMeta: db.prepare("UPDATE kv_meta SET applied_index = ?, revision = ? WHERE id = 1"),
+    selectMeta: db.prepare(
+      "SELECT applied_index, revision, history_start FROM kv_meta WHERE id = 1"),
+    updateMeta: db.prepare(
+      "UPDATE kv_meta SET applied_index = ?, revision = ?, history_start = ? WHERE id = 1"),
+    insertEvent: db.prepare(
+      "INSERT INTO kv_event (revision, position, type, key, value, create_revision, version, " +
+        "prev_value, prev_create_revision, prev_mod_revision, prev_version) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+    selectEvents: db.prepare(
+      "SELECT * FROM kv_event WHERE (revision, position) > (@revision, @position) " +
+        "ORDER BY revision, position LIMIT @limit"),
+    deleteEventsBefore: db.prepare("DELETE FROM kv_event WHERE revision < ?"),
     countSessions: db.prepare("SELECT COUNT(*) AS count FROM client_session"),
     selectKey: db.prepare(`SELECT ${kvColumns} FROM kv WHERE key = ?`),
     upsertKey: db.prepare(
@@ -350,11 +439,29 @@ function openKvDatabase(options: SqliteKvStateMachineOptions): SqliteDatabase {
 }
 
 function loadState(statements: Statements): Readonly<ApplyProgress> {
-  const meta = statements.selectMeta.get() as { applied_index: number; revision: number };
+  const meta = statements.selectMeta.get() as {
+    applied_index: number; revision: number; history_start: number;
+  };
   const sessions = (statements.countSessions.get() as { count: number }).count;
   const applied = logIndex(meta.applied_index);
   assert(meta.revision <= applied, "kv revision is beyond the applied index");
-  return { applied, revision: meta.revision, sessions };
+  assert(meta.history_start <= applied + 1, "kv history starts beyond the applied index");
+  return { applied, revision: meta.revision, sessions, historyStart: meta.history_start };
+}
+
+function eventFromRow(row: EventRow): KvEvent {
+  const kv: KeyValue = {
+    key: view(row.key), value: view(row.value), createRevision: row.create_revision,
+    modRevision: row.revision, version: row.version,
+  };
+  const prevKv = row.prev_value === null ? undefined : {
+    key: kv.key, value: view(row.prev_value), createRevision: row.prev_create_revision ?? 0,
+    modRevision: row.prev_mod_revision ?? 0, version: row.prev_version ?? 0,
+  };
+  return {
+    type: row.type === EVENT_PUT ? "put" : "delete", kv, position: row.position,
+    ...(prevKv === undefined ? {} : { prevKv }),
+  };
 }
 
 /** Checks a snapshot image before it replaces anything: readable, ours, at `index`. */
