@@ -42,7 +42,7 @@ let protos: Protos | undefined;
 export function clientProtos(): Protos {
   if (protos === undefined) {
     const definition = protoLoader.loadSync(
-      ["raftkv/kv/v1/kv.proto", "raftkv/cluster/v1/cluster.proto", "grpc/health/v1/health.proto"],
+      ["raftkv/kv/v1/kv.proto", "raftkv/cluster/v1/cluster.proto", "grpc_health/v1/health.proto"],
       { includeDirs: [protoDir()], keepCase: true, longs: String, defaults: true, oneofs: false },
     );
     protos = grpc.loadPackageDefinition(definition) as unknown as Protos;
