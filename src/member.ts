@@ -7,6 +7,7 @@ import { ClusterService, type MemberAddresses } from "./api/cluster-service.js";
 import { MemberDirectory } from "./api/member-directory.js";
 import { KvService } from "./api/kv-service.js";
 import { LeaderForwarder } from "./api/leader-forwarder.js";
+import { guardedService } from "./api/request-guard.js";
 import { unaryHandler } from "./api/unary-handler.js";
 import { bootstrapEntries } from "./core/bootstrap.js";
 import { NO_NODE, nodeId, type NodeId } from "./core/ids.js";
@@ -31,7 +32,7 @@ import {
 } from "./transport/grpc-peer-server.js";
 import { isKnownPeerOf } from "./transport/peer-envelope.js";
 import { HealthService } from "./transport/health-service.js";
-import { raftkvProtos } from "./transport/proto-loading.js";
+import { raftkvProtos, SERVICE_NAMES } from "./transport/proto-loading.js";
 import { addReflection, CLIENT_SERVICES } from "./transport/reflection.js";
 
 /** A running member: its bound addresses and how to stop it. */
@@ -241,21 +242,27 @@ function addPeerServices(server: grpc.Server, parts: {
       process.exit(70);
     },
   });
-  const protos = raftkvProtos().grpcObject;
-  server.addService(protos.raftkv.kv.v1.KV.service, parts.handlers.kv);
-  server.addService(protos.raftkv.cluster.v1.Cluster.service, parts.handlers.cluster);
+  addKvAndCluster(server, parts.handlers);
   return service;
 }
 
 /** The client port: KV, Cluster, Health and reflection (so grpcurl needs no proto files). */
 function addClientServices(server: grpc.Server, handlers: Handlers): HealthService {
-  const protos = raftkvProtos().grpcObject;
-  server.addService(protos.raftkv.kv.v1.KV.service, handlers.kv);
-  server.addService(protos.raftkv.cluster.v1.Cluster.service, handlers.cluster);
+  addKvAndCluster(server, handlers);
   const health = new HealthService({ services: [""], watchersMax: HEALTH_WATCHERS_MAX });
   health.addToServer(server);
   addReflection(server, CLIENT_SERVICES);
   return health;
+}
+
+/**
+ * KV and Cluster with guarded request decoding: bytes that are not a valid request (or hold
+ * a key that is not UTF-8) are answered INVALID_ARGUMENT, not grpc-js's INTERNAL.
+ */
+function addKvAndCluster(server: grpc.Server, handlers: Handlers): void {
+  const definition = raftkvProtos().packageDefinition;
+  server.addService(guardedService(definition, SERVICE_NAMES.kv), handlers.kv);
+  server.addService(guardedService(definition, SERVICE_NAMES.cluster), handlers.cluster);
 }
 
 function raftConfigOf(settings: Settings, id: NodeId): RaftConfig {

@@ -2,10 +2,12 @@ import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "../observability/logger.js";
 import { toGrpcStatus } from "./grpc-status.js";
 import { FORWARDED_KEY } from "./leader-forwarder.js";
+import { requireWellFormed } from "./request-guard.js";
 import type { CallContext } from "./kv-service.js";
 
 /**
- * Adapts an async domain function to a grpc-js unary handler: computes the call's deadline
+ * Adapts an async domain function to a grpc-js unary handler: rejects a request the guarded
+ * deserializer could not decode (request-guard.ts), computes the call's deadline
  * (the client's, or the member's default when it sent none), maps any thrown error through
  * toGrpcStatus() (the only place statuses are chosen), and logs unexpected errors with their
  * stack while the client sees only INTERNAL.
@@ -27,7 +29,7 @@ export function unaryHandler<Request, Response>(
     };
     let settled = false;
     Promise.resolve()
-      .then(() => handle(call.request, context))
+      .then(() => handle(requireWellFormed(call.request), context))
       .then(
         (response) => {
           settled = true;

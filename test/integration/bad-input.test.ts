@@ -8,8 +8,11 @@
 // to the leader; after each, a Put and a linearizable Get on that member must succeed. The
 // no-leader case SIGSTOPs the leader and one follower by PID, waits past the election
 // timeout, calls the third member, then SIGCONTs both and checks the cluster recovers.
+// Undecodable requests and keys that are not UTF-8 are sent as hand-written protobuf bytes
+// through a grpc-js client with an identity serializer, since a normal client cannot
+// produce them.
 
-import { status } from "@grpc/grpc-js";
+import { credentials, Client, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import type { Consistency } from "../../src/gen/raftkv/kv/v1/Consistency.js";
 import { ClusterHarness } from "./cluster-harness.js";
 import { isGrpcError, type GrpcError, type RaftkvClient } from "./raftkv-client.js";
@@ -29,6 +32,25 @@ async function failure(call: Promise<unknown>): Promise<GrpcError> {
     throw error;
   }
   throw new Error("the call succeeded but was expected to fail");
+}
+
+/** Sends `bytes` as the request of `path` (`/raftkv.kv.v1.KV/Put`) and returns the error. */
+function rawCall(address: string, path: string, bytes: Buffer): Promise<GrpcError> {
+  const client = new Client(address, credentials.createInsecure());
+  const identity = (buffer: Buffer): Buffer => buffer;
+  return new Promise<GrpcError>((resolve, reject) => {
+    client.makeUnaryRequest(path, identity, identity, bytes, new Metadata(),
+      { deadline: Date.now() + 5000 }, (error: ServiceError | null) => {
+        client.close();
+        if (error === null) reject(new Error(`${path} accepted ${bytes.toString("hex")}`));
+        else resolve(error);
+      });
+  });
+}
+
+/** A length-delimited protobuf field: tag (field << 3 | 2), length, bytes. */
+function bytesField(field: number, bytes: readonly number[]): number[] {
+  return [(field << 3) | 2, bytes.length, ...bytes];
 }
 
 async function expectStillServing(client: RaftkvClient, tag: string): Promise<void> {
@@ -152,6 +174,63 @@ describe("bad input on the client port", () => {
           expect(error.details).toMatch(/consistency/i);
         }
         await expectStillServing(client, `consistency-${role}`);
+      }
+    }));
+
+  test("an undecodable request to KV or Cluster is INVALID_ARGUMENT saying what is wrong", () =>
+    theCluster().withLogs(async () => {
+      const methods = [
+        "/raftkv.kv.v1.KV/Put", "/raftkv.kv.v1.KV/Get", "/raftkv.kv.v1.KV/Delete",
+        "/raftkv.kv.v1.KV/Range", "/raftkv.cluster.v1.Cluster/Status",
+        "/raftkv.cluster.v1.Cluster/MemberList",
+      ];
+      const bodies: [string, Buffer, RegExp][] = [
+        // Field 1 claims 255 bytes and none follow.
+        ["truncated", Buffer.from([0x0a, 0xff]), /ends in the middle of a field/],
+        // Wire type 7 does not exist.
+        ["bad wire type", Buffer.from([0x0f]), /invalid wire type 7/],
+      ];
+      for (const [role, id] of targets()) {
+        const address = theCluster().member(id).spec.clientAddress;
+        for (const path of methods) {
+          for (const [what, body, reason] of bodies) {
+            const error = await rawCall(address, path, body);
+            const type = `${path.split("/")[1]!.replace(/\.\w+$/, "")}.${path.split("/")[2]!}Request`;
+            expect({ role, path, what, code: status[error.code] })
+              .toEqual({ role, path, what, code: "INVALID_ARGUMENT" });
+            expect(error.details).toContain(`not a valid ${type}`);
+            expect(error.details).toMatch(reason);
+          }
+        }
+        await expectStillServing(theCluster().client(id), `undecodable-${role}`);
+      }
+    }));
+
+  test("a key that is not UTF-8 is INVALID_ARGUMENT naming the offset, and nothing is stored", () =>
+    theCluster().withLogs(async () => {
+      const value = bytesField(2, [0x78]);
+      const cases: [string, number[], RegExp][] = [
+        // C3 must be followed by a continuation byte; 28 is "(".
+        ["Put", [...bytesField(1, [0xc3, 0x28]), ...value], /key is not valid UTF-8: byte 0 \(0xc3\)/],
+        ["Put", [...bytesField(1, [0x61, 0x62, 0xff]), ...value], /key .*byte 2 \(0xff\)/],
+        ["Get", bytesField(1, [0xc3, 0x28]), /key .*byte 0 \(0xc3\)/],
+        ["Delete", bytesField(1, [0xed, 0xa0, 0x80]), /key .*byte 0 \(0xed\)/], // A surrogate.
+        ["Range", [...bytesField(1, [0x61]), ...bytesField(2, [0x62, 0xc0, 0xaf])],
+          /range_end .*byte 1 \(0xc0\)/], // An overlong "/".
+      ];
+      for (const [role, id] of targets()) {
+        const address = theCluster().member(id).spec.clientAddress;
+        for (const [method, body, reason] of cases) {
+          const error = await rawCall(address, `/raftkv.kv.v1.KV/${method}`, Buffer.from(body));
+          expect({ role, method, code: status[error.code] })
+            .toEqual({ role, method, code: "INVALID_ARGUMENT" });
+          expect(error.details).toMatch(reason);
+        }
+        // What lenient decoding would have stored: U+FFFD in place of the bad bytes.
+        for (const key of ["\uFFFD(", "ab\uFFFD"]) {
+          expect((await theCluster().client(id).get({ key })).kv).toBeNull();
+        }
+        await expectStillServing(theCluster().client(id), `utf8-${role}`);
       }
     }));
 
