@@ -1,27 +1,38 @@
 #!/usr/bin/env node
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { format } from "node:util";
+import * as grpc from "@grpc/grpc-js";
+import { parseCommandLine } from "./cli-flags.js";
+import { helpText } from "./cli-help.js";
+import { packageVersion } from "./cli-version.js";
 import { startMember, type Member } from "./member.js";
-import { JsonLogger } from "./observability/logger.js";
-import { loadSettings, SettingsError } from "./settings.js";
+import { JsonLogger, type Logger } from "./observability/logger.js";
+import { loadSettings, type Settings } from "./settings.js";
+import { StartupError } from "./startup-error.js";
 import { SchemaVersionError } from "./storage/sqlite/migrations.js";
 import { DatabaseSetupError } from "./storage/sqlite/open-database.js";
 import { IdentityMismatchError } from "./storage/sqlite/sqlite-log-store.js";
 
 /**
- * The `raftkv` binary: parse settings, start the member, print one ready line, and drain
- * on SIGTERM/SIGINT (Node as PID 1 in a container gets no default signal handling).
+ * The `raftkv` binary: parse the command line (`--help` and `--version` print and exit 0),
+ * start the member, print one ready line, and drain on SIGTERM/SIGINT (Node as PID 1 in a
+ * container gets no default signal handling). A startup failure an operator can fix is one
+ * line on stderr naming the flag and its value, and exit status 1 (see the catch below).
  */
 async function main(): Promise<void> {
-  let settings;
-  try {
-    settings = loadSettings(process.argv.slice(2), process.env);
-  } catch (error: unknown) {
-    if (error instanceof SettingsError) {
-      process.stderr.write(`raftkv: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
+  const commandLine = parseCommandLine(process.argv.slice(2));
+  if (commandLine.action === "help") {
+    process.stdout.write(helpText(version()));
+    return;
   }
+  if (commandLine.action === "version") {
+    process.stdout.write(`raftkv ${version()}\n`);
+    return;
+  }
+  const settings = loadSettings(commandLine.flags, process.env);
   const logger = new JsonLogger(settings.logLevel, { member: settings.id });
+  const grpcLog = routeGrpcLog(logger);
   // Handlers go in before anything starts: a supervisor may stop the member the moment it
   // reports ready, or even while it is starting, and either way it must drain, not die.
   const state: { stopSignal?: string; member?: Member } = {};
@@ -32,20 +43,45 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-  const member = await startMember(settings, logger);
+  const member = await startMember(settings, logger).catch((error: unknown) => {
+    throw asStartupError(error, settings);
+  });
   state.member = member;
+  grpcLog.started = true;
   if (state.stopSignal !== undefined) {
     drain(member, state.stopSignal, logger); // Asked to stop while starting.
     return;
   }
+  const dataDir = resolve(settings.dataDir);
   logger.info("raftkv member ready", {
-    client: member.clientAddress, peer: member.peerAddress, dataDir: settings.dataDir,
-    clusterId: settings.clusterId,
+    client: member.clientAddress, peer: member.peerAddress, dataDir, clusterId: settings.clusterId,
   });
   const ready = {
-    ready: true, id: settings.id, client: member.clientAddress, peer: member.peerAddress,
+    ready: true, id: settings.id, client: member.clientAddress, peer: member.peerAddress, dataDir,
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
+}
+
+function version(): string {
+  return packageVersion(fileURLToPath(new URL(".", import.meta.url)));
+}
+
+/**
+ * grpc-js writes its own errors to stderr ("E No address added ..."). They go to our logger
+ * instead: at debug level while starting, where the failure that follows says the same in
+ * one line, and as warnings once the member runs.
+ */
+function routeGrpcLog(logger: Logger): { started: boolean } {
+  const state = { started: false };
+  const write = (level: "debug" | "warn") => (...args: unknown[]): void => {
+    logger[level]("grpc-js", { detail: format(...args) });
+  };
+  grpc.setLogger({
+    error: (...args: unknown[]) => write(state.started ? "warn" : "debug")(...args),
+    info: write("debug"),
+    debug: write("debug"),
+  });
+  return state;
 }
 
 function drain(member: Member, signal: string, logger: JsonLogger): void {
@@ -60,19 +96,19 @@ function drain(member: Member, signal: string, logger: JsonLogger): void {
 }
 
 /**
- * Refusals an operator must act on (another member's data directory, a damaged or newer
- * database) are reported as one line; anything else is a bug and keeps its stack.
+ * Refusals of the data directory an operator must act on (another member's, a damaged or
+ * newer database) become StartupErrors naming --data-dir; anything else is a bug and keeps
+ * its stack.
  */
-function isStartupRefusal(error: unknown): error is Error {
-  return (
-    error instanceof IdentityMismatchError || error instanceof DatabaseSetupError ||
-    error instanceof SchemaVersionError
-  );
+function asStartupError(error: unknown, settings: Settings): unknown {
+  const refused = error instanceof IdentityMismatchError || error instanceof DatabaseSetupError ||
+    error instanceof SchemaVersionError;
+  return refused ? new StartupError(`--data-dir ${settings.dataDir}`, error.message, { cause: error }) : error;
 }
 
 main().catch((error: unknown) => {
-  const text = isStartupRefusal(error)
-    ? `cannot start: ${error.message}`
+  const text = error instanceof StartupError
+    ? error.message
     : error instanceof Error ? error.stack ?? error.message : String(error);
   process.stderr.write(`raftkv: ${text}\n`);
   process.exit(1);

@@ -1,5 +1,4 @@
 import { randomInt } from "node:crypto";
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import * as grpc from "@grpc/grpc-js";
@@ -20,6 +19,8 @@ import type { KVHandlers } from "./gen/raftkv/kv/v1/KV.js";
 import { RaftNode } from "./node/raft-node.js";
 import type { Logger } from "./observability/logger.js";
 import type { Settings } from "./settings.js";
+import { prepareDataDirectory } from "./startup-data-dir.js";
+import { describeBindError, StartupError } from "./startup-error.js";
 import { CLIENT_SESSIONS_MAX, KV_HISTORY_REVISIONS_DEFAULT, type KvResult } from "./state-machine/kv-types.js";
 import { SqliteKvStateMachine } from "./state-machine/sqlite-kv-state-machine.js";
 import { SQLITE_LOG_STORE_SETTINGS, SqliteLogStore } from "./storage/sqlite/sqlite-log-store.js";
@@ -101,8 +102,8 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
     "grpc.max_send_message_length": PEER_MESSAGE_BYTES_MAX,
   });
   const health = addClientServices(clientServer, handlers);
-  const peerPort = await bind(peerServer, settings.listenPeer);
-  const clientPort = await bind(clientServer, settings.listenClient);
+  const peerPort = await bind(peerServer, "--listen-peer", settings.listenPeer);
+  const clientPort = await bind(clientServer, "--listen-client", settings.listenClient);
   node.start();
   const healthTimer = setInterval(() => {
     health.setStatus("", isServing(node) ? "serving" : "not-serving");
@@ -142,7 +143,7 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
  * may have lost an acknowledged entry), and the restart recovers from what is durable.
  */
 async function openStorage(settings: Settings, logger: Logger): Promise<Storage> {
-  mkdirSync(settings.dataDir, { recursive: true });
+  prepareDataDirectory(settings.dataDir);
   const logOptions = {
     ...SQLITE_LOG_STORE_SETTINGS,
     path: join(settings.dataDir, "raft.db"),
@@ -294,11 +295,15 @@ function logEvents(node: RaftNode<KvResult>, logger: Logger): void {
   });
 }
 
-function bind(server: grpc.Server, address: string): Promise<number> {
+/** Binds `address`; a failure is a StartupError naming `flag` (`--listen-client`) and it. */
+function bind(server: grpc.Server, flag: string, address: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
-      if (error !== null) reject(error);
-      else resolve(port);
+      if (error !== null) {
+        reject(new StartupError(`${flag} ${address}`, describeBindError(error), { cause: error }));
+      } else {
+        resolve(port);
+      }
     });
   });
 }

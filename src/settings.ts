@@ -1,4 +1,5 @@
-import { parseArgs } from "node:util";
+import { literalDefault, rawSettings, type RawSetting } from "./cli-flags.js";
+import { StartupError } from "./startup-error.js";
 
 /** One member of --initial-cluster: its id and the peer address others reach it at. */
 export interface PeerSpec {
@@ -31,102 +32,134 @@ export interface Settings {
   readonly logLevel: "debug" | "info" | "warn" | "error";
 }
 
-/** Every setting: its flag, its RAFTKV_* variable, its default and what it means (README table). */
-export interface SettingDoc {
-  readonly flag: string;
-  readonly env: string;
-  readonly fallback: string;
-  readonly meaning: string;
-}
+/**
+ * The peer address of a member started with neither --listen-peer nor --initial-cluster.
+ * The other literal defaults live in FLAG_DOCS, where --help shows them.
+ */
+export const DEFAULT_LISTEN_PEER = "127.0.0.1:7380";
 
-export const SETTING_DOCS: readonly SettingDoc[] = [
-  { flag: "--id", env: "RAFTKV_ID", fallback: "1", meaning: "this member's id (positive integer)" },
-  { flag: "--cluster-id", env: "RAFTKV_CLUSTER_ID", fallback: "hash of --initial-cluster", meaning: "cluster id; peers from another cluster are refused" },
-  { flag: "--listen-client", env: "RAFTKV_LISTEN_CLIENT", fallback: "127.0.0.1:7379", meaning: "client gRPC listen address (KV, Cluster, Health, reflection)" },
-  { flag: "--listen-peer", env: "RAFTKV_LISTEN_PEER", fallback: "127.0.0.1:7380", meaning: "peer gRPC listen address (RaftPeer, forwarded calls)" },
-  { flag: "--advertise-client", env: "RAFTKV_ADVERTISE_CLIENT", fallback: "--listen-client", meaning: "client address given to others" },
-  { flag: "--advertise-peer", env: "RAFTKV_ADVERTISE_PEER", fallback: "--listen-peer", meaning: "peer address given to others" },
-  { flag: "--data-dir", env: "RAFTKV_DATA_DIR", fallback: "./data", meaning: "directory for the SQLite log, state machine and snapshots" },
-  { flag: "--initial-cluster", env: "RAFTKV_INITIAL_CLUSTER", fallback: "<id>=<advertise-peer>", meaning: "founding members, id=host:port,..." },
-  { flag: "--tick-ms", env: "RAFTKV_TICK_MS", fallback: "50", meaning: "length of one Raft tick in milliseconds" },
-  { flag: "--election-ticks", env: "RAFTKV_ELECTION_TICKS", fallback: "20", meaning: "base election timeout in ticks (randomized up to 2x)" },
-  { flag: "--heartbeat-ticks", env: "RAFTKV_HEARTBEAT_TICKS", fallback: "2", meaning: "heartbeat interval in ticks" },
-  { flag: "--max-key-bytes", env: "RAFTKV_MAX_KEY_BYTES", fallback: "4096", meaning: "largest accepted key" },
-  { flag: "--max-value-bytes", env: "RAFTKV_MAX_VALUE_BYTES", fallback: "1048576", meaning: "largest accepted value" },
-  { flag: "--max-request-bytes", env: "RAFTKV_MAX_REQUEST_BYTES", fallback: "2097152", meaning: "largest accepted gRPC request" },
-  { flag: "--snapshot-entries", env: "RAFTKV_SNAPSHOT_ENTRIES", fallback: "10000", meaning: "snapshot and compact every this many applied entries (0 = never)" },
-  { flag: "--max-pending-proposals", env: "RAFTKV_MAX_PENDING_PROPOSALS", fallback: "10000", meaning: "client writes waiting for apply before RESOURCE_EXHAUSTED" },
-  { flag: "--request-timeout-ms", env: "RAFTKV_REQUEST_TIMEOUT_MS", fallback: "5000", meaning: "deadline for a client call that carries none" },
-  { flag: "--log-level", env: "RAFTKV_LOG_LEVEL", fallback: "info", meaning: "debug, info, warn or error" },
-];
+type Raw = (flag: string) => RawSetting | undefined;
 
-export class SettingsError extends Error {
-  override readonly name = "SettingsError";
-}
-
-/** Parses flags (which win) and RAFTKV_* variables; throws SettingsError naming the bad input. */
-export function loadSettings(argv: readonly string[], env: NodeJS.ProcessEnv): Settings {
-  const options = Object.fromEntries(
-    SETTING_DOCS.map((doc) => [doc.flag.slice(2), { type: "string" as const }]),
-  );
-  let parsed: Record<string, string | undefined>;
-  try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
-  } catch (error: unknown) {
-    throw new SettingsError(error instanceof Error ? error.message : String(error));
+/**
+ * Builds Settings from parsed flags (which win) and RAFTKV_* variables; throws StartupError
+ * naming the flag (or variable) and its value. The addresses follow one rule, so that a
+ * member restarted with only --id, --data-dir and --initial-cluster comes back where it was:
+ * --listen-peer defaults to this member's own --initial-cluster entry, --listen-client to the
+ * port below it on the same host, and the peer address this member advertises must be its
+ * entry (a member listening where its peers do not look would never hear from them).
+ */
+export function loadSettings(flags: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv): Settings {
+  const raw = rawSettings(flags, env);
+  const id = integer(raw, "--id", 1);
+  const addresses = addressesOf(raw, id);
+  const electionTicks = integer(raw, "--election-ticks", 2);
+  const heartbeatTicks = integer(raw, "--heartbeat-ticks", 1);
+  if (heartbeatTicks >= electionTicks) {
+    throw new StartupError(subjectOf(raw, "--heartbeat-ticks"),
+      `must be below --election-ticks (${String(electionTicks)})`);
   }
-  const raw = (flag: string): string | undefined => {
-    const doc = SETTING_DOCS.find((d) => d.flag === flag);
-    return parsed[flag.slice(2)] ?? (doc === undefined ? undefined : env[doc.env]);
-  };
-  const id = integer(raw("--id") ?? "1", "--id", 1);
-  const listenClient = address(raw("--listen-client") ?? "127.0.0.1:7379", "--listen-client");
-  const listenPeer = address(raw("--listen-peer") ?? "127.0.0.1:7380", "--listen-peer");
-  const advertisePeer = address(raw("--advertise-peer") ?? listenPeer, "--advertise-peer");
-  const initialCluster = parseInitialCluster(raw("--initial-cluster") ?? `${String(id)}=${advertisePeer}`);
-  if (!initialCluster.some((peer) => peer.id === id)) {
-    throw new SettingsError(`--initial-cluster does not list this member's --id ${String(id)}`);
-  }
-  const electionTicks = integer(raw("--election-ticks") ?? "20", "--election-ticks", 2);
-  const heartbeatTicks = integer(raw("--heartbeat-ticks") ?? "2", "--heartbeat-ticks", 1);
-  if (heartbeatTicks >= electionTicks) throw new SettingsError("--heartbeat-ticks must be below --election-ticks");
-  const logLevel = raw("--log-level") ?? "info";
-  if (logLevel !== "debug" && logLevel !== "info" && logLevel !== "warn" && logLevel !== "error") {
-    throw new SettingsError(`--log-level must be debug, info, warn or error, got "${logLevel}"`);
-  }
+  const clusterIdInput = raw("--cluster-id");
   return Object.freeze({
     id,
-    clusterId: integer(raw("--cluster-id") ?? String(clusterIdOf(initialCluster)), "--cluster-id", 1),
-    listenClient,
-    listenPeer,
-    advertiseClient: address(raw("--advertise-client") ?? listenClient, "--advertise-client"),
-    advertisePeer,
-    dataDir: raw("--data-dir") ?? "./data",
-    initialCluster,
-    tickMs: integer(raw("--tick-ms") ?? "50", "--tick-ms", 1),
+    clusterId: clusterIdInput === undefined
+      ? clusterIdOf(addresses.initialCluster)
+      : integer(raw, "--cluster-id", 1),
+    ...addresses,
+    dataDir: raw("--data-dir")?.text ?? literalDefault("--data-dir"),
+    tickMs: integer(raw, "--tick-ms", 1),
     electionTicks,
     heartbeatTicks,
-    keyBytesMax: integer(raw("--max-key-bytes") ?? "4096", "--max-key-bytes", 1),
-    valueBytesMax: integer(raw("--max-value-bytes") ?? "1048576", "--max-value-bytes", 1),
-    requestBytesMax: integer(raw("--max-request-bytes") ?? "2097152", "--max-request-bytes", 1024),
-    snapshotEveryEntries: integer(raw("--snapshot-entries") ?? "10000", "--snapshot-entries", 0),
-    pendingProposalsMax: integer(raw("--max-pending-proposals") ?? "10000", "--max-pending-proposals", 1),
-    requestTimeoutMs: integer(raw("--request-timeout-ms") ?? "5000", "--request-timeout-ms", 1),
-    logLevel,
+    keyBytesMax: integer(raw, "--max-key-bytes", 1),
+    valueBytesMax: integer(raw, "--max-value-bytes", 1),
+    requestBytesMax: integer(raw, "--max-request-bytes", 1024),
+    snapshotEveryEntries: integer(raw, "--snapshot-entries", 0),
+    pendingProposalsMax: integer(raw, "--max-pending-proposals", 1),
+    requestTimeoutMs: integer(raw, "--request-timeout-ms", 1),
+    logLevel: logLevelOf(raw),
   });
 }
 
-export function parseInitialCluster(text: string): PeerSpec[] {
+type Addresses = Pick<Settings,
+  "listenClient" | "listenPeer" | "advertiseClient" | "advertisePeer" | "initialCluster">;
+
+/** The rule in loadSettings()'s comment, and the check that this member is where it is listed. */
+function addressesOf(raw: Raw, id: number): Addresses {
+  const clusterInput = raw("--initial-cluster");
+  const listed = clusterInput === undefined
+    ? undefined
+    : parseInitialCluster(clusterInput.text, clusterInput.subject);
+  const entry = listed?.find((peer) => peer.id === id);
+  if (clusterInput !== undefined && entry === undefined) {
+    throw new StartupError(clusterInput.subject, `does not list this member's --id ${String(id)}`);
+  }
+  const listenPeerInput = raw("--listen-peer");
+  const listenPeer = address(listenPeerInput) ?? entry?.peerAddress ?? DEFAULT_LISTEN_PEER;
+  const listenClient = address(raw("--listen-client")) ??
+    clientAddressBeside(listenPeer, listenPeerInput);
+  const taken = listed?.find((peer) => peer.peerAddress === listenClient) ??
+    (listenClient === listenPeer ? { id, peerAddress: listenPeer } : undefined);
+  if (taken !== undefined) {
+    throw new StartupError(`--listen-client ${listenClient}`, `is member ${String(taken.id)}'s ` +
+      "peer address; give this member's client port with --listen-client");
+  }
+  const advertisePeerInput = raw("--advertise-peer");
+  const advertisePeer = address(advertisePeerInput) ?? listenPeer;
+  if (entry !== undefined && advertisePeer !== entry.peerAddress) {
+    const subject = advertisePeerInput?.subject ?? listenPeerInput?.subject ??
+      `--listen-peer ${listenPeer}`;
+    throw new StartupError(subject, `this member's peer address does not match its entry ` +
+      `${String(id)}=${entry.peerAddress} in --initial-cluster (peers would not reach it; ` +
+      "fix the entry, or set --advertise-peer to it)");
+  }
+  return {
+    listenClient, listenPeer,
+    advertiseClient: address(raw("--advertise-client")) ?? listenClient,
+    advertisePeer,
+    initialCluster: listed ?? [{ id, peerAddress: advertisePeer }],
+  };
+}
+
+/** The default client address: the peer address's host, one port below (7380 -> 7379). */
+function clientAddressBeside(peerAddress: string, peerInput: RawSetting | undefined): string {
+  const split = /^(.*):(\d+)$/.exec(peerAddress);
+  if (split === null) throw new Error(`${peerAddress} was validated as host:port`);
+  const port = Number(split[2]);
+  if (port === 1) {
+    throw new StartupError(peerInput?.subject ?? `--listen-peer ${peerAddress}`,
+      "has no port below it for the client address; set --listen-client");
+  }
+  return `${split[1]!}:${String(port === 0 ? 0 : port - 1)}`;
+}
+
+function logLevelOf(raw: Raw): Settings["logLevel"] {
+  const level = raw("--log-level")?.text ?? literalDefault("--log-level");
+  if (level === "debug" || level === "info" || level === "warn" || level === "error") return level;
+  throw new StartupError(subjectOf(raw, "--log-level"), "must be debug, info, warn or error");
+}
+
+/**
+ * Parses `id=host:port,...`; `subject` names the input in errors (`--initial-cluster ...`).
+ * Ids are distinct and so are addresses: two members at one address could not both listen.
+ */
+export function parseInitialCluster(text: string, subject = `--initial-cluster ${text}`): PeerSpec[] {
   const peers = text.split(",").filter((part) => part.trim() !== "").map((part) => {
     const [idText, peerAddress, ...rest] = part.trim().split("=");
     if (idText === undefined || peerAddress === undefined || rest.length > 0) {
-      throw new SettingsError(`--initial-cluster entry "${part}" is not id=host:port`);
+      throw new StartupError(subject, `entry "${part}" is not id=host:port`);
     }
-    return { id: integer(idText, "--initial-cluster id", 1), peerAddress: address(peerAddress, "--initial-cluster") };
+    const id = Number(idText);
+    if (!/^\d+$/.test(idText.trim()) || !Number.isSafeInteger(id) || id < 1) {
+      throw new StartupError(subject, `entry "${part}" has no positive integer id`);
+    }
+    if (!isAddress(peerAddress)) throw new StartupError(subject, `entry "${part}" is not id=host:port`);
+    return { id, peerAddress: peerAddress.trim() };
   });
-  if (peers.length === 0) throw new SettingsError("--initial-cluster is empty");
+  if (peers.length === 0) throw new StartupError(subject, "is empty");
   if (new Set(peers.map((p) => p.id)).size !== peers.length) {
-    throw new SettingsError("--initial-cluster lists a member id twice");
+    throw new StartupError(subject, "lists a member id twice");
+  }
+  if (new Set(peers.map((p) => p.peerAddress)).size !== peers.length) {
+    throw new StartupError(subject, "lists a peer address twice");
   }
   return peers;
 }
@@ -141,18 +174,29 @@ export function clusterIdOf(peers: readonly PeerSpec[]): number {
   return Number(hash & 0xffffffffffffn) || 1;
 }
 
-function integer(text: string, name: string, minimum: number): number {
+/** Setting `flag` as an integer >= minimum; its FLAG_DOCS default when it is not given. */
+function integer(raw: Raw, flag: string, minimum: number): number {
+  const text = raw(flag)?.text ?? literalDefault(flag);
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < minimum) {
-    throw new SettingsError(`${name} must be an integer >= ${String(minimum)}, got "${text}"`);
+    throw new StartupError(subjectOf(raw, flag), `must be an integer >= ${String(minimum)}`);
   }
   return value;
 }
 
-function address(text: string, name: string): string {
+/** How errors name setting `flag`: as given (`--id 0`, `RAFTKV_ID=0`), else with its default. */
+function subjectOf(raw: Raw, flag: string): string {
+  return raw(flag)?.subject ?? `${flag} ${literalDefault(flag)}`;
+}
+
+/** The input as host:port, or undefined when it is absent. */
+function address(input: RawSetting | undefined): string | undefined {
+  if (input === undefined) return undefined;
+  if (!isAddress(input.text)) throw new StartupError(input.subject, "must be host:port");
+  return input.text.trim();
+}
+
+function isAddress(text: string): boolean {
   const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text.trim());
-  if (match === null || Number(match[2]) > 65535) {
-    throw new SettingsError(`${name} must be host:port, got "${text}"`);
-  }
-  return text.trim();
+  return match !== null && Number(match[2]) <= 65535;
 }

@@ -1,0 +1,116 @@
+import { parseArgs } from "node:util";
+import { StartupError } from "./startup-error.js";
+
+/** The sections of `raftkv --help` and of README's configuration table, in their order. */
+export const FLAG_GROUPS = [
+  "Identity and cluster", "Listening", "Storage", "Raft timing", "Limits", "Logging",
+] as const;
+
+export type FlagGroup = (typeof FLAG_GROUPS)[number];
+
+/**
+ * One setting: its flag, its RAFTKV_* variable, the placeholder for its value, its default
+ * (as words when it is derived from other settings) and what it means. This table is the
+ * single source of `raftkv --help`, of the flags the parser accepts, and of the variables
+ * it reads; README's configuration table is checked against it (cli-help.test.ts).
+ */
+export interface FlagDoc {
+  readonly flag: string;
+  readonly env: string;
+  readonly value: string;
+  readonly fallback: string;
+  readonly meaning: string;
+  readonly group: FlagGroup;
+}
+
+export const FLAG_DOCS: readonly FlagDoc[] = [
+  { group: "Identity and cluster", flag: "--id", env: "RAFTKV_ID", value: "<id>", fallback: "1", meaning: "this member's id (positive integer)" },
+  { group: "Identity and cluster", flag: "--initial-cluster", env: "RAFTKV_INITIAL_CLUSTER", value: "<id=host:port,...>", fallback: "<id>=<advertise-peer>", meaning: "founding members and their peer addresses; this member's entry must be its --advertise-peer" },
+  { group: "Identity and cluster", flag: "--cluster-id", env: "RAFTKV_CLUSTER_ID", value: "<n>", fallback: "hash of --initial-cluster", meaning: "cluster id; peers from another cluster are refused" },
+  { group: "Listening", flag: "--listen-peer", env: "RAFTKV_LISTEN_PEER", value: "<host:port>", fallback: "this member's --initial-cluster entry, else 127.0.0.1:7380", meaning: "peer gRPC listen address (RaftPeer, forwarded calls)" },
+  { group: "Listening", flag: "--listen-client", env: "RAFTKV_LISTEN_CLIENT", value: "<host:port>", fallback: "host of --listen-peer, port one below it", meaning: "client gRPC listen address (KV, Cluster, Health, reflection)" },
+  { group: "Listening", flag: "--advertise-peer", env: "RAFTKV_ADVERTISE_PEER", value: "<host:port>", fallback: "--listen-peer", meaning: "peer address given to others; must equal this member's --initial-cluster entry" },
+  { group: "Listening", flag: "--advertise-client", env: "RAFTKV_ADVERTISE_CLIENT", value: "<host:port>", fallback: "--listen-client", meaning: "client address given to others" },
+  { group: "Storage", flag: "--data-dir", env: "RAFTKV_DATA_DIR", value: "<dir>", fallback: "./data/default", meaning: "directory for the SQLite log, state machine and snapshots" },
+  { group: "Storage", flag: "--snapshot-entries", env: "RAFTKV_SNAPSHOT_ENTRIES", value: "<n>", fallback: "10000", meaning: "snapshot and compact every this many applied entries (0 = never)" },
+  { group: "Raft timing", flag: "--tick-ms", env: "RAFTKV_TICK_MS", value: "<ms>", fallback: "50", meaning: "length of one Raft tick in milliseconds" },
+  { group: "Raft timing", flag: "--election-ticks", env: "RAFTKV_ELECTION_TICKS", value: "<n>", fallback: "20", meaning: "base election timeout in ticks (randomized up to 2x)" },
+  { group: "Raft timing", flag: "--heartbeat-ticks", env: "RAFTKV_HEARTBEAT_TICKS", value: "<n>", fallback: "2", meaning: "heartbeat interval in ticks (below --election-ticks)" },
+  { group: "Limits", flag: "--max-key-bytes", env: "RAFTKV_MAX_KEY_BYTES", value: "<bytes>", fallback: "4096", meaning: "largest accepted key" },
+  { group: "Limits", flag: "--max-value-bytes", env: "RAFTKV_MAX_VALUE_BYTES", value: "<bytes>", fallback: "1048576", meaning: "largest accepted value" },
+  { group: "Limits", flag: "--max-request-bytes", env: "RAFTKV_MAX_REQUEST_BYTES", value: "<bytes>", fallback: "2097152", meaning: "largest accepted gRPC request" },
+  { group: "Limits", flag: "--max-pending-proposals", env: "RAFTKV_MAX_PENDING_PROPOSALS", value: "<n>", fallback: "10000", meaning: "client writes waiting for apply before RESOURCE_EXHAUSTED" },
+  { group: "Limits", flag: "--request-timeout-ms", env: "RAFTKV_REQUEST_TIMEOUT_MS", value: "<ms>", fallback: "5000", meaning: "deadline for a client call that carries none" },
+  { group: "Logging", flag: "--log-level", env: "RAFTKV_LOG_LEVEL", value: "<level>", fallback: "info", meaning: "debug, info, warn or error (JSON lines on stderr)" },
+];
+
+/** What the command line asks for: help, the version, or to run a member with some flags. */
+export type CommandLine =
+  | { readonly action: "help" }
+  | { readonly action: "version" }
+  | { readonly action: "run"; readonly flags: ReadonlyMap<string, string> };
+
+/** One setting's raw text and where it came from, for error messages. */
+export interface RawSetting {
+  readonly text: string;
+  /** `--id 0` for a flag, `RAFTKV_ID=0` for a variable: how errors name the input. */
+  readonly subject: string;
+}
+
+/**
+ * Reads argv. `-h`/`--help` and `--version` win over everything else (a command line with
+ * them is not validated further); otherwise every argument must be a known flag with a
+ * value. Throws StartupError naming the offending argument.
+ */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const options = Object.fromEntries(
+    FLAG_DOCS.map((doc) => [doc.flag.slice(2), { type: "string" as const }]),
+  );
+  const { tokens } = parseArgs({
+    args: [...argv], strict: false, allowPositionals: true, tokens: true,
+    options: { ...options, help: { type: "boolean", short: "h" }, version: { type: "boolean" } },
+  });
+  if (tokens.some((token) => token.kind === "option" && token.name === "help")) return { action: "help" };
+  if (tokens.some((token) => token.kind === "option" && token.name === "version")) return { action: "version" };
+  const flags = new Map<string, string>();
+  for (const token of tokens) {
+    if (token.kind === "positional") {
+      throw new StartupError(token.value, "unexpected argument (flags take the form --name value)");
+    }
+    if (token.kind !== "option") continue; // "--" ends the options; nothing may follow it.
+    const doc = FLAG_DOCS.find((candidate) => candidate.flag === `--${token.name}`);
+    if (doc === undefined) throw new StartupError(token.rawName, "unknown flag (raftkv --help lists them)");
+    const value = token.value;
+    if (value === undefined || (!token.inlineValue && value.startsWith("--"))) {
+      throw new StartupError(doc.flag, `needs a value ${doc.value}`);
+    }
+    flags.set(doc.flag, value);
+  }
+  return { action: "run", flags };
+}
+
+/**
+ * A lookup of each setting's raw text: the flag if given (flags win), else its RAFTKV_*
+ * variable if set and not empty, else undefined.
+ */
+export function rawSettings(
+  flags: ReadonlyMap<string, string>,
+  env: NodeJS.ProcessEnv,
+): (flag: string) => RawSetting | undefined {
+  return (flag) => {
+    const doc = FLAG_DOCS.find((candidate) => candidate.flag === flag);
+    if (doc === undefined) throw new Error(`no setting ${flag}`); // A typo in settings.ts.
+    const fromFlag = flags.get(flag);
+    if (fromFlag !== undefined) return { text: fromFlag, subject: `${flag} ${fromFlag}` };
+    const fromEnv = env[doc.env];
+    if (fromEnv === undefined || fromEnv === "") return undefined;
+    return { text: fromEnv, subject: `${doc.env}=${fromEnv}` };
+  };
+}
+
+/** The default FLAG_DOCS gives for `flag`; only for flags whose default is a literal value. */
+export function literalDefault(flag: string): string {
+  const doc = FLAG_DOCS.find((candidate) => candidate.flag === flag);
+  if (doc === undefined) throw new Error(`no setting ${flag}`); // A typo in settings.ts.
+  return doc.fallback;
+}
