@@ -7,7 +7,10 @@ import { MemberDirectory } from "./api/member-directory.js";
 import { KvService } from "./api/kv-service.js";
 import { LeaderForwarder } from "./api/leader-forwarder.js";
 import { guardedService } from "./api/request-guard.js";
+import { encodeHeader } from "./api/kv-codec.js";
 import { unaryHandler } from "./api/unary-handler.js";
+import { WatchHub, type WatchLimits } from "./api/watch-hub.js";
+import { watchHandler } from "./api/watch-service.js";
 import { bootstrapEntries } from "./core/bootstrap.js";
 import { NO_NODE, nodeId, type NodeId } from "./core/ids.js";
 import { makeConfig } from "./core/membership-config.js";
@@ -23,6 +26,7 @@ import { prepareDataDirectory } from "./startup-data-dir.js";
 import { describeBindError, StartupError } from "./startup-error.js";
 import { CLIENT_SESSIONS_MAX, KV_HISTORY_REVISIONS_DEFAULT, type KvResult } from "./state-machine/kv-types.js";
 import { SqliteKvStateMachine } from "./state-machine/sqlite-kv-state-machine.js";
+import { withChangeListener } from "./state-machine/state-machine.js";
 import { SQLITE_LOG_STORE_SETTINGS, SqliteLogStore } from "./storage/sqlite/sqlite-log-store.js";
 import type { AsyncLogStore } from "./storage/async-log-store.js";
 import { WorkerSqliteLogStore } from "./storage/sqlite/worker-sqlite-log-store.js";
@@ -52,6 +56,11 @@ const READS_PENDING_MAX = 10_000;
 const HEALTH_WATCHERS_MAX = 256;
 /** Ready writes queued for the log's writer thread; the core batches what comes meanwhile. */
 const READY_WRITES_IN_FLIGHT_MAX = 64;
+/** etcd's --max-txn-ops default: compares, and operations per branch, in one Txn. */
+const TXN_OPS_MAX = 128;
+const WATCH_LIMITS: WatchLimits = { watchersMax: 1000, queuedBatchesMax: 64, batchEventsMax: 256 };
+/** How often a watch that asked for progress notifications and got nothing hears the revision. */
+const WATCH_PROGRESS_INTERVAL_MS = 5000;
 
 interface Storage {
   readonly logStore: AsyncLogStore;
@@ -81,17 +90,12 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
     deliverReply: (message) => reply.service?.deliverReply(message) ?? false,
   });
   for (const [id, address] of peers) if (id !== selfId) transport.setPeerAddress(id, address);
-  const node = new RaftNode<KvResult>({
-    raftConfig: raftConfigOf(settings, selfId), ...storage, transport,
-    scheduler: new SystemScheduler(), tickIntervalMs: settings.tickMs,
-    random: new SeededRandom(randomInt(2 ** 31)),
-    writesInFlightMax: READY_WRITES_IN_FLIGHT_MAX,
-    pendingProposalsMax: settings.pendingProposalsMax,
-    pendingReadsMax: READS_PENDING_MAX,
-    snapshotEveryEntries: settings.snapshotEveryEntries,
-  });
+  const watches = new WatchHub(storage.stateMachine, WATCH_LIMITS);
+  const node = createNode(settings, storage, transport, watches);
   const forwarder = new LeaderForwarder((id) => peers.get(id), settings.requestBytesMax + 1024);
-  const handlers = buildHandlers({ settings, logger, node, storage, forwarder, addresses });
+  const handlers = buildHandlers({
+    settings, logger, node, storage, forwarder, addresses, watches,
+  });
   const peerServer = new grpc.Server({
     "grpc.max_receive_message_length": PEER_MESSAGE_BYTES_MAX,
     "grpc.max_send_message_length": PEER_MESSAGE_BYTES_MAX,
@@ -108,6 +112,7 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
   const healthTimer = setInterval(() => {
     health.setStatus("", isServing(node) ? "serving" : "not-serving");
   }, settings.tickMs);
+  const watchProgressTimer = setInterval(() => watches.progressTick(), WATCH_PROGRESS_INTERVAL_MS);
   logEvents(node, logger);
   // Learn the new leader's client address early: it goes into UNAVAILABLE hints.
   node.subscribe((event) => {
@@ -121,6 +126,8 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
     close: () => {
       closing ??= (async () => {
         clearInterval(healthTimer);
+        clearInterval(watchProgressTimer);
+        watches.closeAll();
         health.close();
         await shutdown(clientServer);
         await node.stop();
@@ -134,6 +141,22 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
       return closing;
     },
   };
+}
+
+/** The Raft node over the member's storage; every apply tells the watches. */
+function createNode(
+  settings: Settings, storage: Storage, transport: GrpcPeerClient, watches: WatchHub,
+): RaftNode<KvResult> {
+  return new RaftNode<KvResult>({
+    raftConfig: raftConfigOf(settings, nodeId(settings.id)), ...storage, transport,
+    stateMachine: withChangeListener(storage.stateMachine, () => watches.applied()),
+    scheduler: new SystemScheduler(), tickIntervalMs: settings.tickMs,
+    random: new SeededRandom(randomInt(2 ** 31)),
+    writesInFlightMax: READY_WRITES_IN_FLIGHT_MAX,
+    pendingProposalsMax: settings.pendingProposalsMax,
+    pendingReadsMax: READS_PENDING_MAX,
+    snapshotEveryEntries: settings.snapshotEveryEntries,
+  });
 }
 
 /**
@@ -193,17 +216,17 @@ interface Handlers {
 
 function buildHandlers(parts: {
   settings: Settings; logger: Logger; node: RaftNode<KvResult>; storage: Storage;
-  forwarder: LeaderForwarder; addresses: MemberAddresses;
+  forwarder: LeaderForwarder; addresses: MemberAddresses; watches: WatchHub;
 }): Handlers {
   const { settings, logger, node, addresses } = parts;
   const nowMs = (): number => performance.now();
+  const limits = {
+    keyBytesMax: settings.keyBytesMax, valueBytesMax: settings.valueBytesMax,
+    rangeLimitMax: RANGE_LIMIT_MAX, txnOpsMax: TXN_OPS_MAX,
+  };
+  const reader = parts.storage.stateMachine;
   const kv = new KvService({
-    node, reader: parts.storage.stateMachine, forwarder: parts.forwarder,
-    clusterId: settings.clusterId, nowMs,
-    limits: {
-      keyBytesMax: settings.keyBytesMax, valueBytesMax: settings.valueBytesMax,
-      rangeLimitMax: RANGE_LIMIT_MAX,
-    },
+    node, reader, forwarder: parts.forwarder, clusterId: settings.clusterId, nowMs, limits,
   });
   const cluster = new ClusterService({ node, clusterId: settings.clusterId, addresses });
   const options = (method: string): Parameters<typeof unaryHandler>[0] => ({
@@ -216,6 +239,14 @@ function buildHandlers(parts: {
       Get: unaryHandler(options("Get"), (request, call) => kv.get(request, call)),
       Delete: unaryHandler(options("Delete"), (request, call) => kv.delete(request, call)),
       Range: unaryHandler(options("Range"), (request, call) => kv.range(request, call)),
+      Txn: unaryHandler(options("Txn"), (request, call) => kv.txn(request, call)),
+      Watch: watchHandler({
+        hub: parts.watches, limits, logger,
+        header: (revision) => encodeHeader({
+          clusterId: settings.clusterId, memberId: node.id, term: node.status().term,
+          revision: revision ?? reader.revision(),
+        }),
+      }),
     },
     cluster: {
       Status: unaryHandler(options("Status"), () => cluster.status()),

@@ -4,7 +4,10 @@ import type { KeyValue as ProtoKeyValue } from "../gen/raftkv/kv/v1/KeyValue.js"
 import type { PutRequest__Output } from "../gen/raftkv/kv/v1/PutRequest.js";
 import type { RangeRequest__Output } from "../gen/raftkv/kv/v1/RangeRequest.js";
 import type { ResponseHeader } from "../gen/raftkv/kv/v1/ResponseHeader.js";
-import type { KeyValue, KvCommand, KvSession, RangeRequest } from "../state-machine/kv-types.js";
+import type { RangeResponse } from "../gen/raftkv/kv/v1/RangeResponse.js";
+import type {
+  KeyValue, KvCommand, KvSession, RangeRequest, RangeResult,
+} from "../state-machine/kv-types.js";
 import { CLIENT_ID_BYTES_MAX } from "../state-machine/kv-types.js";
 import { InvalidArgumentError } from "./errors.js";
 
@@ -43,7 +46,9 @@ export function decodePut(request: PutRequest__Output, limits: KvLimits): KvComm
 export function decodeDelete(request: DeleteRequest__Output, limits: KvLimits): KvCommand {
   const key = decodeKey(request.key, limits, "key");
   const session = decodeSession(request.client_id, request.sequence);
-  const extra = session === undefined ? {} : { session };
+  const extra = {
+    ...(session === undefined ? {} : { session }), ...(request.prev_kv ? { prevKv: true } : {}),
+  };
   if (request.range_end === "") return { type: "delete", key, ...extra };
   const rangeEnd = decodeRangeEnd(request.range_end, limits);
   return { type: "delete-range", key, rangeEnd, ...extra };
@@ -64,7 +69,7 @@ export function decodeRange(request: RangeRequest__Output, limits: KvLimits): {
   const pageMax = limits.rangeLimitMax;
   const limit = requested === 0 || requested > pageMax ? pageMax : requested;
   return {
-    range: { key, rangeEnd, limit, keysOnly: request.keys_only },
+    range: { key, rangeEnd, limit, keysOnly: request.keys_only, countOnly: request.count_only },
     consistency: decodeConsistency(request.consistency),
   };
 }
@@ -81,6 +86,22 @@ export function encodeKeyValue(kv: KeyValue, keysOnly = false): ProtoKeyValue {
   };
 }
 
+/** A page of a range; `next_key` (where the next page starts) is set when more remain. */
+export function encodeRangeResult(
+  result: RangeResult, keysOnly: boolean,
+): Omit<RangeResponse, "header"> {
+  const last = result.kvs.at(-1);
+  const nextKey = result.more && last !== undefined
+    ? { next_key: `${fromUtf8.decode(last.key)}\0` }
+    : {};
+  return {
+    kvs: result.kvs.map((kv) => encodeKeyValue(kv, keysOnly)),
+    more: result.more,
+    count: String(result.count),
+    ...nextKey,
+  };
+}
+
 export function encodeHeader(header: {
   clusterId: number; memberId: number; term: number; revision: number;
 }): ResponseHeader {
@@ -90,7 +111,7 @@ export function encodeHeader(header: {
   };
 }
 
-function decodeKey(text: string, limits: KvLimits, field: string): Uint8Array {
+export function decodeKey(text: string, limits: KvLimits, field: string): Uint8Array {
   if (text === "") throw new InvalidArgumentError(`${field} is empty`);
   const bytes = utf8.encode(text);
   if (bytes.byteLength > limits.keyBytesMax) {
@@ -114,7 +135,7 @@ function decodeConsistency(value: unknown): ReadConsistency {
   );
 }
 
-function decodeSession(clientId: string, sequenceText: string): KvSession | undefined {
+export function decodeSession(clientId: string, sequenceText: string): KvSession | undefined {
   const sequence = decodeUint64(sequenceText, "sequence");
   if (clientId === "" && sequence === 0) return undefined;
   if (clientId === "" || sequence === 0) {
@@ -126,7 +147,7 @@ function decodeSession(clientId: string, sequenceText: string): KvSession | unde
   return { clientId, sequence };
 }
 
-function decodeUint64(text: string, field: string): number {
+export function decodeUint64(text: string, field: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
     throw new InvalidArgumentError(`${field} must be an integer below 2^53, got ${text}`);

@@ -7,6 +7,8 @@ import type { PutRequest__Output } from "../gen/raftkv/kv/v1/PutRequest.js";
 import type { PutResponse } from "../gen/raftkv/kv/v1/PutResponse.js";
 import type { RangeRequest__Output } from "../gen/raftkv/kv/v1/RangeRequest.js";
 import type { RangeResponse } from "../gen/raftkv/kv/v1/RangeResponse.js";
+import type { TxnRequest__Output } from "../gen/raftkv/kv/v1/TxnRequest.js";
+import type { TxnResponse } from "../gen/raftkv/kv/v1/TxnResponse.js";
 import { NotLeaderError } from "../node/errors.js";
 import type { RaftNode } from "../node/raft-node.js";
 import { encodeKvCommand } from "../state-machine/kv-command.js";
@@ -16,8 +18,9 @@ import { InvalidArgumentError, PreconditionError } from "./errors.js";
 import { isServiceError, LEADER_ID_KEY } from "./grpc-status.js";
 import {
   decodeDelete, decodeGet, decodePut, decodeRange, encodeHeader, encodeKeyValue,
-  type KvLimits, type ReadConsistency,
+  encodeRangeResult, type ReadConsistency,
 } from "./kv-codec.js";
+import { decodeTxn, encodeTxnResponses, type TxnLimits } from "./kv-txn-codec.js";
 import type { LeaderForwarder } from "./leader-forwarder.js";
 
 /** How long before a call's deadline a leaderless member gives up and answers UNAVAILABLE. */
@@ -40,7 +43,7 @@ export class KvService {
     readonly reader: KvReader;
     readonly forwarder: LeaderForwarder;
     readonly clusterId: number;
-    readonly limits: KvLimits;
+    readonly limits: TxnLimits;
     readonly nowMs: () => number;
   }) {}
 
@@ -61,7 +64,23 @@ export class KvService {
     return this.routeWrite(call, "Delete", request, async () => {
       const result = await this.propose(command, call);
       if (result.type !== "delete") throw unexpectedResult(result);
-      return { header: this.header(), deleted: String(result.deleted) };
+      return {
+        header: this.header(), deleted: String(result.deleted),
+        prev_kvs: (result.prevKvs ?? []).map((kv) => encodeKeyValue(kv)),
+      };
+    });
+  }
+
+  async txn(request: TxnRequest__Output, call: CallContext): Promise<TxnResponse> {
+    const command = decodeTxn(request, this.deps.limits);
+    return this.routeWrite(call, "Txn", request, async () => {
+      const result = await this.propose(command, call);
+      if (result.type !== "txn") throw unexpectedResult(result);
+      const ops = result.succeeded ? command.success : command.failure;
+      return {
+        header: this.header(), succeeded: result.succeeded,
+        responses: encodeTxnResponses(result.responses, ops),
+      };
     });
   }
 
@@ -77,12 +96,7 @@ export class KvService {
     const { range, consistency } = decodeRange(request, this.deps.limits);
     return this.routeRead(call, consistency, "Range", request, () => {
       const result = this.deps.reader.range(range);
-      return {
-        header: this.header(),
-        kvs: result.kvs.map((kv) => encodeKeyValue(kv, range.keysOnly === true)),
-        more: result.more,
-        count: String(result.count),
-      };
+      return { header: this.header(), ...encodeRangeResult(result, range.keysOnly === true) };
     });
   }
 
@@ -102,7 +116,8 @@ export class KvService {
   }
 
   private async routeWrite<Response>(
-    call: CallContext, method: "Put" | "Delete", request: unknown, local: () => Promise<Response>,
+    call: CallContext, method: "Put" | "Delete" | "Txn", request: unknown,
+    local: () => Promise<Response>,
   ): Promise<Response> {
     const leader = await this.waitForLeader(call);
     if (leader === this.deps.node.id) return local();
@@ -150,7 +165,8 @@ export class KvService {
 
   /** A leader that cannot be reached becomes UNAVAILABLE with its id as the hint. */
   private async forward<Response>(
-    leader: NodeId, method: "Put" | "Delete" | "Get" | "Range", request: unknown, call: CallContext,
+    leader: NodeId, method: "Put" | "Delete" | "Get" | "Range" | "Txn", request: unknown,
+    call: CallContext,
   ): Promise<Response> {
     try {
       const remainingMs = this.remainingMs(call);

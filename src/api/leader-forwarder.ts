@@ -7,7 +7,7 @@ import { raftkvProtos } from "../transport/proto-loading.js";
 /** Marks a call forwarded by a follower: the receiver serves it or fails, never forwards. */
 export const FORWARDED_KEY = "raftkv-forwarded";
 
-type KvMethod = "Put" | "Get" | "Delete" | "Range";
+type KvMethod = "Put" | "Get" | "Delete" | "Range" | "Txn";
 
 /**
  * Forwards client calls to the leader's peer port, which serves the KV service for exactly

@@ -25,3 +25,25 @@ export interface StateMachine<Result> {
   /** Replaces the whole state with a snapshot's; afterwards appliedIndex() === meta.index. */
   restore(meta: SnapshotMeta, data: Uint8Array): void;
 }
+
+/**
+ * `machine`, calling `changed` after every apply and restore: how the watches of a member
+ * (api/watch-hub.ts) hear of new history without the driver knowing about them.
+ */
+export function withChangeListener<Result>(
+  machine: StateMachine<Result>, changed: () => void,
+): StateMachine<Result> {
+  return {
+    appliedIndex: () => machine.appliedIndex(),
+    apply: (entries) => {
+      const results = machine.apply(entries);
+      changed();
+      return results;
+    },
+    snapshot: () => machine.snapshot(),
+    restore: (meta, data) => {
+      machine.restore(meta, data);
+      changed();
+    },
+  };
+}

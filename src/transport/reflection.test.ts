@@ -66,6 +66,8 @@ function fakeKv(): KVHandlers {
     },
     Delete: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
     Range: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
+    Txn: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
+    Watch: (call) => { call.emit("error", { code: grpc.status.UNIMPLEMENTED }); },
   };
 }
 

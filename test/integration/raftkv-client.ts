@@ -18,6 +18,10 @@ import type { PutRequest } from "../../src/gen/raftkv/kv/v1/PutRequest.js";
 import type { PutResponse__Output } from "../../src/gen/raftkv/kv/v1/PutResponse.js";
 import type { RangeRequest } from "../../src/gen/raftkv/kv/v1/RangeRequest.js";
 import type { RangeResponse__Output } from "../../src/gen/raftkv/kv/v1/RangeResponse.js";
+import type { TxnRequest } from "../../src/gen/raftkv/kv/v1/TxnRequest.js";
+import type { TxnResponse__Output } from "../../src/gen/raftkv/kv/v1/TxnResponse.js";
+import type { WatchRequest } from "../../src/gen/raftkv/kv/v1/WatchRequest.js";
+import type { WatchResponse__Output } from "../../src/gen/raftkv/kv/v1/WatchResponse.js";
 import { protoDir } from "./repo-paths.js";
 
 /** Cluster/Status role values (proto/raftkv/cluster/v1/cluster.proto, enum Role). */
@@ -125,6 +129,15 @@ export class RaftkvClient {
 
   range(request: RangeRequest, options: CallOptions = {}): Promise<RangeResponse__Output> {
     return unary(this.kv.Range.bind(this.kv), request, options);
+  }
+
+  txn(request: TxnRequest, options: CallOptions = {}): Promise<TxnResponse__Output> {
+    return unary(this.kv.Txn.bind(this.kv), request, options);
+  }
+
+  /** Opens a watch (a server stream) with no deadline; the caller cancels it. */
+  watch(request: WatchRequest): grpc.ClientReadableStream<WatchResponse__Output> {
+    return this.kv.Watch(request);
   }
 
   status(options: CallOptions = {}): Promise<StatusResponse__Output> {

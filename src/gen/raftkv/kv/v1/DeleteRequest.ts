@@ -7,6 +7,7 @@ export interface DeleteRequest {
   'range_end'?: (string);
   'client_id'?: (string);
   'sequence'?: (number | string | Long);
+  'prev_kv'?: (boolean);
 }
 
 export interface DeleteRequest__Output {
@@ -14,4 +15,5 @@ export interface DeleteRequest__Output {
   'range_end': (string);
   'client_id': (string);
   'sequence': (string);
+  'prev_kv': (boolean);
 }

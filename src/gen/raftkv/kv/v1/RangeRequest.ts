@@ -9,6 +9,7 @@ export interface RangeRequest {
   'limit'?: (number | string | Long);
   'consistency'?: (_raftkv_kv_v1_Consistency);
   'keys_only'?: (boolean);
+  'count_only'?: (boolean);
 }
 
 export interface RangeRequest__Output {
@@ -17,4 +18,5 @@ export interface RangeRequest__Output {
   'limit': (string);
   'consistency': (_raftkv_kv_v1_Consistency__Output);
   'keys_only': (boolean);
+  'count_only': (boolean);
 }

@@ -9,6 +9,7 @@ export interface RangeResponse {
   'kvs'?: (_raftkv_kv_v1_KeyValue)[];
   'more'?: (boolean);
   'count'?: (number | string | Long);
+  'next_key'?: (string);
 }
 
 export interface RangeResponse__Output {
@@ -16,4 +17,5 @@ export interface RangeResponse__Output {
   'kvs': (_raftkv_kv_v1_KeyValue__Output)[];
   'more': (boolean);
   'count': (string);
+  'next_key': (string);
 }

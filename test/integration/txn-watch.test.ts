@@ -1,0 +1,149 @@
+// Goal: over real processes, Txn is etcd's compare-and-swap (one winner among racing
+// clients, a failed compare answered with succeeded=false and the failure branch's reads,
+// bad transactions refused with INVALID_ARGUMENT before they reach the log), and Watch,
+// served by a follower, delivers every change to its range once and in revision order,
+// from a past revision too, and across the leader's death.
+// Method: ClusterHarness with three members; the test speaks only the public gRPC API.
+import type { ClientReadableStream } from "@grpc/grpc-js";
+import { status as GrpcCode } from "@grpc/grpc-js";
+import type { WatchResponse__Output } from "../../src/gen/raftkv/kv/v1/WatchResponse.js";
+import { ClusterHarness } from "./cluster-harness.js";
+import { isGrpcError } from "./raftkv-client.js";
+import { waitUntil } from "./wait-until.js";
+
+const VALUE = 3;
+const EQUAL = 0;
+
+/** Collects a watch's events as "type key=value@revision" lines. */
+function collect(stream: ClientReadableStream<WatchResponse__Output>): {
+  lines: string[]; created: () => boolean; error: () => Error | undefined;
+} {
+  const lines: string[] = [];
+  let created = false;
+  let failure: Error | undefined;
+  stream.on("data", (response: WatchResponse__Output) => {
+    if (response.created) created = true;
+    for (const event of response.events) {
+      const kv = event.kv!;
+      lines.push(`${event.type === 0 ? "put" : "delete"} ${kv.key}=${kv.value.toString()}@${kv.mod_revision}`);
+    }
+  });
+  stream.on("error", (error: Error) => {
+    if (!isGrpcError(error, GrpcCode.CANCELLED)) failure = error;
+  });
+  return { lines, created: () => created, error: () => failure };
+}
+
+describe("Txn and Watch on a three-member cluster", () => {
+  let cluster: ClusterHarness | undefined;
+
+  beforeAll(async () => {
+    cluster = await ClusterHarness.start({ size: 3 });
+  });
+
+  afterAll(async () => {
+    await cluster?.destroy();
+  });
+
+  const theCluster = (): ClusterHarness => {
+    if (cluster === undefined) throw new Error("the cluster did not start (see beforeAll)");
+    return cluster;
+  };
+
+  test("compare-and-swap: of racing clients exactly one wins, the others read the winner", () =>
+    theCluster().withLogs(async () => {
+      const c = theCluster();
+      const leader = await c.waitForLeader();
+      const follower = c.ids().find((id) => id !== leader)!;
+      await c.client(leader).put({ key: "lock", value: Buffer.from("free") });
+      const attempts = c.ids().map((id) => c.client(id).txn({
+        compare: [{ key: "lock", target: VALUE, result: EQUAL, value: Buffer.from("free") }],
+        success: [{ request_put: { key: "lock", value: Buffer.from(`owner-${id}`) } }],
+        failure: [{ request_range: { key: "lock" } }],
+      }));
+      const answers = await Promise.all(attempts);
+      expect(answers.filter((a) => a.succeeded)).toHaveLength(1);
+      const winner = answers.findIndex((a) => a.succeeded) + 1;
+      for (const answer of answers.filter((a) => !a.succeeded)) {
+        expect(answer.responses[0]?.response_range?.kvs[0]?.value.toString()).toBe(`owner-${winner}`);
+      }
+      const read = await c.client(follower).get({ key: "lock" });
+      expect(read.kv?.value.toString()).toBe(`owner-${winner}`);
+    }));
+
+  test("one revision for every operation of a txn; deletes return what they removed", () =>
+    theCluster().withLogs(async () => {
+      const c = theCluster();
+      const leader = await c.waitForLeader();
+      const answer = await c.client(leader).txn({
+        success: [
+          { request_put: { key: "t/a", value: Buffer.from("1") } },
+          { request_put: { key: "t/b", value: Buffer.from("2") } },
+          { request_range: { key: "t/", range_end: "t0" } },
+        ],
+      });
+      expect(answer.succeeded).toBe(true);
+      const kvs = answer.responses[2]?.response_range?.kvs ?? [];
+      expect(kvs.map((kv) => kv.key)).toEqual(["t/a", "t/b"]);
+      expect(new Set(kvs.map((kv) => kv.mod_revision)).size).toBe(1);
+      expect(kvs[0]?.mod_revision).toBe(answer.header?.revision);
+      const removed = await c.client(leader).delete({ key: "t/", range_end: "t0", prev_kv: true });
+      expect(removed.deleted).toBe("2");
+      expect(removed.prev_kvs.map((kv) => `${kv.key}=${kv.value.toString()}`)).toEqual(["t/a=1", "t/b=2"]);
+    }));
+
+  test("a bad txn is INVALID_ARGUMENT and never reaches the log", () =>
+    theCluster().withLogs(async () => {
+      const c = theCluster();
+      const leader = await c.waitForLeader();
+      const before = await c.client(leader).status();
+      const duplicate = c.client(leader).txn({
+        success: [
+          { request_put: { key: "dup", value: Buffer.from("1") } },
+          { request_put: { key: "dup", value: Buffer.from("2") } },
+        ],
+      });
+      await expect(duplicate).rejects.toMatchObject({
+        code: GrpcCode.INVALID_ARGUMENT, details: 'txn success writes key "dup" twice',
+      });
+      const empty = c.client(leader).txn({ success: [{}] });
+      await expect(empty).rejects.toMatchObject({ code: GrpcCode.INVALID_ARGUMENT });
+      const badTarget = c.client(leader).txn({ compare: [{ key: "x", target: 9 as never }] });
+      await expect(badTarget).rejects.toMatchObject({
+        code: GrpcCode.INVALID_ARGUMENT, details: "compare[0].target 9 is unknown; use 0-3",
+      });
+      const after = await c.client(leader).status();
+      expect(after.last_log_index).toBe(before.last_log_index);
+    }));
+
+  test("a follower's watch sees every change once, in order, from the past and across a leader's death", () =>
+    theCluster().withLogs(async () => {
+      const c = theCluster();
+      const leader = await c.waitForLeader();
+      const watcherId = c.ids().find((id) => id !== leader)!;
+      const first = await c.client(leader).put({ key: "w/0", value: Buffer.from("0") });
+      const fromPast = c.client(watcherId).watch({
+        key: "w/", range_end: "w0", start_revision: first.header!.revision,
+      });
+      const past = collect(fromPast);
+      await waitUntil("the watch to be created", 5_000, () => Promise.resolve(past.created() ? true : undefined));
+      const expected = [`put w/0=0@${first.header!.revision}`];
+      for (let i = 1; i <= 5; i++) {
+        const put = await c.client(leader).put({ key: `w/${i}`, value: Buffer.from(String(i)) });
+        expected.push(`put w/${i}=${i}@${put.header!.revision}`);
+      }
+      await c.kill(leader);
+      const writer = await c.waitForLeader();
+      for (let i = 6; i <= 8; i++) {
+        const put = await c.client(writer).put({ key: `w/${i}`, value: Buffer.from(String(i)) });
+        expected.push(`put w/${i}=${i}@${put.header!.revision}`);
+      }
+      const gone = await c.client(writer).delete({ key: "w/0" });
+      expected.push(`delete w/0=@${gone.header!.revision}`);
+      await waitUntil("every event", 10_000,
+        () => Promise.resolve(past.lines.length >= expected.length ? true : undefined));
+      expect(past.lines).toEqual(expected);
+      expect(past.error()).toBeUndefined();
+      fromPast.cancel();
+    }));
+});
