@@ -1,20 +1,29 @@
 // Goal: grpcurl works against a raftkv client port with no .proto files at hand: it lists
-// the services, describes them and calls them through server reflection, and the known
-// @grpc/reflection 1.0.4 descriptor traps (map<> fields, types from another file) are
-// caught at startup rather than served.
-// Method: descriptorProblems() on our protos and on small protos that fall into each trap;
-// then a real grpc.Server on 127.0.0.1:0 with a tiny in-memory KV, a fixed Cluster status,
-// the Health service and reflection, driven by a real grpcurl or the offline stand-in from
-// ../shared/tools (test/tools/grpcurl.ts). Without either, those cases are skipped with the
-// reason printed.
+// the services, describes them and calls them through server reflection; the known
+// @grpc/reflection 1.0.4 descriptor traps (map<> fields, types from another file) are caught
+// at startup rather than served; and the served descriptors carry only the options the
+// .proto files state, so `describe` prints `string key = 1;` in grpcurl's own format.
+// Method: descriptorProblems() and servedDefinition() on our protos and on small protos that
+// fall into each trap; then a real grpc.Server on 127.0.0.1:0 with a tiny in-memory KV, a
+// fixed Cluster status, the Health service and reflection, driven by a real grpcurl or the
+// offline stand-in from ../shared/tools (test/tools/grpcurl.ts), and `describe` run with
+// grpcurl's own command line and compared with grpcurl's output, line for line. Without
+// either tool, those cases are skipped with the reason printed.
 
+import { execFile, execFileSync } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import descriptor from "protobufjs/ext/descriptor/index.js";
+import { repoRoot } from "../../test/integration/repo-paths.js";
 import { findGrpcurl, whyNoGrpcurl } from "../../test/tools/grpcurl.js";
 import type { ClusterHandlers } from "../gen/raftkv/cluster/v1/Cluster.js";
 import type { KVHandlers } from "../gen/raftkv/kv/v1/KV.js";
 import { HealthService } from "./health-service.js";
 import { loadPackageDefinition, raftkvProtos, SERVICE_NAMES } from "./proto-loading.js";
-import { addReflection, CLIENT_SERVICES, descriptorProblems } from "./reflection.js";
+import {
+  addReflection, CLIENT_SERVICES, descriptorProblems, servedDefinition,
+} from "./reflection.js";
 
 describe("descriptorProblems()", () => {
   it("finds none in raftkv's protos", () => {
@@ -41,10 +50,110 @@ describe("descriptorProblems()", () => {
   });
 });
 
+interface DecodedField {
+  readonly name: string;
+  readonly options?: Record<string, unknown> | null;
+}
+
+interface DecodedFile {
+  readonly name: string;
+  readonly options?: Record<string, unknown> | null;
+  /** toObject() leaves out empty lists. */
+  readonly messageType?: readonly { readonly field?: readonly DecodedField[] }[];
+}
+
+/** Every file the definition would serve, decoded to plain objects, by file name. */
+function servedFiles(
+  definition: ReturnType<typeof loadPackageDefinition>,
+): Map<string, DecodedFile> {
+  const files = new Map<string, DecodedFile>();
+  for (const entry of Object.values(servedDefinition(definition))) {
+    const protos = (entry as { fileDescriptorProtos?: Buffer[] }).fileDescriptorProtos ?? [];
+    for (const bytes of protos) {
+      const file = descriptor.FileDescriptorProto.toObject(
+        descriptor.FileDescriptorProto.decode(bytes)) as DecodedFile;
+      files.set(file.name, file);
+    }
+  }
+  return files;
+}
+
+describe("servedDefinition()", () => {
+  it("serves raftkv's protos with no field options, since none states one", () => {
+    const files = servedFiles(raftkvProtos().packageDefinition);
+    expect([...files.keys()].sort()).toEqual([
+      "grpc_health/v1/health.proto", "raftkv/cluster/v1/cluster.proto",
+      "raftkv/kv/v1/kv.proto", "raftkv/raft/v1/raft.proto",
+    ]);
+    const withOptions = [...files.values()].flatMap((file) => (file.messageType ?? [])
+      .flatMap((message) => message.field ?? [])
+      .filter((field) => field.options !== undefined && field.options !== null)
+      .map((field) => `${file.name}: ${field.name} ${JSON.stringify(field.options)}`));
+    expect(withOptions).toEqual([]);
+    // File options the .proto states stay.
+    expect(files.get("grpc_health/v1/health.proto")?.options)
+      .toMatchObject({
+        javaPackage: "io.grpc.health.v1", goPackage: "google.golang.org/grpc/health/grpc_health_v1",
+      });
+  });
+
+  it("keeps the field options a .proto states and drops the packed ones protobufjs adds", () => {
+    const definition = loadPackageDefinition({
+      "o/v1/o.proto": 'syntax = "proto3"; package o.v1; message M { ' +
+        "string old = 1 [deprecated = true]; repeated uint64 ids = 2; M next = 3; }",
+    });
+    const fields = servedFiles(definition).get("o/v1/o.proto")?.messageType?.[0]?.field;
+    expect(fields?.map((field) => [field.name, field.options ?? null])).toEqual([
+      ["old", { deprecated: true }], ["ids", null], ["next", null],
+    ]);
+  });
+});
+
 const grpcurl = findGrpcurl();
 const describeWithGrpcurl = grpcurl === undefined ? describe.skip : describe;
 if (grpcurl === undefined) {
   console.warn(`reflection.test.ts: grpcurl cases skipped: ${String(whyNoGrpcurl())}`);
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The path of the tool findGrpcurl() chose: a grpcurl on PATH, else the stand-in that
+ * ../shared/tools/build.sh built (it prints the directory; a second run reuses the build).
+ */
+function grpcurlPath(): string {
+  const real = (process.env.PATH ?? "").split(delimiter).filter((dir) => dir !== "")
+    .map((dir) => join(dir, "grpcurl")).find(isExecutable);
+  if (real !== undefined) return real;
+  const script = join(repoRoot(), "..", "shared", "tools", "build.sh");
+  const output = execFileSync("bash", [script], {
+    encoding: "utf8", stdio: ["ignore", "pipe", "pipe"],
+  });
+  return join(output.trim().split("\n").pop() ?? "", "minigrpcurl");
+}
+
+/**
+ * `describe` run with grpcurl's own command line, `-plaintext ADDR describe SYMBOL`, which
+ * the stand-in also takes and then answers in grpcurl's layout, options included
+ * (../shared/tools/README.md). test/tools/grpcurl.ts gives the stand-in its older short
+ * form instead, whose describe prints no options and so cannot show what this checks.
+ */
+function grpcurlDescribe(address: string, symbol: string): Promise<string> {
+  const path = grpcurlPath();
+  return new Promise((done, fail) => {
+    execFile(path, ["-plaintext", address, "describe", symbol], { timeout: 30_000 },
+      (error, stdout, stderr) => {
+        if (error === null) done(stdout);
+        else fail(new Error(`${path} describe ${symbol}: ${stderr.trim() || error.message}`));
+      });
+  });
 }
 
 /** A KV that keeps values in a Map: just enough to show a call round trip. */
@@ -116,6 +225,72 @@ describeWithGrpcurl("server reflection, through grpcurl", () => {
     expect(message).toMatch(/string key = 1;/);
     expect(message).toMatch(/bytes value = 2;/);
   });
+
+  it("describes the vendored health proto exactly as grpcurl does", async () => {
+    expect(await grpcurlDescribe(address, "grpc.health.v1.HealthCheckRequest")).toBe([
+      "grpc.health.v1.HealthCheckRequest is a message:",
+      "message HealthCheckRequest {",
+      "  string service = 1;",
+      "}",
+      "",
+    ].join("\n"));
+    expect(await grpcurlDescribe(address, "grpc.health.v1.HealthCheckResponse")).toBe([
+      "grpc.health.v1.HealthCheckResponse is a message:",
+      "message HealthCheckResponse {",
+      "  .grpc.health.v1.HealthCheckResponse.ServingStatus status = 1;",
+      "  enum ServingStatus {",
+      "    UNKNOWN = 0;",
+      "    SERVING = 1;",
+      "    NOT_SERVING = 2;",
+      "    SERVICE_UNKNOWN = 3;",
+      "  }",
+      "}",
+      "",
+    ].join("\n"));
+    expect(await grpcurlDescribe(address, "grpc.health.v1.Health")).toBe([
+      "grpc.health.v1.Health is a service:",
+      "service Health {",
+      "  rpc Check ( .grpc.health.v1.HealthCheckRequest ) returns " +
+        "( .grpc.health.v1.HealthCheckResponse );",
+      "  rpc Watch ( .grpc.health.v1.HealthCheckRequest ) returns " +
+        "( stream .grpc.health.v1.HealthCheckResponse );",
+      "}",
+      "",
+    ].join("\n"));
+  });
+
+  it("describes raftkv's messages with only the options their .proto states (none)", async () => {
+    const put = (await grpcurlDescribe(address, "raftkv.kv.v1.PutRequest")).split("\n");
+    expect(put.slice(0, 4)).toEqual([
+      "raftkv.kv.v1.PutRequest is a message:", "message PutRequest {",
+      "  string key = 1;", "  bytes value = 2;",
+    ]);
+    const range = await grpcurlDescribe(address, "raftkv.kv.v1.RangeResponse");
+    expect(range).toContain("\n  repeated .raftkv.kv.v1.KeyValue kvs = 2;\n");
+    const members = await grpcurlDescribe(address, "raftkv.cluster.v1.MemberListResponse");
+    expect(members).toContain("\n  repeated .raftkv.cluster.v1.Member members = 3;\n");
+    const withOptions = [put.join("\n"), range, members].join("\n").split("\n")
+      .filter((line) => line.includes("["));
+    expect(withOptions).toEqual([]);
+  });
+
+  it("describes the KV service as grpcurl does: its methods in name order, one a line",
+    async () => {
+      const lines = (await grpcurlDescribe(address, "raftkv.kv.v1.KV")).split("\n");
+      expect([lines.slice(0, 2), lines.slice(-2)]).toEqual([
+        ["raftkv.kv.v1.KV is a service:", "service KV {"], ["}", ""],
+      ]);
+      const methods = lines.slice(2, -2).map((line) => {
+        const name = /^ {2}rpc (\w+) /.exec(line)?.[1] ?? "?";
+        const type = (suffix: string): string => `.raftkv.kv.v1.${name}${suffix}`;
+        // Watch is the one server stream.
+        const returns = name === "Watch" ? `stream ${type("Response")}` : type("Response");
+        expect(line).toBe(`  rpc ${name} ( ${type("Request")} ) returns ( ${returns} );`);
+        return name;
+      });
+      expect(methods).toEqual([...methods].sort());
+      expect(methods).toEqual(expect.arrayContaining(["Delete", "Get", "Put", "Range"]));
+    });
 
   it("calls Put, then Get, with JSON", async () => {
     const value = Buffer.from("hello, raftkv").toString("base64");

@@ -16,7 +16,8 @@ import { raftkvProtos, SERVICE_NAMES } from "./proto-loading.js";
  * such a file, and with it every service of its package. Our protos avoid both, descriptors
  * are renamed to their real paths when loading (proto-loading.ts), and addReflection()
  * refuses to start on a definition that would still serve a broken descriptor, so the
- * failure shows at startup with its cause rather than in a client.
+ * failure shows at startup with its cause rather than in a client. The descriptors it serves
+ * carry only the options the .proto files state (servedDefinition()).
  */
 
 /** The services the client port describes by default; RaftPeer is internal. */
@@ -35,7 +36,79 @@ export function addReflection(
   for (const service of services) {
     assert(packageDefinition[service] !== undefined, `no service ${service} to describe`);
   }
-  new ReflectionService(packageDefinition, { services: [...services] }).addToServer(server);
+  const served = servedDefinition(packageDefinition);
+  new ReflectionService(served, { services: [...services] }).addToServer(server);
+}
+
+/** protobuf's FieldDescriptorProto.Label.LABEL_REPEATED. */
+const LABEL_REPEATED = 3;
+/** FieldDescriptorProto.Type values that can never be packed: string, group, message, bytes. */
+const UNPACKABLE_TYPES: ReadonlySet<number> = new Set([9, 10, 11, 12]);
+
+/** The parts of a decoded FieldDescriptorProto and DescriptorProto that servedFile() edits. */
+interface EditableField {
+  label?: number;
+  type?: number;
+  options?: { packed?: boolean } | null;
+}
+
+interface EditableMessage {
+  field: EditableField[];
+  nestedType: EditableMessage[];
+}
+
+/**
+ * `packageDefinition` with each file descriptor as clients should see it: with only the
+ * options its .proto file states. protobufjs 7 (Field#toDescriptor, reading a `packed`
+ * feature that nothing resolved while loading) writes `packed = false` on every field, a
+ * string or a message field included, whatever the file says, and grpcurl's describe then
+ * prints `string key = 1 [packed = false];`. Only a repeated scalar field may state
+ * `packed`, so a file with the option anywhere else got all of its `packed` options from
+ * protobufjs: servedFile() drops them (and an options message left empty). A file whose
+ * `packed` options all sit on repeated scalar fields is served unchanged. Serving this copy
+ * changes no encoding: the proto3 wire format of every field is the same either way.
+ */
+export function servedDefinition(
+  packageDefinition: protoLoader.PackageDefinition,
+): protoLoader.PackageDefinition {
+  // Definitions share their files' buffers: each file is rewritten once.
+  const servedBytes = new Map<Buffer, Buffer>();
+  const served = (bytes: Buffer): Buffer => {
+    const known = servedBytes.get(bytes) ?? servedFile(bytes);
+    servedBytes.set(bytes, known);
+    return known;
+  };
+  const copy: protoLoader.PackageDefinition = {};
+  for (const [name, definition] of Object.entries(packageDefinition)) {
+    copy[name] = isTypeDefinition(definition)
+      ? { ...definition, fileDescriptorProtos: definition.fileDescriptorProtos.map(served) }
+      : definition;
+  }
+  return copy;
+}
+
+/** One encoded FileDescriptorProto, less protobufjs's `packed` options; see above. */
+function servedFile(bytes: Buffer): Buffer {
+  const file = descriptor.FileDescriptorProto.decode(bytes);
+  const shape = file as unknown as { messageType: EditableMessage[] };
+  const fields: EditableField[] = [];
+  const collect = (message: EditableMessage): void => {
+    fields.push(...message.field);
+    message.nestedType.forEach(collect);
+  };
+  shape.messageType.forEach(collect);
+  // Decoded messages read unset fields from their prototype: only own properties were sent.
+  const packed = fields.filter((field) => Object.hasOwn(field.options ?? {}, "packed"));
+  const invented = packed.some((field) =>
+    field.label !== LABEL_REPEATED || UNPACKABLE_TYPES.has(field.type ?? 0));
+  if (!invented) return bytes;
+  for (const field of packed) {
+    const options = field.options!;
+    delete options.packed;
+    // Decoded messages own empty arrays for their repeated fields: "empty" means no bytes.
+    if (descriptor.FieldOptions.encode(options).finish().length === 0) delete field.options;
+  }
+  return Buffer.from(descriptor.FileDescriptorProto.encode(file).finish());
 }
 
 /** The parts of a FileDescriptorProto the checks read (protobufjs decodes the rest too). */
