@@ -1,6 +1,4 @@
-import type { Entry, SnapshotMeta } from "../../src/core/entry.js";
-import { INDEX_ZERO, type LogIndex } from "../../src/core/ids.js";
-import type { StateMachine } from "../../src/state-machine/state-machine.js";
+import { logIndex, type Entry, type LogIndex, type SnapshotMeta, type StateMachine } from "raftkv";
 
 /**
  * A replicated counter: the smallest useful state machine on the raftkv library surface.
@@ -9,7 +7,7 @@ import type { StateMachine } from "../../src/state-machine/state-machine.js";
  */
 export class CounterStateMachine implements StateMachine<number> {
   private total = 0;
-  private applied: LogIndex = INDEX_ZERO;
+  private applied: LogIndex = logIndex(0);
 
   static encodeAdd(amount: number): Uint8Array {
     if (!Number.isInteger(amount) || amount < -(2 ** 31) || amount >= 2 ** 31) {
