@@ -1,0 +1,37 @@
+import { ENDPOINT_HEALTH_COMMAND } from "./health-command.js";
+import { MEMBER_LIST_COMMAND, STATUS_COMMAND } from "./cluster-commands.js";
+import type { CommandSpec } from "./command.js";
+import { GET_COMMAND } from "./get-command.js";
+import { DEL_COMMAND, PUT_COMMAND } from "./write-commands.js";
+
+/**
+ * Every raftkvctl command, in the order help lists them. `txn` and `watch` join this list
+ * once the Txn and Watch RPCs exist (the API has neither yet).
+ */
+export const COMMANDS: readonly CommandSpec[] = [
+  GET_COMMAND,
+  PUT_COMMAND,
+  DEL_COMMAND,
+  STATUS_COMMAND,
+  MEMBER_LIST_COMMAND,
+  ENDPOINT_HEALTH_COMMAND,
+];
+
+/**
+ * The command the leading positional words name, and how many words that took; undefined
+ * when they name none. Two-word commands (`member list`) are matched on both words.
+ */
+export function findCommand(
+  words: readonly string[],
+): { readonly command: CommandSpec; readonly wordCount: number } | undefined {
+  for (const command of COMMANDS) {
+    const name = command.name.split(" ");
+    if (name.every((word, i) => words[i] === word)) return { command, wordCount: name.length };
+  }
+  return undefined;
+}
+
+/** The commands whose first word is `word` (`member` gives `member list`), for errors. */
+export function commandsStartingWith(word: string): readonly CommandSpec[] {
+  return COMMANDS.filter((command) => command.name.split(" ")[0] === word);
+}

@@ -1,0 +1,62 @@
+import type { HealthCheckRequest } from "../gen/grpc/health/v1/HealthCheckRequest.js";
+import type { HealthCheckResponse__Output } from "../gen/grpc/health/v1/HealthCheckResponse.js";
+import type { MemberListRequest } from "../gen/raftkv/cluster/v1/MemberListRequest.js";
+import type { MemberListResponse__Output } from "../gen/raftkv/cluster/v1/MemberListResponse.js";
+import type { StatusRequest } from "../gen/raftkv/cluster/v1/StatusRequest.js";
+import type { StatusResponse__Output } from "../gen/raftkv/cluster/v1/StatusResponse.js";
+import type { DeleteRequest } from "../gen/raftkv/kv/v1/DeleteRequest.js";
+import type { DeleteResponse__Output } from "../gen/raftkv/kv/v1/DeleteResponse.js";
+import type { PutRequest } from "../gen/raftkv/kv/v1/PutRequest.js";
+import type { PutResponse__Output } from "../gen/raftkv/kv/v1/PutResponse.js";
+import type { RangeRequest } from "../gen/raftkv/kv/v1/RangeRequest.js";
+import type { RangeResponse__Output } from "../gen/raftkv/kv/v1/RangeResponse.js";
+
+/**
+ * One unary RPC raftkvctl calls: which service, which method, and whether sending it twice
+ * is harmless. The type parameters tie the request and response types to the method, so
+ * EndpointClient.call() is typed without knowing any method itself. A new RPC (Txn, once
+ * it exists) is one more entry here; a server-streaming one (Watch) needs a stream call in
+ * client.ts beside call().
+ */
+export interface UnaryRpc<Request, Response> {
+  readonly service: "kv" | "cluster" | "health";
+  /** The method name as the proto spells it. */
+  readonly method: string;
+  /**
+   * True when a retry on another endpoint, after this endpoint may have received the call,
+   * cannot change the outcome: reads. False for writes (README.md, "Failover").
+   */
+  readonly idempotent: boolean;
+  /** Carries the types only; never set. */
+  readonly types?: (request: Request) => Response;
+}
+
+function rpc<Request, Response>(
+  service: UnaryRpc<Request, Response>["service"],
+  method: string,
+  idempotent: boolean,
+): UnaryRpc<Request, Response> {
+  return Object.freeze({ service, method, idempotent });
+}
+
+/** The RPCs of raftkv's client API that raftkvctl uses. */
+export const RPCS = Object.freeze({
+  put: rpc<PutRequest, PutResponse__Output>("kv", "Put", false),
+  delete: rpc<DeleteRequest, DeleteResponse__Output>("kv", "Delete", false),
+  range: rpc<RangeRequest, RangeResponse__Output>("kv", "Range", true),
+  status: rpc<StatusRequest, StatusResponse__Output>("cluster", "Status", true),
+  memberList: rpc<MemberListRequest, MemberListResponse__Output>("cluster", "MemberList", true),
+  healthCheck: rpc<HealthCheckRequest, HealthCheckResponse__Output>("health", "Check", true),
+});
+
+export type {
+  DeleteResponse__Output as DeleteResponse,
+  HealthCheckResponse__Output as HealthCheckResponse,
+  MemberListResponse__Output as MemberListResponse,
+  PutResponse__Output as PutResponse,
+  RangeResponse__Output as RangeResponse,
+  StatusResponse__Output as StatusResponse,
+};
+export type { KeyValue__Output as KeyValue } from "../gen/raftkv/kv/v1/KeyValue.js";
+export type { ResponseHeader__Output as ResponseHeader } from "../gen/raftkv/kv/v1/ResponseHeader.js";
+export type { Member__Output as Member } from "../gen/raftkv/cluster/v1/Member.js";
