@@ -20,6 +20,8 @@ export interface GrpcurlTool {
   describe(address: string, symbol: string): Promise<string>;
   /** Calls `pkg.Service/Method` with a JSON request; resolves to the parsed JSON answer. */
   call(address: string, method: string, requestJson: string): Promise<unknown>;
+  /** The executable, which takes grpcurl's own command line (both tools do). */
+  readonly path: string;
 }
 
 /** What the search found, or why it found nothing. */
@@ -73,6 +75,7 @@ function tool(description: string, argv: {
 }, path: string): GrpcurlTool {
   return {
     description,
+    path,
     list: async (address) =>
       (await run(path, argv.list(address))).split("\n").map((line) => line.trim())
         .filter((line) => line !== ""),
