@@ -107,6 +107,11 @@ export class KvService {
     if (result.type === "invalid-command") {
       throw new InvalidArgumentError(`the command could not be decoded: ${result.reason}`);
     }
+    if (result.type === "session-expired") {
+      throw new PreconditionError(
+        "session expired; the write may or may not have been applied (start a new client_id at sequence 1)",
+      );
+    }
     if (result.type === "stale-sequence") {
       throw new PreconditionError(
         `sequence is older than this client's last applied one (${String(result.lastSequence)})`,

@@ -24,8 +24,8 @@ import {
  *   | put: u32 valueLength, value | delete-range: u32 length, rangeEnd
  * Result, version 2 (version 1, which stored replies may still hold, differs only in a
  * delete, which had no hasPrevKvs byte, and has no txn):
- *   u8 version=2 | u8 type (1 put, 2 delete, 3 stale-sequence, 4 invalid-command, 5 txn)
- *   | u64 revision | put: u8 hasPrevKv, [kv (kv-txn-codec.ts)]
+ *   u8 version=2 | u8 type (1 put, 2 delete, 3 stale-sequence, 4 invalid-command, 5 txn,
+ *   6 session-expired) | u64 revision | put: u8 hasPrevKv, [kv (kv-txn-codec.ts)]
  *   | delete: u64 deleted, u8 hasPrevKvs, [u32 n, the deleted kvs]
  *   | stale-sequence: u64 lastSequence | invalid-command: reason | txn: the txn result body
  *
@@ -40,7 +40,9 @@ export const KV_RESULT_CODEC_VERSION = 2;
 export { KvCodecError };
 
 const COMMAND_TYPES = ["put", "delete", "delete-range", "txn"] as const;
-const RESULT_TYPES = ["put", "delete", "stale-sequence", "invalid-command", "txn"] as const;
+const RESULT_TYPES = [
+  "put", "delete", "stale-sequence", "invalid-command", "txn", "session-expired",
+] as const;
 const resultText = new TextEncoder();
 const resultTextDecoder = new TextDecoder();
 const FLAG_SESSION = 1;
@@ -155,6 +157,8 @@ export function encodeKvResult(result: KvResult): Uint8Array {
     case "txn":
       writeTxnResultBody(writer, result.succeeded, result.responses);
       break;
+    case "session-expired":
+      break;
   }
   return writer.finish();
 }
@@ -171,6 +175,8 @@ function resultBodyBytes(result: KvResult, reason: Uint8Array | undefined): numb
       return 4 + (reason?.byteLength ?? 0);
     case "txn":
       return txnResultBodyBytes(result.responses);
+    case "session-expired":
+      return 0;
   }
 }
 
@@ -182,7 +188,7 @@ export function decodeKvResult(data: Uint8Array): KvResult {
     throw new KvCodecError(`unsupported encoding version ${String(version)}`);
   }
   const type = RESULT_TYPES[reader.u8() - 1];
-  if (type === undefined || (type === "txn" && version === 1)) {
+  if (type === undefined || (version === 1 && (type === "txn" || type === "session-expired"))) {
     throw new KvCodecError("unknown result type");
   }
   const revision = reader.u64();
@@ -212,6 +218,9 @@ export function decodeKvResult(data: Uint8Array): KvResult {
       break;
     case "txn":
       result = { type, revision, ...readTxnResultBody(reader) };
+      break;
+    case "session-expired":
+      result = { type, revision };
       break;
   }
   reader.end();

@@ -2,10 +2,9 @@ import type { LogIndex } from "../core/ids.js";
 import type { StateMachine } from "./state-machine.js";
 
 /**
- * A client's identity for exactly-once writes (thesis 6.3). The state machine remembers,
- * per clientId, the highest sequence applied and its reply; a retry of that sequence gets
- * the remembered reply without being applied again. Sequences must increase per client
- * (gaps are allowed); an older one is refused as `stale-sequence`.
+ * A client's identity for exactly-once writes (thesis 6.3; the rules are in
+ * kv-sessions.ts). A client's first write is sequence 1; sequences increase per client
+ * (gaps are allowed).
  */
 export interface KvSession {
   /** Non-empty UTF-8, at most CLIENT_ID_BYTES_MAX bytes. */
@@ -107,6 +106,8 @@ export interface KeyValue {
  *   the store's revision, unchanged.
  * - `stale-sequence`: the session's sequence is below the client's last applied one, so
  *   this is an old duplicate whose reply is no longer kept; nothing was applied.
+ * - `session-expired`: a sequence above 1 from a client whose session the table no longer
+ *   holds (kv-sessions.ts); nothing was applied, and its earlier writes may have been.
  * - `invalid-command`: the entry's bytes are not a KvCommand (only possible through the
  *   library surface, never through the gRPC API, which encodes every command itself).
  *   Every member reaches the same verdict, so the entry is skipped deterministically
@@ -123,6 +124,7 @@ export type KvResult =
       readonly responses: readonly TxnOpResult[];
     }
   | { readonly type: "stale-sequence"; readonly revision: number; readonly lastSequence: number }
+  | { readonly type: "session-expired"; readonly revision: number }
   | { readonly type: "invalid-command"; readonly revision: number; readonly reason: string };
 
 /** A read over keys in byte order (served locally, not through the log). */
@@ -191,9 +193,9 @@ export interface KvStateMachine extends StateMachine<KvResult>, KvReader {}
 
 /**
  * How many client sessions the state machine remembers. Past this, the least recently used
- * session (lowest log index of last use) is forgotten: a retry from that client is then
- * applied again. Every member must use the same value, because eviction is part of the
- * replicated state (like any other rule of apply()).
+ * session (lowest log index of last use) is forgotten, and that client's next write is
+ * refused as `session-expired`. Every member must use the same value, because eviction is
+ * part of the replicated state (like any other rule of apply()).
  */
 export const CLIENT_SESSIONS_MAX = 10_000;
 

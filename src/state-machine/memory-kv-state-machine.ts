@@ -3,6 +3,7 @@ import type { Entry, SnapshotMeta } from "../core/entry.js";
 import { logIndex, type LogIndex } from "../core/ids.js";
 import { applyKvWrite, type KvApplyStore } from "./kv-apply.js";
 import { decodeOrReason } from "./kv-command.js";
+import { applyWithSession, expireSessions, type SessionTable } from "./kv-sessions.js";
 import {
   keyRange,
   KV_HISTORY_REVISIONS_DEFAULT,
@@ -119,6 +120,7 @@ export class MemoryKvStateMachine implements KvStateMachine {
       }
       this.applied = entry.index;
     });
+    expireSessions(this.sessionTable, this.applied);
     this.compactHistory();
     return results;
   }
@@ -193,21 +195,28 @@ export class MemoryKvStateMachine implements KvStateMachine {
   }
 
   private applyCommand(command: KvCommand, index: number): KvResult {
-    const session = command.session;
-    if (session === undefined) return this.applyWrite(command, index);
-    const known = this.sessions.get(session.clientId);
-    if (known !== undefined && session.sequence <= known.sequence) {
-      known.lastUsedIndex = index;
-      if (session.sequence === known.sequence) return known.reply;
-      const lastSequence = known.sequence;
-      return { type: "stale-sequence", revision: this.currentRevision, lastSequence };
-    }
-    const reply = this.applyWrite(command, index);
-    const remembered = { sequence: session.sequence, lastUsedIndex: index, reply };
-    this.sessions.set(session.clientId, remembered);
-    if (this.sessions.size > this.sessionsMax) this.evictOldestSession();
-    return reply;
+    return applyWithSession(this.sessionTable, this.sessionsMax, command, index,
+      this.currentRevision, () => this.applyWrite(command, index));
   }
+
+  /** The sessions as the shared exactly-once rules (kv-sessions.ts) use them. */
+  private readonly sessionTable: SessionTable = {
+    get: (clientId) => this.sessions.get(clientId),
+    touch: (clientId, index) => {
+      const session = this.sessions.get(clientId);
+      if (session !== undefined) session.lastUsedIndex = index;
+    },
+    remember: (clientId, sequence, index, reply) => {
+      this.sessions.set(clientId, { sequence, lastUsedIndex: index, reply });
+    },
+    size: () => this.sessions.size,
+    evictLeastRecentlyUsed: () => { this.evictOldestSession(); },
+    expireUsedBefore: (index) => {
+      for (const [id, session] of this.sessions) {
+        if (session.lastUsedIndex < index) this.sessions.delete(id);
+      }
+    },
+  };
 
   private applyWrite(command: KvCommand, index: number): KvResult {
     const applied = applyKvWrite(this.store, command, index, this.currentRevision);

@@ -319,6 +319,20 @@ describe.each(factories)("the KV state machine: %s", (_name, make) => {
     expect(m.get(k("a"))!.version).toBe(2);
   });
 
+  it("opens a session at sequence 1 only: a higher first sequence is a session that expired", () => {
+    const m = make(1);
+    const s = (clientId: string, sequence: number) => ({ session: { clientId, sequence } });
+    const results = m.apply([
+      command(1, put("x", "1", s("new", 3))), // never seen: refused, not applied
+      command(2, put("x", "1", s("a", 1))),
+      command(3, put("x", "2", s("b", 1))), // evicts "a" (sessionsMax 1)
+      command(4, put("x", "3", s("a", 2))), // "a" was evicted: refused, not applied again
+    ]);
+    expect(results.get(logIndex(1))).toEqual({ type: "session-expired", revision: 0 });
+    expect(results.get(logIndex(4))).toEqual({ type: "session-expired", revision: 3 });
+    expect(m.get(k("x"))!.version).toBe(2);
+  });
+
   it("forgets the least recently used session beyond sessionsMax", () => {
     const m = make(2);
     const s = (clientId: string, sequence = 1) => ({ session: { clientId, sequence } });

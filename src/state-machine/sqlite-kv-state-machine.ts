@@ -14,6 +14,7 @@ import {
 } from "../storage/sqlite/open-database.js";
 import { applyKvWrite, type KvApplyStore } from "./kv-apply.js";
 import { decodeKvResult, decodeOrReason, encodeKvResult } from "./kv-command.js";
+import { applyWithSession, expireSessions, type SessionTable } from "./kv-sessions.js";
 import {
   keyRange,
   type HistoryCursor,
@@ -218,6 +219,7 @@ export class SqliteKvStateMachine implements KvStateMachine {
         progress.applied = entry.index;
       }
       if (progress.applied !== this.applied) {
+        expireSessions(this.sessionTable(progress), progress.applied);
         // The window of history, decided by the applied index: the same on every member.
         const start = Math.max(
           progress.historyStart, progress.applied - this.options.historyRevisionsMax + 1);
@@ -318,27 +320,34 @@ export class SqliteKvStateMachine implements KvStateMachine {
 
   /** Applies one command at `index` inside apply()'s transaction; updates `progress`. */
   private applyCommand(command: KvCommand, index: number, progress: ApplyProgress): KvResult {
+    return applyWithSession(this.sessionTable(progress), this.options.sessionsMax, command,
+      index, progress.revision, () => this.applyWrite(command, index, progress));
+  }
+
+  /** The session rows as the shared exactly-once rules (kv-sessions.ts) use them. */
+  private sessionTable(progress: ApplyProgress): SessionTable {
     const s = this.statements;
-    const session = command.session;
-    if (session !== undefined) {
-      const known = s.selectSession.get(session.clientId) as
-        | { sequence: number; reply: Buffer }
-        | undefined;
-      if (known !== undefined && session.sequence <= known.sequence) {
-        s.touchSession.run(index, session.clientId);
-        if (session.sequence === known.sequence) return decodeKvResult(known.reply);
-        return { type: "stale-sequence", revision: progress.revision, lastSequence: known.sequence };
-      }
-      const result = this.applyWrite(command, index, progress);
-      s.upsertSession.run(session.clientId, session.sequence, index, encodeKvResult(result));
-      if (known === undefined) progress.sessions += 1;
-      if (progress.sessions > this.options.sessionsMax) {
-        s.evictOldestSession.run();
-        progress.sessions -= 1;
-      }
-      return result;
-    }
-    return this.applyWrite(command, index, progress);
+    return {
+      get: (clientId) => {
+        const row = s.selectSession.get(clientId) as
+          { sequence: number; reply: Buffer } | undefined;
+        if (row === undefined) return undefined;
+        return { sequence: row.sequence, reply: decodeKvResult(row.reply) };
+      },
+      touch: (clientId, index) => { s.touchSession.run(index, clientId); },
+      remember: (clientId, sequence, index, reply) => {
+        const added = s.selectSession.get(clientId) === undefined;
+        s.upsertSession.run(clientId, sequence, index, encodeKvResult(reply));
+        if (added) progress.sessions += 1;
+      },
+      size: () => progress.sessions,
+      evictLeastRecentlyUsed: () => {
+        progress.sessions -= s.evictOldestSession.run().changes;
+      },
+      expireUsedBefore: (index) => {
+        progress.sessions -= s.expireSessions.run(index).changes;
+      },
+    };
   }
 
   /** The etcd rules for a write (kv-apply.ts) over this database's rows. */
@@ -421,6 +430,7 @@ function prepareStatements(db: SqliteDatabase) {
         "VALUES (?, ?, ?, ?) ON CONFLICT (client_id) DO UPDATE SET sequence = excluded.sequence, " +
         "last_used_index = excluded.last_used_index, reply = excluded.reply",
     ),
+    expireSessions: db.prepare("DELETE FROM client_session WHERE last_used_index < ?"),
     evictOldestSession: db.prepare(
       "DELETE FROM client_session WHERE client_id = " +
         "(SELECT client_id FROM client_session ORDER BY last_used_index, client_id LIMIT 1)",
