@@ -4,6 +4,7 @@ import {
   DeadlineExceededError, FailedPreconditionError, InvalidRequestError, LeadershipLostError,
   NodeStoppedError, NotLeaderError, ProposalDroppedError, QueueFullError,
 } from "../node/errors.js";
+import { RevisionUnavailableError } from "../state-machine/kv-read-at.js";
 import { InvalidArgumentError, PreconditionError } from "./errors.js";
 
 /** Trailing metadata keys a client can use to find the leader after UNAVAILABLE. */
@@ -54,6 +55,9 @@ export function toGrpcStatus(
     return status(GrpcCode.DEADLINE_EXCEEDED, error.message);
   }
   if (error instanceof QueueFullError) return status(GrpcCode.RESOURCE_EXHAUSTED, error.message);
+  if (error instanceof RevisionUnavailableError) {
+    return status(GrpcCode.OUT_OF_RANGE, error.message);
+  }
   return status(GrpcCode.INTERNAL, "internal error");
 }
 

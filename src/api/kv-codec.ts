@@ -55,13 +55,16 @@ export function decodeDelete(request: DeleteRequest__Output, limits: KvLimits): 
 }
 
 export function decodeGet(request: GetRequest__Output, limits: KvLimits): {
-  key: Uint8Array; consistency: ReadConsistency;
+  key: Uint8Array; consistency: ReadConsistency; revision: number;
 } {
-  return { key: decodeKey(request.key, limits, "key"), consistency: decodeConsistency(request.consistency) };
+  return {
+    key: decodeKey(request.key, limits, "key"), consistency: decodeConsistency(request.consistency),
+    revision: decodeUint64(request.revision, "revision"),
+  };
 }
 
 export function decodeRange(request: RangeRequest__Output, limits: KvLimits): {
-  range: RangeRequest; consistency: ReadConsistency;
+  range: RangeRequest; consistency: ReadConsistency; revision: number;
 } {
   const key = decodeKey(request.key, limits, "key");
   const rangeEnd = request.range_end === "" ? new Uint8Array(0) : decodeRangeEnd(request.range_end, limits);
@@ -71,6 +74,7 @@ export function decodeRange(request: RangeRequest__Output, limits: KvLimits): {
   return {
     range: { key, rangeEnd, limit, keysOnly: request.keys_only, countOnly: request.count_only },
     consistency: decodeConsistency(request.consistency),
+    revision: decodeUint64(request.revision, "revision"),
   };
 }
 

@@ -12,6 +12,7 @@ import type { TxnResponse } from "../gen/raftkv/kv/v1/TxnResponse.js";
 import { NotLeaderError } from "../node/errors.js";
 import type { RaftNode } from "../node/raft-node.js";
 import { encodeKvCommand } from "../state-machine/kv-command.js";
+import { rangeAt } from "../state-machine/kv-read-at.js";
 import type { KvCommand, KvReader, KvResult } from "../state-machine/kv-types.js";
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { InvalidArgumentError, PreconditionError } from "./errors.js";
@@ -85,17 +86,22 @@ export class KvService {
   }
 
   async get(request: GetRequest__Output, call: CallContext): Promise<GetResponse> {
-    const { key, consistency } = decodeGet(request, this.deps.limits);
+    const { key, consistency, revision } = decodeGet(request, this.deps.limits);
     return this.routeRead(call, consistency, "Get", request, () => {
-      const kv = this.deps.reader.get(key);
+      const single = { key, rangeEnd: new Uint8Array(0), limit: 1 };
+      const kv = revision === 0
+        ? this.deps.reader.get(key)
+        : rangeAt(this.deps.reader, single, revision).kvs[0];
       return { header: this.header(), ...(kv === undefined ? {} : { kv: encodeKeyValue(kv) }) };
     });
   }
 
   async range(request: RangeRequest__Output, call: CallContext): Promise<RangeResponse> {
-    const { range, consistency } = decodeRange(request, this.deps.limits);
+    const { range, consistency, revision } = decodeRange(request, this.deps.limits);
     return this.routeRead(call, consistency, "Range", request, () => {
-      const result = this.deps.reader.range(range);
+      const result = revision === 0
+        ? this.deps.reader.range(range)
+        : rangeAt(this.deps.reader, range, revision);
       return { header: this.header(), ...encodeRangeResult(result, range.keysOnly === true) };
     });
   }

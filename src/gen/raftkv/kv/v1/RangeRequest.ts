@@ -10,6 +10,7 @@ export interface RangeRequest {
   'consistency'?: (_raftkv_kv_v1_Consistency);
   'keys_only'?: (boolean);
   'count_only'?: (boolean);
+  'revision'?: (number | string | Long);
 }
 
 export interface RangeRequest__Output {
@@ -19,4 +20,5 @@ export interface RangeRequest__Output {
   'consistency': (_raftkv_kv_v1_Consistency__Output);
   'keys_only': (boolean);
   'count_only': (boolean);
+  'revision': (string);
 }
