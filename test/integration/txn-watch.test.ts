@@ -92,6 +92,23 @@ describe("Txn and Watch on a three-member cluster", () => {
       expect(removed.prev_kvs.map((kv) => `${kv.key}=${kv.value.toString()}`)).toEqual(["t/a=1", "t/b=2"]);
     }));
 
+  test("Get and Range read at a past revision; a future one is OUT_OF_RANGE", () =>
+    theCluster().withLogs(async () => {
+      const c = theCluster();
+      const leader = await c.waitForLeader();
+      const follower = c.ids().find((id) => id !== leader)!;
+      const first = await c.client(leader).put({ key: "past/k", value: Buffer.from("one") });
+      await c.client(leader).put({ key: "past/k", value: Buffer.from("two") });
+      await c.client(leader).put({ key: "past/l", value: Buffer.from("new") });
+      const then = first.header!.revision;
+      const get = await c.client(follower).get({ key: "past/k", revision: then });
+      expect(get.kv?.value.toString()).toBe("one");
+      const range = await c.client(follower).range({ key: "past/", range_end: "past0", revision: then });
+      expect(range.kvs.map((kv) => `${kv.key}=${kv.value.toString()}`)).toEqual(["past/k=one"]);
+      const future = c.client(leader).get({ key: "past/k", revision: String(Number(then) + 1_000_000) });
+      await expect(future).rejects.toMatchObject({ code: GrpcCode.OUT_OF_RANGE });
+    }));
+
   test("a bad txn is INVALID_ARGUMENT and never reaches the log", () =>
     theCluster().withLogs(async () => {
       const c = theCluster();
