@@ -1,14 +1,17 @@
-// Goal: a client in another language, built only from proto/, can use the cluster: Python
-// with Debian's python3-grpcio and python3-grpc-tools checks health, does a Put and a
-// linearizable Get through a follower, and what it wrote is what every member serves. The
-// stubs are generated exactly as test/python/README.md documents, and the health stubs import
-// beside grpcio (a stub package named `grpc` would shadow it).
+// Goal: a client in another language, built only from proto/, can use the cluster: the
+// Python example (examples/python/raftkv_example.py, Debian's python3-grpcio and
+// python3-grpc-tools) puts a key, reads it back linearizably, runs a compare-and-swap Txn
+// twice (the first wins, the second fails and reads the winner), and watches a prefix
+// through put, put, delete, in revision order, then cancels the watch. Given every member's
+// address with a stopped member first, it moves past the UNAVAILABLE member once and works.
+// The stubs are generated exactly as examples/python/README.md documents, and the health
+// stubs import beside grpcio (a stub package named `grpc` would shadow it).
 // Method: run the README's "Generating the stubs" shell block as written, in a temp directory
 // whose proto/ links to the repository's, with /usr/bin first on PATH (the python3 first on
-// PATH may lack grpc). Start three members, run test/python/kv_client.py with the generated
-// directory on PYTHONPATH, parse its JSON line, then read the key from every member with the
-// Node client. If /usr/bin/python3 lacks grpc the test fails (it does not skip) and says
-// which packages to install.
+// PATH may lack grpc). Start three members, stop a follower, run the example with the
+// generated directory on PYTHONPATH, parse its last line (JSON), then read the swapped key
+// from both running members with the Node client. If /usr/bin/python3 lacks grpc the test
+// fails (it does not skip) and says which packages to install.
 
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
@@ -21,15 +24,37 @@ import { repoRoot } from "./repo-paths.js";
 const run = promisify(execFile);
 const PYTHON = "/usr/bin/python3";
 const INSTALL_HINT = "apt-get install python3-grpcio python3-grpc-tools";
-const README = join("test", "python", "README.md");
+const EXAMPLE_DIR = join("examples", "python");
+const README = join(EXAMPLE_DIR, "README.md");
+const SCRIPT = join(EXAMPLE_DIR, "raftkv_example.py");
 
-interface PythonResult {
-  readonly health: string;
-  readonly put_revision: number;
+interface WatchEvent {
+  readonly type: string;
   readonly key: string;
   readonly value: string;
-  readonly version: number;
-  readonly member_id: number;
+  readonly revision: number;
+}
+
+interface TxnOutcome {
+  readonly succeeded: boolean;
+  readonly revision: number;
+  readonly current_value: string | null;
+}
+
+/** The JSON object the example prints last. */
+interface ExampleReport {
+  readonly health: string;
+  readonly unavailable: readonly string[];
+  readonly put: { readonly key: string; readonly revision: number };
+  readonly get: {
+    readonly key: string; readonly value: string; readonly version: number;
+    readonly mod_revision: number;
+  };
+  readonly txns: readonly TxnOutcome[];
+  readonly watch: {
+    readonly prefix: string; readonly start_revision: number;
+    readonly events: readonly WatchEvent[]; readonly ended: string | null;
+  };
 }
 
 async function requirePythonGrpc(): Promise<void> {
@@ -64,7 +89,22 @@ async function generateStubsAsDocumented(dir: string): Promise<string> {
   return join(dir, "gen");
 }
 
-describe("a Python client", () => {
+/** Runs the example against `addresses`; returns its JSON report and stderr. */
+async function runExample(
+  addresses: readonly string[], stubsDir: string,
+): Promise<{ report: ExampleReport; stdout: string; stderr: string }> {
+  const { stdout, stderr } = await run(PYTHON, [join(repoRoot(), SCRIPT), addresses.join(",")], {
+    timeout: 60_000, env: { ...process.env, PYTHONPATH: stubsDir },
+  }).catch((error: unknown) => {
+    const output = error as { stdout?: string; stderr?: string };
+    throw new Error(`${SCRIPT} failed: ${String(error)}\nstdout: ${output.stdout ?? ""}` +
+      `\nstderr: ${output.stderr ?? ""}`);
+  });
+  const lines = stdout.trim().split("\n");
+  return { report: JSON.parse(lines[lines.length - 1] ?? "") as ExampleReport, stdout, stderr };
+}
+
+describe("the Python example client", () => {
   let cluster: ClusterHarness | undefined;
   let workDir: string | undefined;
   let stubsDir = "";
@@ -81,38 +121,45 @@ describe("a Python client", () => {
     if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
   });
 
-  test("puts and gets a key through a follower with python3-grpcio", async () => {
+  test("puts, gets, swaps and watches with python3-grpcio, past a stopped member", async () => {
     if (cluster === undefined) throw new Error("the cluster did not start (see beforeAll)");
     const c = cluster;
     await c.withLogs(async () => {
       const leader = await c.waitForLeader();
-      const follower = c.ids().find((id) => id !== leader)!;
-      await c.waitForReady([follower]);
-      const script = join(repoRoot(), "test", "python", "kv_client.py");
-      const { stdout, stderr } = await run(PYTHON, [
-        script, c.member(follower).spec.clientAddress, "from-python", "hello from python",
-      ], {
-        timeout: 60_000, env: { ...process.env, PYTHONPATH: stubsDir },
-      }).catch((error: unknown) => {
-        const output = error as { stdout?: string; stderr?: string };
-        throw new Error(`kv_client.py failed: ${String(error)}\nstdout: ${output.stdout ?? ""}` +
-          `\nstderr: ${output.stderr ?? ""}`);
-      });
-      const lines = stdout.trim().split("\n");
-      const result = JSON.parse(lines[lines.length - 1] ?? "") as PythonResult;
-      const { member_id: memberId, ...fields } = result;
-      expect(c.ids()).toContain(memberId);
-      expect({ stderr: stderr.trim(), ...fields, put_revision: typeof result.put_revision })
-        .toEqual({
-          stderr: "", health: "SERVING", key: "from-python", value: "hello from python",
-          version: 1, put_revision: "number",
-        });
-      expect(result.put_revision).toBeGreaterThan(0);
+      const [stopped, follower] = c.ids().filter((id) => id !== leader) as [number, number];
+      await c.kill(stopped);
+      await c.waitForReady([follower, leader]);
+      const address = (id: number): string => c.member(id).spec.clientAddress;
+      const { report, stdout, stderr } = await runExample(
+        [address(stopped), address(follower), address(leader)], stubsDir);
 
-      for (const id of c.ids()) {
-        const got = await c.client(id).get({ key: "from-python" });
-        expect(got.kv?.value.toString()).toBe("hello from python");
-        expect(got.kv?.mod_revision).toBe(String(result.put_revision));
+      expect({ stderr: stderr.trim(), health: report.health, unavailable: report.unavailable })
+        .toEqual({ stderr: "", health: "SERVING", unavailable: [address(stopped)] });
+      expect(stdout).toContain(`${address(stopped)} is UNAVAILABLE`);
+      expect(report.get).toEqual({
+        key: "example/greeting", value: "hello", version: 1, mod_revision: report.put.revision,
+      });
+
+      const [first, second] = report.txns;
+      expect(report.txns).toHaveLength(2);
+      expect(first).toMatchObject({ succeeded: true, current_value: null });
+      expect(second).toMatchObject({ succeeded: false, current_value: "hello, raftkv" });
+      expect(first!.revision).toBeGreaterThan(report.put.revision);
+
+      const events = report.watch.events;
+      expect(report.watch.start_revision).toBe(second!.revision + 1);
+      expect(events.map((e) => `${e.type} ${e.key}=${e.value}`)).toEqual([
+        "PUT example/watch/a=1", "PUT example/watch/b=2", "DELETE example/watch/a=",
+      ]);
+      expect(events[0]!.revision).toBeGreaterThanOrEqual(report.watch.start_revision);
+      expect(events[1]!.revision).toBeGreaterThan(events[0]!.revision);
+      expect(events[2]!.revision).toBeGreaterThan(events[1]!.revision);
+      expect(report.watch.ended).toBe("CANCELLED");
+
+      for (const id of [follower, leader]) {
+        const got = await c.client(id).get({ key: "example/greeting" });
+        expect(got.kv?.value.toString()).toBe("hello, raftkv");
+        expect(got.kv?.mod_revision).toBe(String(first!.revision));
       }
     });
   });
