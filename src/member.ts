@@ -58,7 +58,9 @@ const HEALTH_WATCHERS_MAX = 256;
 const READY_WRITES_IN_FLIGHT_MAX = 64;
 /** etcd's --max-txn-ops default: compares, and operations per branch, in one Txn. */
 const TXN_OPS_MAX = 128;
-const WATCH_LIMITS: WatchLimits = { watchersMax: 1000, queuedBatchesMax: 64, batchEventsMax: 256 };
+const WATCH_LIMITS: WatchLimits = {
+  watchersMax: 1000, queuedBatchesMax: 64, batchEventsMax: 256, stalledTicksMax: 6,
+};
 /** How often a watch that asked for progress notifications and got nothing hears the revision. */
 const WATCH_PROGRESS_INTERVAL_MS = 5000;
 

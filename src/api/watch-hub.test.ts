@@ -53,7 +53,7 @@ class RecordingSink implements WatchSink {
   }
 }
 
-function cluster(limits = { watchersMax: 4, queuedBatchesMax: 3, batchEventsMax: 2 }): {
+function cluster(limits = { watchersMax: 4, queuedBatchesMax: 3, batchEventsMax: 2, stalledTicksMax: 2 }): {
   hub: WatchHub; write: (...commands: KvCommand[]) => void; machine: MemoryKvStateMachine;
 } {
   const machine = new MemoryKvStateMachine(10, 20);
@@ -121,17 +121,27 @@ describe("WatchHub", () => {
     expect(sink.failure).toBeUndefined();
   });
 
-  it("cancels a live watch whose client stopped reading, with where to resume", () => {
+  it("holds a slow client's events in the history, and cancels a client that stopped reading", () => {
     const { hub, write } = cluster();
-    const sink = new RecordingSink();
-    hub.open(spec(), sink);
-    for (let i = 1; i <= 4; i++) write(put("a", String(i)));
-    expect(sink.failure).toEqual({
-      type: "slow", resumeRevision: 5,
-      message: "the watch fell 4 batches behind and was cancelled; to resume, watch again from the " +
-        "revision after the last event received (events up to revision 4 were queued)",
+    const slow = new RecordingSink();
+    const stalled = new RecordingSink();
+    hub.open(spec(), slow);
+    hub.open(spec(), stalled);
+    for (let i = 1; i <= 6; i++) write(put("a", String(i)));
+    expect(slow.batches).toHaveLength(3); // queuedBatchesMax, then it waits for the client
+    slow.drain();
+    hub.progressTick();
+    slow.drain();
+    expect(slow.seen()).toEqual([1, 2, 3, 4, 5, 6].map((i) => `put a=${i}@${i}`));
+    hub.progressTick();
+    expect(slow.failure).toBeUndefined();
+    expect(stalled.failure).toEqual({
+      type: "slow", resumeRevision: 4,
+      message: "the client stopped reading its watch (3 responses unread) and it was cancelled; " +
+        "to resume, watch again from the revision after the last event received (events up to " +
+        "revision 3 were sent)",
     });
-    expect(hub.size).toBe(0);
+    expect(hub.size).toBe(1);
   });
 
   it("sends progress notifications to idle watches that asked, and bounds the watch count", () => {

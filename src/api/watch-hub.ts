@@ -33,8 +33,10 @@ export type WatchFailure =
 export interface WatchLimits {
   /** Watches open on this member at once. */
   readonly watchersMax: number;
-  /** Batches a watch may have queued (unsent) before it is cancelled as too slow. */
+  /** Batches a watch may have queued (unsent); past this it waits for its client. */
   readonly queuedBatchesMax: number;
+  /** Progress ticks a watch may wait for its client before it is cancelled as stalled. */
+  readonly stalledTicksMax: number;
   /** Events per batch, and per read of the history. */
   readonly batchEventsMax: number;
 }
@@ -56,6 +58,8 @@ interface Watcher {
   idle: boolean;
   /** Waiting for its sink to drain before reading more history. */
   paused: boolean;
+  /** Progress ticks spent paused without the client draining. */
+  stalledTicks: number;
   closed: boolean;
 }
 
@@ -69,10 +73,12 @@ const END_OF_REVISION = Number.MAX_SAFE_INTEGER;
  *
  * A watch first catches up from the history (from its start revision), page by page, as
  * fast as its stream drains; then it is live and gets each new page right after apply
- * (applied()). Memory is bounded per watch: a live watch whose stream holds more than
- * queuedBatchesMax batches is cancelled (RESOURCE_EXHAUSTED) with the revision to resume
- * from, instead of buffering without end for a stalled client. A watch whose start the
- * history no longer holds fails with OUT_OF_RANGE naming the oldest revision available.
+ * (applied()). Memory is bounded per watch: a watch whose stream holds queuedBatchesMax
+ * batches gets no more until its client drains them; then it catches up from the history
+ * (on disk), as etcd's unsynced watchers do. A client that does not drain for
+ * stalledTicksMax progress ticks is cancelled (RESOURCE_EXHAUSTED) with where to resume,
+ * and so is a watch that fell out of the history window (OUT_OF_RANGE). A watch whose
+ * start the history no longer holds fails with OUT_OF_RANGE naming the oldest revision.
  */
 export class WatchHub {
   private readonly watchers = new Set<Watcher>();
@@ -98,7 +104,7 @@ export class WatchHub {
     const watcher: Watcher = {
       spec, range: keyRange(spec.key, spec.rangeEnd), sink,
       cursor: { revision: start - 1, position: END_OF_REVISION },
-      idle: true, paused: false, closed: false,
+      idle: true, paused: false, stalledTicks: 0, closed: false,
     };
     this.watchers.add(watcher);
     this.catchUp(watcher);
@@ -109,21 +115,25 @@ export class WatchHub {
   applied(): void {
     for (const watcher of this.watchers) {
       if (!watcher.paused) this.catchUp(watcher);
-      if (!watcher.closed && watcher.sink.queuedBatches() > this.limits.queuedBatchesMax) {
-        this.fail(watcher, {
-          type: "slow", resumeRevision: watcher.cursor.revision + 1,
-          message: `the watch fell ${watcher.sink.queuedBatches()} batches behind and was ` +
-            "cancelled; to resume, watch again from the revision after the last event received " +
-            `(events up to revision ${watcher.cursor.revision} were queued)`,
-        });
-      }
     }
   }
 
-  /** Sends a progress notification to each watch that asked for them and sent nothing since. */
+  /**
+   * Every few seconds: a progress notification to each watch that asked for them and sent
+   * nothing since, and the end of watches whose clients stopped reading.
+   */
   progressTick(): void {
     const revision = this.reader.revision();
-    for (const watcher of this.watchers) {
+    for (const watcher of [...this.watchers]) {
+      if (watcher.paused && ++watcher.stalledTicks >= this.limits.stalledTicksMax) {
+        this.fail(watcher, {
+          type: "slow", resumeRevision: watcher.cursor.revision + 1,
+          message: `the client stopped reading its watch (${watcher.sink.queuedBatches()} ` +
+            "responses unread) and it was cancelled; to resume, watch again from the revision " +
+            `after the last event received (events up to revision ${watcher.cursor.revision} were sent)`,
+        });
+        continue;
+      }
       if (watcher.spec.progressNotify && watcher.idle && !watcher.paused) {
         watcher.sink.send([], revision);
       }
@@ -140,6 +150,11 @@ export class WatchHub {
   private catchUp(watcher: Watcher): void {
     for (;;) {
       if (watcher.closed) return;
+      if (watcher.sink.queuedBatches() >= this.limits.queuedBatchesMax) {
+        // The history is on disk: wait for the client instead of queueing it in memory.
+        this.pause(watcher);
+        return;
+      }
       if (watcher.cursor.revision + 1 < this.reader.historyStart()) {
         this.fail(watcher, {
           type: "compacted", oldestRevision: this.reader.historyStart(),
@@ -160,16 +175,16 @@ export class WatchHub {
         watcher.idle = false;
       }
       if (page.length < this.limits.batchEventsMax) return;
-      if (watcher.sink.queuedBatches() >= this.limits.queuedBatchesMax) {
-        // History is on disk: wait for the client instead of queueing it in memory.
-        watcher.paused = true;
-        watcher.sink.onDrain(() => {
-          watcher.paused = false;
-          this.catchUp(watcher);
-        });
-        return;
-      }
     }
+  }
+
+  private pause(watcher: Watcher): void {
+    watcher.paused = true;
+    watcher.sink.onDrain(() => {
+      watcher.paused = false;
+      watcher.stalledTicks = 0;
+      this.catchUp(watcher);
+    });
   }
 
   private fail(watcher: Watcher, failure: WatchFailure): void {
