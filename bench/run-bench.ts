@@ -1,6 +1,7 @@
 // The first raftkv benchmark (issue #3): a 3-member cluster on loopback with production
 // timing (the binary's default tick and election settings), driven by the closed-loop load
-// generator in a separate process at several concurrencies, with the results in one table.
+// generator in a separate process at several concurrencies, with the results in one table;
+// then the cost of a Txn and of a watch event (txn-watch-bench.ts).
 // When Debian's etcd is installed, the same generator drives a 3-member etcd on loopback
 // (etcd's defaults) right after, for a side-by-side row. These are measurements, not tests:
 // nothing here passes or fails on a number.
@@ -21,6 +22,7 @@ import { ClusterHarness } from "../test/integration/cluster-harness.js";
 import { repoRoot } from "../test/integration/repo-paths.js";
 import { EtcdCluster, etcdAvailable } from "./etcd-cluster.js";
 import type { LatencySummary } from "./latency-summary.js";
+import { benchTxnWatch, describeTxnWatch } from "./txn-watch-bench.js";
 
 const run = promisify(execFile);
 
@@ -127,6 +129,7 @@ async function main(): Promise<void> {
   const results = await benchRaftkv(options);
   if (withEtcd) results.push(...await benchEtcd(options));
   process.stdout.write(`\n${table(results)}\n`);
+  process.stdout.write(`\n${describeTxnWatch(await benchTxnWatch())}\n`);
 }
 
 main().catch((error: unknown) => {
