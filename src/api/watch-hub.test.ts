@@ -53,7 +53,9 @@ class RecordingSink implements WatchSink {
   }
 }
 
-function cluster(limits = { watchersMax: 4, queuedBatchesMax: 3, batchEventsMax: 2, stalledTicksMax: 2 }): {
+const LIMITS = { watchersMax: 4, queuedBatchesMax: 3, batchEventsMax: 2, stalledTicksMax: 2 };
+
+function cluster(limits = LIMITS): {
   hub: WatchHub; write: (...commands: KvCommand[]) => void; machine: MemoryKvStateMachine;
 } {
   const machine = new MemoryKvStateMachine(10, 20);
