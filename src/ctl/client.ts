@@ -1,7 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { raftkvProtos } from "../transport/proto-loading.js";
 import { CallError } from "./errors.js";
-import type { UnaryRpc } from "./rpcs.js";
+import type { StreamRpc, UnaryRpc } from "./rpcs.js";
 
 /** Where to call and how long to wait; validated by args.ts. */
 export interface ClientOptions {
@@ -32,6 +32,17 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = Object.freeze({
   "grpc.enable_retries": 0,
 });
 
+/**
+ * A server stream on one endpoint. `responses` yields each response in order, ends when the
+ * server ends the call with OK, and throws a CallError naming the endpoint when it ends
+ * with any other status (CANCELLED after cancel()).
+ */
+export interface ResponseStream<Response> {
+  readonly responses: AsyncIterable<Response>;
+  /** Ends the call; `responses` then throws CANCELLED. Harmless after the end. */
+  cancel(): void;
+}
+
 /** A failure that means "this endpoint did not answer": the next one may. */
 const FAILOVER_CODES: ReadonlySet<grpc.status> = new Set([
   grpc.status.UNAVAILABLE,
@@ -40,6 +51,12 @@ const FAILOVER_CODES: ReadonlySet<grpc.status> = new Set([
 
 /** The channel interface a stub exposes (grpc.Channel names the implementation class). */
 type ClientChannel = ReturnType<grpc.Client["getChannel"]>;
+
+type StreamMethod = (
+  request: unknown,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+) => grpc.ClientReadableStream<unknown>;
 
 type UnaryMethod = (
   request: unknown,
@@ -101,6 +118,30 @@ export class EndpointClient {
     const outcome = await this.attempt(endpoint, rpc, request);
     if (outcome.kind === "answered") return outcome.response;
     throw outcome.error;
+  }
+
+  /**
+   * Connects to `endpoint` (at most dialTimeoutMs) and starts the server stream `rpc`, with
+   * no deadline: it lasts until the server ends it or the caller cancels it. Rejects with a
+   * CallError when the connection fails, which means the request was not sent. There is no
+   * failover here: only the caller knows where a broken stream may resume.
+   */
+  async openStream<Request, Response>(
+    endpoint: string,
+    rpc: StreamRpc<Request, Response>,
+    request: Request,
+  ): Promise<ResponseStream<Response>> {
+    const stub = this.stub(endpoint, rpc.service);
+    await connect(stub.getChannel(), endpoint, this.options.dialTimeoutMs);
+    const method = (stub as unknown as Record<string, StreamMethod | undefined>)[rpc.method];
+    if (method === undefined) throw new Error(`${rpc.service} has no method ${rpc.method}`);
+    const call = method.call(stub, request, new grpc.Metadata(), {});
+    return {
+      responses: streamResponses<Response>(call, endpoint),
+      cancel: () => {
+        call.cancel();
+      },
+    };
   }
 
   /** Closes every channel; pending calls fail. The process can then exit on its own. */
@@ -225,8 +266,20 @@ function isServiceError(error: unknown): error is grpc.ServiceError {
     candidate.metadata instanceof grpc.Metadata;
 }
 
+/** A stream's responses, its failure as a CallError (the stream is an object-mode Readable). */
+async function* streamResponses<Response>(
+  call: grpc.ClientReadableStream<unknown>,
+  endpoint: string,
+): AsyncGenerator<Response> {
+  try {
+    for await (const response of call) yield response as Response;
+  } catch (error: unknown) {
+    throw asCallError(error, endpoint);
+  }
+}
+
 /** One error for the script: the code of the last failure, every endpoint's message. */
-function joinFailures(failures: readonly CallError[]): CallError {
+export function joinFailures(failures: readonly CallError[]): CallError {
   const last = failures[failures.length - 1];
   if (last === undefined) throw new Error("a call failed without trying an endpoint");
   if (failures.length === 1) return last;

@@ -35,8 +35,8 @@ export interface ArgumentSpec {
 }
 
 /**
- * One raftkvctl command. The table of them is commands.ts; adding a command (`txn`,
- * `watch`) is one more spec there and a module with its run function.
+ * One raftkvctl command. The table of them is commands.ts; adding a command is one more
+ * spec there and a module with its run function.
  *
  * Contract of run(): check every argument and flag before the first call, throwing a
  * UsageError (exit 2); then call, print, and resolve. A failed call rejects with a

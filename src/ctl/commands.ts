@@ -2,16 +2,17 @@ import { ENDPOINT_HEALTH_COMMAND } from "./health-command.js";
 import { MEMBER_LIST_COMMAND, STATUS_COMMAND } from "./cluster-commands.js";
 import type { CommandSpec } from "./command.js";
 import { GET_COMMAND } from "./get-command.js";
+import { TXN_COMMAND } from "./txn-command.js";
+import { WATCH_COMMAND } from "./watch-command.js";
 import { DEL_COMMAND, PUT_COMMAND } from "./write-commands.js";
 
-/**
- * Every raftkvctl command, in the order help lists them. `txn` and `watch` join this list
- * once the Txn and Watch RPCs exist (the API has neither yet).
- */
+/** Every raftkvctl command, in the order help lists them. */
 export const COMMANDS: readonly CommandSpec[] = [
   GET_COMMAND,
   PUT_COMMAND,
   DEL_COMMAND,
+  TXN_COMMAND,
+  WATCH_COMMAND,
   STATUS_COMMAND,
   MEMBER_LIST_COMMAND,
   ENDPOINT_HEALTH_COMMAND,

@@ -52,7 +52,8 @@ export const GLOBAL_FLAGS: readonly FlagDoc[] = [
 ];
 
 export type LocalFlagName =
-  | "prev-kv" | "prefix" | "from-key" | "limit" | "consistency" | "keys-only" | "count-only";
+  | "prev-kv" | "prefix" | "from-key" | "limit" | "consistency" | "keys-only" | "count-only"
+  | "rev" | "progress-notify" | "interactive";
 
 export const LOCAL_FLAGS: Readonly<Record<LocalFlagName, FlagDoc>> = {
   "prev-kv": { name: "prev-kv", type: "boolean", help: "print the key's previous value, if any" },
@@ -68,6 +69,18 @@ export const LOCAL_FLAGS: Readonly<Record<LocalFlagName, FlagDoc>> = {
   },
   "keys-only": { name: "keys-only", type: "boolean", help: "print keys without values" },
   "count-only": { name: "count-only", type: "boolean", help: "print only how many keys match" },
+  rev: {
+    name: "rev", type: "string", value: "N",
+    help: "start at revision N, past or future (default 0: the next write)",
+  },
+  "progress-notify": {
+    name: "progress-notify", type: "boolean",
+    help: "print the current revision after each idle interval",
+  },
+  interactive: {
+    name: "interactive", short: "i", type: "boolean",
+    help: "prompt for the compares, success and failure requests",
+  },
 };
 
 /** The flag values parseArgs returns, by long name. */

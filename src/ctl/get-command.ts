@@ -4,10 +4,9 @@ import type { CommandContext, CommandInput, CommandSpec } from "./command.js";
 import { UsageError } from "./errors.js";
 import { booleanFlag, stringFlag, type FlagValues } from "./flags.js";
 import { keyRangeFromArguments, type KeyRange } from "./key-arguments.js";
-import {
-  headerJson, keyValueJson, uint64Json, writeJson, writeKeyValue, type Json,
-} from "./output.js";
-import { RPCS, type KeyValue, type ResponseHeader } from "./rpcs.js";
+import { writeJson } from "./output.js";
+import { rangeResultJson, writeRangeResult, type RangeResult } from "./response-output.js";
+import { RPCS } from "./rpcs.js";
 
 /**
  * `get KEY [--prefix|--from-key] [--limit N] [--consistency l|s] [--keys-only]
@@ -40,15 +39,6 @@ interface RangePlan extends KeyRange {
   readonly countOnly: boolean;
 }
 
-/** What a paged read returns: the first page's header and count, every page's pairs. */
-interface RangeResult {
-  readonly header: ResponseHeader | null;
-  readonly kvs: readonly KeyValue[];
-  /** More keys remain after the last one returned (the limit stopped the read). */
-  readonly more: boolean;
-  readonly count: string;
-}
-
 async function runGet(input: CommandInput, context: CommandContext): Promise<void> {
   const [keyText] = input.args;
   if (keyText === undefined) throw new Error("args.ts checks arity");
@@ -56,21 +46,10 @@ async function runGet(input: CommandInput, context: CommandContext): Promise<voi
 
   const result = await readRange(context.client, plan);
 
-  const { terminal } = context;
   if (input.globals.output === "json") {
-    const json: Record<string, Json> = { header: headerJson(result.header) };
-    if (!plan.countOnly) {
-      json.kvs = result.kvs.map((kv) => keyValueJson(kv, plan.keysOnly));
-      json.more = result.more;
-    }
-    json.count = uint64Json(result.count);
-    writeJson(terminal, json);
-  } else if (plan.countOnly) {
-    terminal.stdout(`${result.count}\n`);
+    writeJson(context.terminal, rangeResultJson(result, plan));
   } else {
-    for (const kv of result.kvs) {
-      writeKeyValue(terminal, kv, { hex: input.globals.hex, keysOnly: plan.keysOnly });
-    }
+    writeRangeResult(context.terminal, result, { ...plan, hex: input.globals.hex });
   }
 }
 
@@ -104,7 +83,8 @@ function consistencyFlag(text: string | undefined, usage: string): Consistency__
 }
 
 /**
- * Reads `plan` with as many Range calls as it takes. The server caps a page at its own
+ * Reads `plan` with as many Range calls (the result: the first page's header and count,
+ * every page's pairs) as it takes. The server caps a page at its own
  * maximum (limit 0 asks for that maximum) and says `more` when keys remain; the next page
  * starts just after the last key returned (key + "\0", the proto's rule). --count-only
  * needs one call: the count covers the whole range whatever the limit, so it asks for

@@ -22,12 +22,25 @@ export function keyRangeFromArguments(
   usage: string,
 ): KeyRange {
   const key = keyArgument(keyText, flags, usage, { emptyAllowed: true });
-  const prefix = booleanFlag(flags, "prefix");
-  const fromKey = booleanFlag(flags, "from-key");
-  if (prefix && fromKey) throw new UsageError("--prefix and --from-key exclude each other", usage);
+  const selection = {
+    prefix: booleanFlag(flags, "prefix"), fromKey: booleanFlag(flags, "from-key"),
+  };
+  return asUsageError(() => keyRange(key, selection), usage);
+}
+
+/**
+ * The range `key` names with --prefix or --from-key (or neither), as described above.
+ * Throws a BadBytesError for the two combinations that name nothing.
+ */
+export function keyRange(
+  key: string,
+  selection: { readonly prefix: boolean; readonly fromKey: boolean },
+): KeyRange {
+  const { prefix, fromKey } = selection;
+  if (prefix && fromKey) throw new BadBytesError("--prefix and --from-key exclude each other");
   if (key === "") {
     if (!prefix && !fromKey) {
-      throw new UsageError("KEY is empty; with --prefix or --from-key, \"\" means every key", usage);
+      throw new BadBytesError("KEY is empty; with --prefix or --from-key, \"\" means every key");
     }
     return { key: SMALLEST_KEY, rangeEnd: NO_RANGE_END };
   }

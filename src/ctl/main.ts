@@ -1,8 +1,12 @@
 #!/usr/bin/env node
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Terminal } from "./output.js";
 import { runCtl } from "./run-ctl.js";
 import { raftkvVersion } from "./version.js";
+
+/** The interrupt listeners (watch's), also called when stdout's reader goes away. */
+const stdoutGone = new Set<() => void>();
 
 /**
  * The `raftkvctl` binary: runs one command line (run-ctl.ts) and sets the exit code. It
@@ -16,12 +20,38 @@ const terminal: Terminal = {
   stderr: (line) => {
     process.stderr.write(line);
   },
+  stdinLines,
+  onInterrupt: (listener) => {
+    process.on("SIGINT", listener);
+    stdoutGone.add(listener);
+    return () => {
+      process.off("SIGINT", listener);
+      stdoutGone.delete(listener);
+    };
+  },
 };
 
+/**
+ * stdin line by line. Once the reader stops (the end of input, or return() after the last
+ * section of an interactive txn), stdin is let go, so a terminal or a pipe still open does
+ * not keep the process alive.
+ */
+async function* stdinLines(): AsyncGenerator<string> {
+  const reader = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  try {
+    for await (const line of reader) yield line;
+  } finally {
+    reader.close();
+    process.stdin.destroy();
+  }
+}
+
 // A reader that goes away (`raftkvctl get --prefix a | head -1`) ends the output, not
-// the process with an unhandled EPIPE.
+// the process with an unhandled EPIPE; a command that runs until interrupted (`watch ... |
+// head -3`) is interrupted, as by Ctrl-C, since nobody reads what it would print.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code !== "EPIPE") throw error;
+  for (const listener of stdoutGone) listener();
 });
 
 const version = raftkvVersion(fileURLToPath(new URL(".", import.meta.url)));

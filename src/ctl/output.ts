@@ -2,12 +2,24 @@ import type { KeyValue, ResponseHeader } from "./rpcs.js";
 import { bytesToHex, keyBytes } from "./key-bytes.js";
 
 /**
- * Where a command writes. stdout takes bytes as well as text: `get` prints values as they
- * are stored, which need not be UTF-8. Lines written to stderr end with a newline.
+ * Where a command writes, reads, and hears Ctrl-C; main.ts binds it to the process. stdout
+ * takes bytes as well as text: `get` prints values as they are stored, which need not be
+ * UTF-8. Lines written to stderr end with a newline.
  */
 export interface Terminal {
   stdout(chunk: string | Uint8Array): void;
   stderr(line: string): void;
+  /**
+   * stdin as lines, without their line ends, until the end of input. Only a command that
+   * reads (txn) calls it, once; ending the iteration early (return()) releases stdin.
+   */
+  stdinLines(): AsyncIterable<string>;
+  /**
+   * Calls `listener` on Ctrl-C (SIGINT) instead of the default, which ends the process at
+   * once, and when stdout's reader goes away (EPIPE); returns the function that restores
+   * the default. Only a command that runs until interrupted (watch) uses it.
+   */
+  onInterrupt(listener: () => void): () => void;
 }
 
 /** A JSON value as raftkvctl prints it. */

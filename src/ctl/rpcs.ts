@@ -10,13 +10,16 @@ import type { PutRequest } from "../gen/raftkv/kv/v1/PutRequest.js";
 import type { PutResponse__Output } from "../gen/raftkv/kv/v1/PutResponse.js";
 import type { RangeRequest } from "../gen/raftkv/kv/v1/RangeRequest.js";
 import type { RangeResponse__Output } from "../gen/raftkv/kv/v1/RangeResponse.js";
+import type { TxnRequest } from "../gen/raftkv/kv/v1/TxnRequest.js";
+import type { TxnResponse__Output } from "../gen/raftkv/kv/v1/TxnResponse.js";
+import type { WatchRequest } from "../gen/raftkv/kv/v1/WatchRequest.js";
+import type { WatchResponse__Output } from "../gen/raftkv/kv/v1/WatchResponse.js";
 
 /**
  * One unary RPC raftkvctl calls: which service, which method, and whether sending it twice
  * is harmless. The type parameters tie the request and response types to the method, so
- * EndpointClient.call() is typed without knowing any method itself. A new RPC (Txn, once
- * it exists) is one more entry here; a server-streaming one (Watch) needs a stream call in
- * client.ts beside call().
+ * EndpointClient.call() is typed without knowing any method itself. A new RPC is one more
+ * entry here; a server-streaming one is a StreamRpc (below).
  */
 export interface UnaryRpc<Request, Response> {
   readonly service: "kv" | "cluster" | "health";
@@ -39,14 +42,37 @@ function rpc<Request, Response>(
   return Object.freeze({ service, method, idempotent });
 }
 
+/**
+ * One server-streaming RPC: EndpointClient.openStream() starts it on one endpoint, and the
+ * command decides where to resume when the stream breaks (only it knows what it has seen).
+ */
+export interface StreamRpc<Request, Response> {
+  readonly service: "kv";
+  /** The method name as the proto spells it. */
+  readonly method: string;
+  /** Carries the types only; never set. */
+  readonly types?: (request: Request) => Response;
+}
+
 /** The RPCs of raftkv's client API that raftkvctl uses. */
 export const RPCS = Object.freeze({
   put: rpc<PutRequest, PutResponse__Output>("kv", "Put", false),
   delete: rpc<DeleteRequest, DeleteResponse__Output>("kv", "Delete", false),
+  // A txn is a write, whatever its branches hold: sent twice it could apply twice.
+  txn: rpc<TxnRequest, TxnResponse__Output>("kv", "Txn", false),
   range: rpc<RangeRequest, RangeResponse__Output>("kv", "Range", true),
   status: rpc<StatusRequest, StatusResponse__Output>("cluster", "Status", true),
   memberList: rpc<MemberListRequest, MemberListResponse__Output>("cluster", "MemberList", true),
   healthCheck: rpc<HealthCheckRequest, HealthCheckResponse__Output>("health", "Check", true),
+});
+
+function streamRpc<Request, Response>(method: string): StreamRpc<Request, Response> {
+  return Object.freeze({ service: "kv", method });
+}
+
+/** The server-streaming RPCs raftkvctl uses. */
+export const STREAM_RPCS = Object.freeze({
+  watch: streamRpc<WatchRequest, WatchResponse__Output>("Watch"),
 });
 
 export type {
@@ -56,7 +82,15 @@ export type {
   PutResponse__Output as PutResponse,
   RangeResponse__Output as RangeResponse,
   StatusResponse__Output as StatusResponse,
+  TxnRequest,
+  TxnResponse__Output as TxnResponse,
+  WatchRequest,
+  WatchResponse__Output as WatchResponse,
 };
+export type { Compare } from "../gen/raftkv/kv/v1/Compare.js";
+export type { Event__Output as Event } from "../gen/raftkv/kv/v1/Event.js";
+export type { RequestOp } from "../gen/raftkv/kv/v1/RequestOp.js";
+export type { ResponseOp__Output as ResponseOp } from "../gen/raftkv/kv/v1/ResponseOp.js";
 export type { KeyValue__Output as KeyValue } from "../gen/raftkv/kv/v1/KeyValue.js";
 export type { ResponseHeader__Output as ResponseHeader } from "../gen/raftkv/kv/v1/ResponseHeader.js";
 export type { Member__Output as Member } from "../gen/raftkv/cluster/v1/Member.js";

@@ -101,6 +101,10 @@ async function ctl(args: readonly string[]): Promise<Captured> {
     stderr: (line) => {
       stderr += line;
     },
+    stdinLines: async function* () {
+      // Nothing to read: these commands never read stdin.
+    },
+    onInterrupt: () => () => undefined,
   };
   const code = await runCtl(args, {}, terminal, "test");
   return { code, stdout, stderr };

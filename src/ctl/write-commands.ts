@@ -1,9 +1,10 @@
 import type { CommandContext, CommandInput, CommandSpec } from "./command.js";
 import { booleanFlag } from "./flags.js";
 import { keyArgument, keyRangeFromArguments, valueArgument } from "./key-arguments.js";
+import { writeJson } from "./output.js";
 import {
-  headerJson, keyValueJson, uint64Json, writeJson, writeKeyValue, type Json,
-} from "./output.js";
+  deleteResponseJson, putResponseJson, writeDeleteResponse, writePutResponse,
+} from "./response-output.js";
 import { RPCS } from "./rpcs.js";
 
 /**
@@ -44,16 +45,10 @@ async function runPut(input: CommandInput, context: CommandContext): Promise<voi
 
   const { response } = await context.client.call(RPCS.put, { key, value, prev_kv: prevKv });
 
-  const { terminal } = context;
   if (input.globals.output === "json") {
-    const json: Record<string, Json> = { header: headerJson(response.header) };
-    if (response.prev_kv !== null) json.prev_kv = keyValueJson(response.prev_kv, false);
-    writeJson(terminal, json);
-    return;
-  }
-  terminal.stdout("OK\n");
-  if (response.prev_kv !== null) {
-    writeKeyValue(terminal, response.prev_kv, { hex: input.globals.hex, keysOnly: false });
+    writeJson(context.terminal, putResponseJson(response));
+  } else {
+    writePutResponse(context.terminal, response, input.globals.hex);
   }
 }
 
@@ -67,10 +62,8 @@ async function runDel(input: CommandInput, context: CommandContext): Promise<voi
   });
 
   if (input.globals.output === "json") {
-    writeJson(context.terminal, {
-      header: headerJson(response.header), deleted: uint64Json(response.deleted),
-    });
+    writeJson(context.terminal, deleteResponseJson(response));
   } else {
-    context.terminal.stdout(`${response.deleted}\n`);
+    writeDeleteResponse(context.terminal, response, input.globals.hex);
   }
 }
