@@ -50,7 +50,7 @@ export function decodeDelete(request: DeleteRequest__Output, limits: KvLimits): 
     ...(session === undefined ? {} : { session }), ...(request.prev_kv ? { prevKv: true } : {}),
   };
   if (request.range_end === "") return { type: "delete", key, ...extra };
-  const rangeEnd = decodeRangeEnd(request.range_end, limits);
+  const rangeEnd = decodeRangeEnd(request.range_end, key, limits);
   return { type: "delete-range", key, rangeEnd, ...extra };
 }
 
@@ -67,7 +67,7 @@ export function decodeRange(request: RangeRequest__Output, limits: KvLimits): {
   range: RangeRequest; consistency: ReadConsistency; revision: number;
 } {
   const key = decodeKey(request.key, limits, "key");
-  const rangeEnd = request.range_end === "" ? new Uint8Array(0) : decodeRangeEnd(request.range_end, limits);
+  const rangeEnd = decodeRangeEnd(request.range_end, key, limits);
   const requested = decodeUint64(request.limit, "limit");
   const pageMax = limits.rangeLimitMax;
   const limit = requested === 0 || requested > pageMax ? pageMax : requested;
@@ -126,8 +126,19 @@ export function decodeKey(text: string, limits: KvLimits, field: string): Uint8A
   return bytes;
 }
 
-function decodeRangeEnd(text: string, limits: KvLimits): Uint8Array {
-  return decodeKey(text, limits, "range_end");
+/**
+ * A range's end: empty (the key alone), "\0" (every key >= key) or a key after `key`. An
+ * end at or before the key would select nothing; it is refused as the mistake it is.
+ */
+export function decodeRangeEnd(text: string, key: Uint8Array, limits: KvLimits): Uint8Array {
+  if (text === "") return new Uint8Array(0);
+  const end = decodeKey(text, limits, "range_end");
+  const everyKeyFrom = end.byteLength === 1 && end[0] === 0;
+  if (!everyKeyFrom && Buffer.compare(end, key) <= 0) {
+    throw new InvalidArgumentError(
+      "range_end must be after key, or \"\\0\" for every key >= key; an empty range_end means the key alone");
+  }
+  return end;
 }
 
 function decodeConsistency(value: unknown): ReadConsistency {

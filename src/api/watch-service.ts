@@ -4,10 +4,9 @@ import type { WatchRequest__Output } from "../gen/raftkv/kv/v1/WatchRequest.js";
 import type { WatchResponse } from "../gen/raftkv/kv/v1/WatchResponse.js";
 import type { Logger } from "../observability/logger.js";
 import type { KvEvent } from "../state-machine/kv-types.js";
-import { InvalidArgumentError } from "./errors.js";
 import { toGrpcStatus } from "./grpc-status.js";
 import {
-  decodeKey, decodeUint64, encodeHeader, encodeKeyValue, type KvLimits,
+  decodeKey, decodeRangeEnd, decodeUint64, encodeHeader, encodeKeyValue, type KvLimits,
 } from "./kv-codec.js";
 import { requireWellFormed } from "./request-guard.js";
 import { WatchRefusedError, type WatchHub, type WatchSink, type WatchSpec } from "./watch-hub.js";
@@ -77,13 +76,7 @@ export function watchHandler(options: {
 
 export function decodeWatch(request: WatchRequest__Output, limits: KvLimits): WatchSpec {
   const key = decodeKey(request.key, limits, "key");
-  const rangeEnd = request.range_end === ""
-    ? new Uint8Array(0)
-    : decodeKey(request.range_end, limits, "range_end");
-  if (rangeEnd.byteLength > 0 && !(rangeEnd.byteLength === 1 && rangeEnd[0] === 0) &&
-      Buffer.compare(rangeEnd, key) <= 0) {
-    throw new InvalidArgumentError("range_end must be after key (or \"\\0\" for every key >= key)");
-  }
+  const rangeEnd = decodeRangeEnd(request.range_end, key, limits);
   return {
     key, rangeEnd, startRevision: decodeUint64(request.start_revision, "start_revision"),
     prevKv: request.prev_kv, progressNotify: request.progress_notify,

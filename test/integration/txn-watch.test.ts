@@ -7,10 +7,15 @@
 import type { ClientReadableStream } from "@grpc/grpc-js";
 import { status as GrpcCode } from "@grpc/grpc-js";
 import type { WatchResponse__Output } from "../../src/gen/raftkv/kv/v1/WatchResponse.js";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { ClusterHarness } from "./cluster-harness.js";
+import { repoRoot } from "./repo-paths.js";
 import { isGrpcError } from "./raftkv-client.js";
 import { waitUntil } from "./wait-until.js";
 
+const run = promisify(execFile);
 const VALUE = 3;
 const EQUAL = 0;
 
@@ -107,6 +112,23 @@ describe("Txn and Watch on a three-member cluster", () => {
       expect(range.kvs.map((kv) => `${kv.key}=${kv.value.toString()}`)).toEqual(["past/k=one"]);
       const future = c.client(leader).get({ key: "past/k", revision: String(Number(then) + 1_000_000) });
       await expect(future).rejects.toMatchObject({ code: GrpcCode.OUT_OF_RANGE });
+      // raftkvctl get --rev reads the same way.
+      const endpoint = c.member(follower).spec.clientAddress;
+      const { stdout } = await run(process.execPath, [
+        join(repoRoot(), "dist", "src", "ctl", "main.js"), "--endpoints", endpoint,
+        "get", "past/", "--prefix", "--rev", then,
+      ]);
+      expect(stdout).toBe("past/k\none\n");
+    }));
+
+  test("a range whose end is not after its key is INVALID_ARGUMENT", () =>
+    theCluster().withLogs(async () => {
+      const c = theCluster();
+      const leader = await c.waitForLeader();
+      const expected = { code: GrpcCode.INVALID_ARGUMENT, details: expect.stringMatching(/^range_end must be after key/) };
+      await expect(c.client(leader).range({ key: "b", range_end: "a" })).rejects.toMatchObject(expected);
+      await expect(c.client(leader).delete({ key: "b", range_end: "b" })).rejects.toMatchObject(expected);
+      await expect(c.client(leader).range({ key: "b", range_end: "\0" })).resolves.toBeDefined();
     }));
 
   test("a bad txn is INVALID_ARGUMENT and never reaches the log", () =>
