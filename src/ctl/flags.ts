@@ -71,7 +71,8 @@ export const LOCAL_FLAGS: Readonly<Record<LocalFlagName, FlagDoc>> = {
   "count-only": { name: "count-only", type: "boolean", help: "print only how many keys match" },
   rev: {
     name: "rev", type: "string", value: "N",
-    help: "start at revision N, past or future (default 0: the next write)",
+    help: "watch: start at revision N, past or future (default 0: the next write); " +
+      "get: read as of revision N (default 0: the latest)",
   },
   "progress-notify": {
     name: "progress-notify", type: "boolean",

@@ -3,6 +3,7 @@ import type { EndpointClient } from "./client.js";
 import type { CommandContext, CommandInput, CommandSpec } from "./command.js";
 import { UsageError } from "./errors.js";
 import { booleanFlag, stringFlag, type FlagValues } from "./flags.js";
+import { revisionFlag } from "./watch-command.js";
 import { keyRangeFromArguments, type KeyRange } from "./key-arguments.js";
 import { writeJson } from "./output.js";
 import { rangeResultJson, writeRangeResult, type RangeResult } from "./response-output.js";
@@ -10,20 +11,21 @@ import { RPCS } from "./rpcs.js";
 
 /**
  * `get KEY [--prefix|--from-key] [--limit N] [--consistency l|s] [--keys-only]
- * [--count-only]`, over the Range RPC. A missing key prints nothing and succeeds, like
+ * [--count-only] [--rev N]`, over the Range RPC. A missing key prints nothing and succeeds, like
  * etcdctl.
  */
 export const GET_COMMAND: CommandSpec = {
   name: "get",
   summary: "read a key, or the keys in a range",
   args: [{ name: "KEY" }],
-  flags: ["prefix", "from-key", "limit", "consistency", "keys-only", "count-only"],
+  flags: ["prefix", "from-key", "limit", "consistency", "keys-only", "count-only", "rev"],
   outputs: ["simple", "json"],
   notes: [
     "Prints each key on one line and its value on the next; nothing when no key matches.",
     "--count-only prints the number of keys in the range.",
     "A range larger than one server page is read in pages, each a separate read, so a",
-    "range written to meanwhile may mix states; --count-only is one read.",
+    "range written to meanwhile may mix states (not with --rev, which reads every page",
+    "as of that revision); --count-only is one read.",
   ],
   run: runGet,
 };
@@ -37,6 +39,8 @@ interface RangePlan extends KeyRange {
   readonly consistency: Consistency__Output;
   readonly keysOnly: boolean;
   readonly countOnly: boolean;
+  /** 0: the latest. */
+  readonly revision: number;
 }
 
 async function runGet(input: CommandInput, context: CommandContext): Promise<void> {
@@ -61,6 +65,7 @@ function rangePlan(keyText: string, flags: FlagValues, usage: string): RangePlan
     consistency: consistencyFlag(stringFlag(flags, "consistency"), usage),
     keysOnly: booleanFlag(flags, "keys-only"),
     countOnly: booleanFlag(flags, "count-only"),
+    revision: revisionFlag(stringFlag(flags, "rev"), usage),
   };
 }
 
@@ -93,7 +98,7 @@ function consistencyFlag(text: string | undefined, usage: string): Consistency__
 async function readRange(client: EndpointClient, plan: RangePlan): Promise<RangeResult> {
   const request = {
     key: plan.key, range_end: plan.rangeEnd, consistency: plan.consistency,
-    keys_only: plan.keysOnly || plan.countOnly,
+    keys_only: plan.keysOnly || plan.countOnly, revision: String(plan.revision),
   };
   const first = (await client.call(RPCS.range, {
     ...request, limit: plan.countOnly ? 1 : plan.limit,

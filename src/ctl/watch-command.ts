@@ -165,8 +165,8 @@ async function watchOn(
   }
 }
 
-/** `--rev N`: 0 (the default) is the next write. */
-function revisionFlag(text: string | undefined, usage: string): number {
+/** `--rev N`: a revision; 0 (the default) means the next write (watch) or the latest (get). */
+export function revisionFlag(text: string | undefined, usage: string): number {
   if (text === undefined) return 0;
   const revision = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isSafeInteger(revision)) {
