@@ -24,6 +24,10 @@ import {
 import { decodeTxn, encodeTxnResponses, type TxnLimits } from "./kv-txn-codec.js";
 import type { LeaderForwarder } from "./leader-forwarder.js";
 
+/** A lost read is retried only while at least this much of the call's deadline remains. */
+const READ_RETRY_MARGIN_MS = 50;
+const READ_RETRY_PAUSE_MS = 10;
+
 /** How long before a call's deadline a leaderless member gives up and answers UNAVAILABLE. */
 const ANSWER_MARGIN_MAX_MS = 200;
 
@@ -141,13 +145,25 @@ export class KvService {
     request: unknown, local: () => Response,
   ): Promise<Response> {
     if (consistency === "serializable") return local();
-    const leader = await this.waitForLeader(call);
-    if (leader !== this.deps.node.id) {
-      if (call.forwarded) throw new NotLeaderError(leader);
-      return this.forward(leader, method, request, call);
+    // A read changes nothing, so one whose confirmation was lost to a leader change is
+    // tried again, with the new leader, until the call's deadline (as etcd does).
+    for (;;) {
+      const leader = await this.waitForLeader(call);
+      if (leader !== this.deps.node.id) {
+        if (call.forwarded) throw new NotLeaderError(leader);
+        return this.forward(leader, method, request, call);
+      }
+      try {
+        await this.deps.node.readBarrier(this.remainingMs(call));
+        return local();
+      } catch (error: unknown) {
+        const retry = error instanceof NotLeaderError &&
+          this.remainingMs(call) > READ_RETRY_MARGIN_MS;
+        if (!retry) throw error;
+        // A pause, so that a member still settling its leadership is not asked in a loop.
+        await new Promise((resolve) => setTimeout(resolve, READ_RETRY_PAUSE_MS));
+      }
     }
-    await this.deps.node.readBarrier(this.remainingMs(call));
-    return local();
   }
 
   /**
