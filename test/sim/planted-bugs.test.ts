@@ -7,8 +7,9 @@
 // RaftConfig.plantedBugs; the driver's async path is tested with a faulty port (a disk that
 // reports writes durable before they are), and the review findings that live in ports with
 // faulty ports too (a random source that repeats after a restart, a transport with the old
-// membership rule). CASES is keyed by every bug, so a new planted bug does not compile until
-// it has a case here.
+// membership rule), and the exactly-once checker with a naive client (a retried write goes
+// out with a new sequence, so the session table cannot recognise it). CASES is keyed by
+// every bug, so a new planted bug does not compile until it has a case here.
 import type { PlantedBug } from "../../src/core/raft-config.js";
 import { runChangeRoomScenario } from "./change-room-scenario.js";
 import type { DirectedViolation } from "./directed-sim.js";
@@ -24,7 +25,9 @@ import { DEFAULT_SIM_OPTIONS, type SimOptions } from "./simulator.js";
 
 /** Core bugs (RaftConfig.plantedBugs) and a faulty port under the real driver. */
 type BugName = PlantedBug | PortFault;
-type PortFault = "lying-disk" | "paused-clock" | "repeating-random" | "refuse-non-members";
+type PortFault =
+  | "lying-disk" | "paused-clock" | "repeating-random" | "refuse-non-members"
+  | "new-sequence-retries";
 type Scenario =
   | "figure-8" | "lease" | "read-ids" | "prevote-loss" | "change-room" | "non-member-leader"
   | "snapshot-resend";
@@ -159,6 +162,13 @@ const CASES: Readonly<Record<BugName, BugCase>> = {
     run: { kind: "random", shape: { diskLiesAboutDurability: true } },
     why: "the driver's async path: a vote or an acknowledgement leaves before its write is durable",
   },
+  "new-sequence-retries": {
+    seedsMax: 10,
+    run: { kind: "random", shape: { retryWritesWithNewSequence: true } },
+    why: "a write whose answer was lost (timeout, leader change, crash) but which committed is " +
+      "applied again when its retry carries a new sequence; the exactly-once checker counts " +
+      "the applications of each client write",
+  },
 };
 
 /** The first seed (from 1) whose run finds a violation, within the case's budget. */
@@ -202,7 +212,7 @@ async function runDirected(
 
 function isPortFault(name: BugName): name is PortFault {
   return name === "lying-disk" || name === "paused-clock" || name === "repeating-random" ||
-    name === "refuse-non-members";
+    name === "refuse-non-members" || name === "new-sequence-retries";
 }
 
 describe("planted bugs are detected", () => {

@@ -6,10 +6,14 @@
 //   LYING_DISK (0|1: the disk reports writes durable early), PAUSED_CLOCK (0|1: members'
 //   clocks stand still while paused), REPEATING_RANDOM (0|1: a restarted member draws its
 //   previous life's random stream), REFUSE_NON_MEMBERS (0|1: members refuse every request
-//   from outside their configuration), LEASE_PERCENT (the share of runs with lease reads,
-//   0-100) and FINAL_MICROS (the final-reads or recovery budget) shape the runs.
+//   from outside their configuration), NEW_SEQUENCE_RETRIES (0|1: clients retry a write with a
+//   new sequence, so the session table cannot recognise it), LEASE_PERCENT (the share of runs
+//   with lease reads, 0-100) and FINAL_MICROS (the final-reads or recovery budget) shape the
+//   runs. Before the last line, one line sums the power-loss model and one the exactly-once
+//   checker (writes, retries, answers from the session table, double applications).
 // The last line is exactly `seeds: N, violations: V`; the exit code is 1 on any violation.
 import type { PlantedBug } from "../../src/core/raft-config.js";
+import { addExactlyOnce, describeExactlyOnce, noExactlyOnce } from "./exactly-once.js";
 import { addPowerLoss, describePowerLoss, noPowerLoss } from "./power-loss.js";
 import { DEFAULT_SIM_OPTIONS, replayHint, runSimulation, type SimOptions } from "./simulator.js";
 
@@ -41,6 +45,7 @@ function optionsFor(seed: number): SimOptions {
     pausedClock: envFlag("PAUSED_CLOCK", false),
     randomRepeatsAcrossRestarts: envFlag("REPEATING_RANDOM", false),
     refuseRequestsFromNonMembers: envFlag("REFUSE_NON_MEMBERS", false),
+    retryWritesWithNewSequence: envFlag("NEW_SEQUENCE_RETRIES", false),
     leaseReadsShare: envNumber("LEASE_PERCENT", DEFAULT_SIM_OPTIONS.leaseReadsShare * 100) / 100,
     finalMicros: envNumber("FINAL_MICROS", DEFAULT_SIM_OPTIONS.finalMicros),
   };
@@ -51,6 +56,7 @@ async function replay(seed: number): Promise<number> {
   const result = await runSimulation({ ...optionsFor(seed), traceSink: (line) => process.stdout.write(`${line}\n`) });
   process.stdout.write(`events: ${result.events}, virtual time: ${result.virtualMicros}us, ops: ${result.history.length}, trace ${result.traceDigest}\n`);
   process.stdout.write(`${describePowerLoss(result.powerLoss)}\n`);
+  process.stdout.write(`${describeExactlyOnce(result.exactlyOnce)}\n`);
   if (result.violation !== undefined) process.stdout.write(`VIOLATION: ${result.violation}\n`);
   process.stdout.write(`seeds: 1, violations: ${result.violation === undefined ? 0 : 1}\n`);
   return result.violation === undefined ? 0 : 1;
@@ -59,11 +65,13 @@ async function replay(seed: number): Promise<number> {
 async function sweep(start: number, count: number): Promise<number> {
   const failing: number[] = [];
   const powerLoss = noPowerLoss();
+  const exactlyOnce = noExactlyOnce();
   const startedMs = performance.now();
   for (let i = 0; i < count; i++) {
     const seed = start + i;
     const result = await runSimulation(optionsFor(seed));
     addPowerLoss(powerLoss, result.powerLoss);
+    addExactlyOnce(exactlyOnce, result.exactlyOnce);
     if (result.violation !== undefined) {
       failing.push(seed);
       process.stdout.write(`seed ${seed}: VIOLATION ${result.violation}\n  replay: ${replayHint(seed)}\n`);
@@ -75,6 +83,7 @@ async function sweep(start: number, count: number): Promise<number> {
   }
   if (failing.length > 0) process.stdout.write(`failing seeds: ${failing.join(" ")}\n`);
   process.stdout.write(`${describePowerLoss(powerLoss)}\n`);
+  process.stdout.write(`${describeExactlyOnce(exactlyOnce)}\n`);
   process.stdout.write(`seeds: ${count}, violations: ${failing.length}\n`);
   return failing.length === 0 ? 0 : 1;
 }

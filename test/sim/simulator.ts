@@ -4,8 +4,9 @@ import { makeConfig } from "../../src/core/membership-config.js";
 import { SeededRandom } from "../../src/core/random.js";
 import { checkKvHistory, type KvOperation } from "../checker/kv-model.js";
 import { EventQueue } from "./event-queue.js";
+import { ExactlyOnceChecker, noExactlyOnce, type ExactlyOnceStats } from "./exactly-once.js";
 import { DEFAULT_FAULTS, type FaultProfile, type NemesisAction } from "./faults.js";
-import { SafetyChecker, SafetyViolation } from "./invariants.js";
+import { SafetyViolation } from "./invariants.js";
 import { CALM_NETWORK, FAULTY_NETWORK, SimNetwork } from "./network.js";
 import { NemesisRunner } from "./nemesis-runner.js";
 import { noPowerLoss, type PowerLossStats } from "./power-loss.js";
@@ -45,6 +46,8 @@ export interface SimOptions {
   readonly randomRepeatsAcrossRestarts: boolean;
   /** Planted fault in the transport (ClusterOptions.refuseRequestsFromNonMembers). */
   readonly refuseRequestsFromNonMembers: boolean;
+  /** Planted fault in the clients (WorkloadChecks.newSequenceOnRetry): naive retries. */
+  readonly retryWritesWithNewSequence: boolean;
   /** Faults and client traffic run for this long; then everything heals. */
   readonly faultMicros: number;
   /** After healing: time for in-flight work to settle before the final reads. */
@@ -79,6 +82,7 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
   pausedClock: false,
   randomRepeatsAcrossRestarts: false,
   refuseRequestsFromNonMembers: false,
+  retryWritesWithNewSequence: false,
   faultMicros: 6_000_000,
   quietMicros: 1_500_000,
   finalMicros: 4_000_000,
@@ -89,6 +93,10 @@ export const DEFAULT_SIM_OPTIONS: Omit<SimOptions, "seed"> = {
     opTimeoutMicros: 400_000,
     thinkMicrosMax: 20_000,
     stickToLeaderProbability: 0.8,
+    // A write in doubt outlives an election (each attempt may wait opTimeoutMicros), and a
+    // client busy retrying is not reading: with 6 attempts, and retries of writes refused
+    // outright, the planted paused-clock fault went undetected in 60 seeds.
+    writeAttemptsMax: 4,
   },
   mode: "safety",
   electionTicks: 10,
@@ -109,6 +117,8 @@ export interface SimResult {
   readonly traceTail: readonly string[];
   /** How much the power-loss model was exercised (ADR 0005). */
   readonly powerLoss: PowerLossStats;
+  /** How often writes were retried, and what the exactly-once checker saw of them. */
+  readonly exactlyOnce: ExactlyOnceStats;
 }
 
 /** How to replay a failing seed, for every failure message. */
@@ -132,6 +142,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     return {
       seed: options.seed, violation: `at 0us: ${error.name}: ${error.message}`, events: 0,
       virtualMicros: 0, history: [], traceDigest: "", traceTail: [], powerLoss: noPowerLoss(),
+      exactlyOnce: noExactlyOnce(),
     };
   }
   return sim.run();
@@ -156,6 +167,7 @@ class Simulation {
   private readonly ctx: SimContext;
   private readonly cluster: SimCluster;
   private readonly workload: Workload;
+  private readonly exactlyOnce = new ExactlyOnceChecker();
   private readonly nemesis: NemesisRunner | undefined;
   private readonly network: SimNetwork<Delivery>;
   private events = 0;
@@ -177,7 +189,7 @@ class Simulation {
     const traceEnabled = options.traceEnabled ?? options.traceSink !== undefined;
     const trace = new Trace(traceEnabled, options.traceSink, 60);
     const queue = new EventQueue<SimEvent>();
-    this.ctx = { nowMicros: 0, queue, trace, checker: new SafetyChecker() };
+    this.ctx = { nowMicros: 0, queue, trace, checker: this.exactlyOnce.feedingSafetyChecker() };
     const networkProfile = options.faults === undefined ? CALM_NETWORK : FAULTY_NETWORK;
     this.network = new SimNetwork(streams.network, networkProfile);
     const founders = makeConfig(
@@ -216,7 +228,7 @@ class Simulation {
       scheduleClientStep: (delay, clientId) => this.push(delay, { kind: "client-step", clientId }),
       scheduleClientTimeout: (delay, clientId, requestId) =>
         this.push(delay, { kind: "client-timeout", clientId, requestId }),
-    });
+    }, { exactlyOnce: this.exactlyOnce, newSequenceOnRetry: options.retryWritesWithNewSequence });
     this.cluster.listener = this.workload;
     if (options.faults !== undefined) {
       const firstSpare = options.voters + options.learners + 1;
@@ -255,6 +267,7 @@ class Simulation {
       traceDigest: this.ctx.trace.digest(),
       traceTail: this.ctx.trace.lastLines(),
       powerLoss: { ...this.cluster.powerLoss.stats },
+      exactlyOnce: { ...this.exactlyOnce.stats },
     };
   }
 
@@ -268,6 +281,9 @@ class Simulation {
       const verdict = this.handle(next.item);
       await drainContinuations();
       this.cluster.observeAll();
+      // Found in an apply or in a client's answer (a promise continuation, so not thrown).
+      const exactlyOnce = this.exactlyOnce.violation;
+      if (exactlyOnce !== undefined) return `at ${this.ctx.nowMicros}us: ${exactlyOnce}`;
       if (verdict !== CONTINUE) return verdict;
       if (this.phase === "final" && this.finalDone()) return this.finish();
     }
