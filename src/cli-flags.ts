@@ -32,6 +32,7 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   { group: "Listening", flag: "--advertise-peer", env: "RAFTKV_ADVERTISE_PEER", value: "<host:port>", fallback: "--listen-peer", meaning: "peer address given to others; must equal this member's --initial-cluster entry" },
   { group: "Listening", flag: "--advertise-client", env: "RAFTKV_ADVERTISE_CLIENT", value: "<host:port>", fallback: "--listen-client", meaning: "client address given to others" },
   { group: "Storage", flag: "--data-dir", env: "RAFTKV_DATA_DIR", value: "<dir>", fallback: "./data/default", meaning: "directory for the SQLite log, state machine and snapshots" },
+  { group: "Storage", flag: "--history-revisions", env: "RAFTKV_HISTORY_REVISIONS", value: "<n>", fallback: "10000", meaning: "revisions of change history kept for Watch and reads at a past revision (the same on every member)" },
   { group: "Storage", flag: "--snapshot-entries", env: "RAFTKV_SNAPSHOT_ENTRIES", value: "<n>", fallback: "10000", meaning: "snapshot and compact every this many applied entries (0 = never)" },
   { group: "Raft timing", flag: "--tick-ms", env: "RAFTKV_TICK_MS", value: "<ms>", fallback: "50", meaning: "length of one Raft tick in milliseconds" },
   { group: "Raft timing", flag: "--election-ticks", env: "RAFTKV_ELECTION_TICKS", value: "<n>", fallback: "20", meaning: "base election timeout in ticks (randomized up to 2x)" },
@@ -40,6 +41,8 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   { group: "Limits", flag: "--max-value-bytes", env: "RAFTKV_MAX_VALUE_BYTES", value: "<bytes>", fallback: "1048576", meaning: "largest accepted value" },
   { group: "Limits", flag: "--max-request-bytes", env: "RAFTKV_MAX_REQUEST_BYTES", value: "<bytes>", fallback: "2097152", meaning: "largest accepted gRPC request" },
   { group: "Limits", flag: "--max-pending-proposals", env: "RAFTKV_MAX_PENDING_PROPOSALS", value: "<n>", fallback: "10000", meaning: "client writes waiting for apply before RESOURCE_EXHAUSTED" },
+  { group: "Limits", flag: "--max-txn-ops", env: "RAFTKV_MAX_TXN_OPS", value: "<n>", fallback: "128", meaning: "compares, and operations per branch, in one Txn" },
+  { group: "Limits", flag: "--max-watchers", env: "RAFTKV_MAX_WATCHERS", value: "<n>", fallback: "1000", meaning: "watches one member serves at once before RESOURCE_EXHAUSTED" },
   { group: "Limits", flag: "--request-timeout-ms", env: "RAFTKV_REQUEST_TIMEOUT_MS", value: "<ms>", fallback: "5000", meaning: "deadline for a client call that carries none" },
   { group: "Logging", flag: "--log-level", env: "RAFTKV_LOG_LEVEL", value: "<level>", fallback: "info", meaning: "debug, info, warn or error (JSON lines on stderr)" },
 ];

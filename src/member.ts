@@ -9,7 +9,7 @@ import { LeaderForwarder } from "./api/leader-forwarder.js";
 import { guardedService } from "./api/request-guard.js";
 import { encodeHeader } from "./api/kv-codec.js";
 import { unaryHandler } from "./api/unary-handler.js";
-import { WatchHub, type WatchLimits } from "./api/watch-hub.js";
+import { WatchHub } from "./api/watch-hub.js";
 import { watchHandler } from "./api/watch-service.js";
 import { bootstrapEntries } from "./core/bootstrap.js";
 import { NO_NODE, nodeId, type NodeId } from "./core/ids.js";
@@ -24,7 +24,7 @@ import type { Logger } from "./observability/logger.js";
 import type { Settings } from "./settings.js";
 import { prepareDataDirectory } from "./startup-data-dir.js";
 import { describeBindError, StartupError } from "./startup-error.js";
-import { CLIENT_SESSIONS_MAX, KV_HISTORY_REVISIONS_DEFAULT, type KvResult } from "./state-machine/kv-types.js";
+import { CLIENT_SESSIONS_MAX, type KvResult } from "./state-machine/kv-types.js";
 import { SqliteKvStateMachine } from "./state-machine/sqlite-kv-state-machine.js";
 import { withChangeListener } from "./state-machine/state-machine.js";
 import { SQLITE_LOG_STORE_SETTINGS, SqliteLogStore } from "./storage/sqlite/sqlite-log-store.js";
@@ -56,11 +56,8 @@ const READS_PENDING_MAX = 10_000;
 const HEALTH_WATCHERS_MAX = 256;
 /** Ready writes queued for the log's writer thread; the core batches what comes meanwhile. */
 const READY_WRITES_IN_FLIGHT_MAX = 64;
-/** etcd's --max-txn-ops default: compares, and operations per branch, in one Txn. */
-const TXN_OPS_MAX = 128;
-const WATCH_LIMITS: WatchLimits = {
-  watchersMax: 1000, queuedBatchesMax: 64, batchEventsMax: 256, stalledTicksMax: 6,
-};
+/** Responses queued per watch, events per response, progress ticks a stalled client gets. */
+const WATCH_LIMITS = { queuedBatchesMax: 64, batchEventsMax: 256, stalledTicksMax: 6 };
 /** How often a watch that asked for progress notifications and got nothing hears the revision. */
 const WATCH_PROGRESS_INTERVAL_MS = 5000;
 
@@ -92,7 +89,9 @@ export async function startMember(settings: Settings, logger: Logger): Promise<M
     deliverReply: (message) => reply.service?.deliverReply(message) ?? false,
   });
   for (const [id, address] of peers) if (id !== selfId) transport.setPeerAddress(id, address);
-  const watches = new WatchHub(storage.stateMachine, WATCH_LIMITS);
+  const watches = new WatchHub(storage.stateMachine, {
+    ...WATCH_LIMITS, watchersMax: settings.watchersMax,
+  });
   const node = createNode(settings, storage, transport, watches);
   const forwarder = new LeaderForwarder((id) => peers.get(id), settings.requestBytesMax + 1024);
   const handlers = buildHandlers({
@@ -194,7 +193,7 @@ async function openStorage(settings: Settings, logger: Logger): Promise<Storage>
     // NORMAL: after power loss the state machine may come back behind the log and is
     // re-applied from it (docs/decisions/0005-sqlite-durability.md, decision 3).
     path: join(settings.dataDir, "kv.db"), synchronous: "NORMAL", sessionsMax: CLIENT_SESSIONS_MAX,
-    historyRevisionsMax: KV_HISTORY_REVISIONS_DEFAULT,
+    historyRevisionsMax: settings.historyRevisions,
     busyTimeoutMs: 5000, walAutocheckpointPages: 1000,
   });
   const snapshotStore = FileSnapshotStore.open({
@@ -224,7 +223,7 @@ function buildHandlers(parts: {
   const nowMs = (): number => performance.now();
   const limits = {
     keyBytesMax: settings.keyBytesMax, valueBytesMax: settings.valueBytesMax,
-    rangeLimitMax: RANGE_LIMIT_MAX, txnOpsMax: TXN_OPS_MAX,
+    rangeLimitMax: RANGE_LIMIT_MAX, txnOpsMax: settings.txnOpsMax,
   };
   const reader = parts.storage.stateMachine;
   const kv = new KvService({

@@ -28,6 +28,11 @@ export interface Settings {
   readonly requestBytesMax: number;
   readonly snapshotEveryEntries: number;
   readonly pendingProposalsMax: number;
+  /** Compares, and operations per branch, in one Txn (etcd's --max-txn-ops). */
+  readonly txnOpsMax: number;
+  /** Revisions of history kept for Watch and past reads; the same on every member. */
+  readonly historyRevisions: number;
+  readonly watchersMax: number;
   readonly requestTimeoutMs: number;
   readonly logLevel: "debug" | "info" | "warn" | "error";
 }
@@ -74,6 +79,9 @@ export function loadSettings(flags: ReadonlyMap<string, string>, env: NodeJS.Pro
     requestBytesMax: integer(raw, "--max-request-bytes", 1024),
     snapshotEveryEntries: integer(raw, "--snapshot-entries", 0),
     pendingProposalsMax: integer(raw, "--max-pending-proposals", 1),
+    txnOpsMax: integer(raw, "--max-txn-ops", 1),
+    historyRevisions: integer(raw, "--history-revisions", 1),
+    watchersMax: integer(raw, "--max-watchers", 1),
     requestTimeoutMs: integer(raw, "--request-timeout-ms", 1),
     logLevel: logLevelOf(raw),
   });
