@@ -24,6 +24,18 @@ import {
 import { decodeTxn, encodeTxnResponses, type TxnLimits } from "./kv-txn-codec.js";
 import type { LeaderForwarder } from "./leader-forwarder.js";
 
+/** A forward to an unreachable leader is retried while this much of the deadline remains. */
+const FORWARD_RETRY_MARGIN_MS = 100;
+const FORWARD_RETRY_PAUSE_MS = 25;
+
+/**
+ * Whether grpc-js failed the call before sending it: it could not connect. (grpc-js says so
+ * only in the status text.) Such a request is safe to send again, even a write.
+ */
+function neverSent(details: string): boolean {
+  return details.startsWith("No connection established");
+}
+
 /** A lost read is retried only while at least this much of the call's deadline remains. */
 const READ_RETRY_MARGIN_MS = 50;
 const READ_RETRY_PAUSE_MS = 10;
@@ -191,19 +203,32 @@ export class KvService {
   }
 
   /** A leader that cannot be reached becomes UNAVAILABLE with its id as the hint. */
+  /**
+   * Forwards to the leader. A leader that cannot even be connected to (it died, and this
+   * member has not yet seen the next one elected) never got the request, so the call waits
+   * for a leader again and retries, writes included, until its deadline. Any other failure
+   * of a reachable leader becomes UNAVAILABLE with its id as the hint.
+   */
   private async forward<Response>(
     leader: NodeId, method: "Put" | "Delete" | "Get" | "Range" | "Txn", request: unknown,
     call: CallContext,
   ): Promise<Response> {
-    try {
-      const remainingMs = this.remainingMs(call);
-      return await this.deps.forwarder.forward<Response>(leader, method, request, remainingMs);
-    } catch (error: unknown) {
-      if (isServiceError(error) && error.code === grpcStatus.UNAVAILABLE &&
-          error.metadata.get(LEADER_ID_KEY).length === 0) {
-        throw new NotLeaderError(leader, `the leader could not be reached (${error.details})`);
+    for (let target = leader; ;) {
+      try {
+        const remainingMs = this.remainingMs(call);
+        return await this.deps.forwarder.forward<Response>(target, method, request, remainingMs);
+      } catch (error: unknown) {
+        if (!isServiceError(error) || error.code !== grpcStatus.UNAVAILABLE ||
+            error.metadata.get(LEADER_ID_KEY).length > 0) {
+          throw error;
+        }
+        if (!neverSent(error.details) || this.remainingMs(call) <= FORWARD_RETRY_MARGIN_MS) {
+          throw new NotLeaderError(target, `the leader could not be reached (${error.details})`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, FORWARD_RETRY_PAUSE_MS));
+        target = await this.waitForLeader(call);
+        if (target === this.deps.node.id) throw new NotLeaderError(target, "leadership moved here");
       }
-      throw error;
     }
   }
 

@@ -136,6 +136,20 @@ describe("Txn and Watch on a three-member cluster", () => {
       await expect(c.client(leader).range({ key: "b", range_end: "\0" })).resolves.toBeDefined();
     }));
 
+  test("a write sent to a follower right after the leader dies waits for the next leader", () =>
+    theCluster().withLogs(async () => {
+      const c = theCluster();
+      const leader = await c.waitForLeader();
+      const follower = c.ids().find((id) => id !== leader)!;
+      await c.kill(leader);
+      // The follower still names the dead leader: it cannot connect, so nothing was sent, and
+      // it forwards again once the next leader is elected, within the call's deadline.
+      const put = await c.client(follower).put({ key: "after-death", value: Buffer.from("ok") });
+      expect(Number(put.header!.member_id)).not.toBe(leader);
+      c.restart(leader);
+      await c.waitForReady([leader]);
+    }));
+
   test("a bad txn is INVALID_ARGUMENT and never reaches the log", () =>
     theCluster().withLogs(async () => {
       const c = theCluster();
