@@ -146,10 +146,14 @@ export class KvService {
     call: CallContext, method: "Put" | "Delete" | "Txn", request: unknown,
     local: () => Promise<Response>,
   ): Promise<Response> {
-    const leader = await this.waitForLeader(call);
-    if (leader === this.deps.node.id) return local();
-    if (call.forwarded) throw new NotLeaderError(leader);
-    return this.forward(leader, method, request, call);
+    for (;;) {
+      const leader = await this.waitForLeader(call);
+      if (leader === this.deps.node.id) return local();
+      if (call.forwarded) throw new NotLeaderError(leader);
+      const forwarded = await this.forward(leader, method, request, call);
+      // The leader runs this same service: its answer is this method's Response.
+      if (forwarded !== undefined) return forwarded.response as Response;
+    }
   }
 
   private async routeRead<Response>(
@@ -163,7 +167,9 @@ export class KvService {
       const leader = await this.waitForLeader(call);
       if (leader !== this.deps.node.id) {
         if (call.forwarded) throw new NotLeaderError(leader);
-        return this.forward(leader, method, request, call);
+        const forwarded = await this.forward(leader, method, request, call);
+        if (forwarded !== undefined) return forwarded.response as Response;
+        continue;
       }
       try {
         await this.deps.node.readBarrier(this.remainingMs(call));
@@ -204,31 +210,31 @@ export class KvService {
 
   /** A leader that cannot be reached becomes UNAVAILABLE with its id as the hint. */
   /**
-   * Forwards to the leader. A leader that cannot even be connected to (it died, and this
-   * member has not yet seen the next one elected) never got the request, so the call waits
-   * for a leader again and retries, writes included, until its deadline. Any other failure
-   * of a reachable leader becomes UNAVAILABLE with its id as the hint.
+   * Forwards to the leader and returns its answer, or undefined when the leader could not
+   * even be connected to (it died, and this member has not yet seen the next one elected):
+   * the request was never sent, so the caller routes it again, writes included, while the
+   * deadline allows. Any other failure of the leader becomes UNAVAILABLE with its id as the
+   * hint.
    */
-  private async forward<Response>(
+  private async forward(
     leader: NodeId, method: "Put" | "Delete" | "Get" | "Range" | "Txn", request: unknown,
     call: CallContext,
-  ): Promise<Response> {
-    for (let target = leader; ;) {
-      try {
-        const remainingMs = this.remainingMs(call);
-        return await this.deps.forwarder.forward<Response>(target, method, request, remainingMs);
-      } catch (error: unknown) {
-        if (!isServiceError(error) || error.code !== grpcStatus.UNAVAILABLE ||
-            error.metadata.get(LEADER_ID_KEY).length > 0) {
-          throw error;
-        }
-        if (!neverSent(error.details) || this.remainingMs(call) <= FORWARD_RETRY_MARGIN_MS) {
-          throw new NotLeaderError(target, `the leader could not be reached (${error.details})`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, FORWARD_RETRY_PAUSE_MS));
-        target = await this.waitForLeader(call);
-        if (target === this.deps.node.id) throw new NotLeaderError(target, "leadership moved here");
+  ): Promise<{ readonly response: unknown } | undefined> {
+    try {
+      const remainingMs = this.remainingMs(call);
+      const response = await this.deps.forwarder.forward<unknown>(
+        leader, method, request, remainingMs);
+      return { response };
+    } catch (error: unknown) {
+      if (!isServiceError(error) || error.code !== grpcStatus.UNAVAILABLE ||
+          error.metadata.get(LEADER_ID_KEY).length > 0) {
+        throw error;
       }
+      if (neverSent(error.details) && this.remainingMs(call) > FORWARD_RETRY_MARGIN_MS) {
+        await new Promise((resolve) => setTimeout(resolve, FORWARD_RETRY_PAUSE_MS));
+        return undefined;
+      }
+      throw new NotLeaderError(leader, `the leader could not be reached (${error.details})`);
     }
   }
 

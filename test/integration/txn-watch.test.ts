@@ -142,12 +142,17 @@ describe("Txn and Watch on a three-member cluster", () => {
       const leader = await c.waitForLeader();
       const follower = c.ids().find((id) => id !== leader)!;
       await c.kill(leader);
-      // The follower still names the dead leader: it cannot connect, so nothing was sent, and
-      // it forwards again once the next leader is elected, within the call's deadline.
-      const put = await c.client(follower).put({ key: "after-death", value: Buffer.from("ok") });
-      expect(Number(put.header!.member_id)).not.toBe(leader);
-      c.restart(leader);
-      await c.waitForReady([leader]);
+      try {
+        // Long enough for the follower's connection to see the dead leader refuse, shorter
+        // than an election: the follower still names the dead leader, cannot connect, so
+        // sends nothing, and forwards again once the next leader is elected.
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        const put = await c.client(follower).put({ key: "after-death", value: Buffer.from("ok") });
+        expect(Number(put.header!.member_id)).not.toBe(leader);
+      } finally {
+        c.restart(leader);
+        await c.waitForReady([leader]);
+      }
     }));
 
   test("a bad txn is INVALID_ARGUMENT and never reaches the log", () =>
