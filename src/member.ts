@@ -56,6 +56,8 @@ const READS_PENDING_MAX = 10_000;
 const HEALTH_WATCHERS_MAX = 256;
 /** Ready writes queued for the log's writer thread; the core batches what comes meanwhile. */
 const READY_WRITES_IN_FLIGHT_MAX = 64;
+/** How long a stopping member lets calls in progress finish before cancelling them. */
+const SHUTDOWN_GRACE_MS = 2000;
 /** Responses queued per watch, events per response, progress ticks a stalled client gets. */
 const WATCH_LIMITS = { queuedBatchesMax: 64, batchEventsMax: 256, stalledTicksMax: 6 };
 /** How often a watch that asked for progress notifications and got nothing hears the revision. */
@@ -340,9 +342,18 @@ function bind(server: grpc.Server, flag: string, address: string): Promise<numbe
   });
 }
 
+/**
+ * Lets calls in progress finish for up to SHUTDOWN_GRACE_MS, then cancels the rest. It does
+ * not wait for grpc-js to report the forced shutdown done: with a client that stopped
+ * reading (a frozen process), its sessions never report closing, and the drain would wait
+ * for that client.
+ */
 function shutdown(server: grpc.Server): Promise<void> {
   return new Promise((resolve) => {
-    const force = setTimeout(() => server.forceShutdown(), 2000);
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, SHUTDOWN_GRACE_MS);
     server.tryShutdown(() => {
       clearTimeout(force);
       resolve();
