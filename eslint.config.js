@@ -1,6 +1,7 @@
-// ESLint flat config. Style is enforced by machines, not by review (STYLE.md 2.12): this
-// file carries the type-aware rules and the dependency direction between layers; the
-// mechanical bans that are easier to express as text live in test/tidy.test.ts.
+// ESLint flat config. Style is enforced by machines, not by review
+// (docs/style.md, Machines enforce style): this file carries the type-aware rules and the
+// dependency direction between layers; the mechanical bans that are easier to express as text
+// live in test/tidy.test.ts.
 //
 // ESLint requires a default export from its config file; this is the one exception to the
 // project's named-exports-only rule, and it sits outside src/ where tidy.test.ts looks.
@@ -21,7 +22,8 @@ const maxLen = [
   },
 ];
 
-// Dependency direction (STYLE.md 1): core <- storage, state-machine, transport <- node <- api.
+// Dependency direction (docs/style.md, Layers and dependencies):
+// core <- storage, state-machine, transport <- node <- api.
 // Each arrow is "is imported by", so the rules below forbid the reverse arrows.
 const coreImports = {
   patterns: [
@@ -38,7 +40,7 @@ const coreImports = {
 
 const upperLayer = (layer) => ({
   regex: `^\\.{1,2}/(.*/)?${layer}(/|$)`,
-  message: `Dependencies point one way (STYLE.md 1): this layer may not import src/${layer}.`,
+  message: `Dependencies point one way (docs/style.md): this layer may not import src/${layer}.`,
 });
 
 export default defineConfig([

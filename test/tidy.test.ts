@@ -1,14 +1,15 @@
-// Goal: enforce mechanically the parts of STYLE.md that nobody should have to check by eye.
-// The core is pure (STYLE.md 2.1-2.2): no clock, timers, randomness, console, process, async
-// code or Promises, and no imports from outside src/core. Dependencies point one way
-// (STYLE.md 1). Nothing in src/ has a default export, and no line in src/ runs past 100
-// characters unless it holds a URL or a literal (the exemptions of eslint's max-len).
-// Method: read the sources with node:fs and parse each with the TypeScript compiler API.
-// Bans are matched against the code only: comments and the contents of string, template and
-// regex literals are blanked first, with line numbers kept, so prose like "creates no
-// Promises" cannot trip them. Imports and exports are read from the syntax tree. Each rule
-// lists every violation as `path:line: reason`, so one run shows everything to fix. A
-// self-check runs the scanner on small snippets first, so no rule can pass by finding nothing.
+// Goal: enforce mechanically the parts of docs/style.md that nobody should have to check by
+// eye. The core is pure (docs/style.md, The core is pure): no clock, timers, randomness,
+// console, process, async code or Promises, and no imports from outside src/core. Dependencies
+// point one way (docs/style.md, Layers and dependencies). Nothing in src/ has a default export,
+// and no line in src/ runs past 100 characters unless it holds a URL or a literal (the
+// exemptions of eslint's max-len).
+// Method: read the sources with node:fs and parse each with the TypeScript compiler API. Bans
+// are matched against the code only: comments and the contents of string, template and regex
+// literals are blanked first, with line numbers kept, so prose like "creates no Promises"
+// cannot trip them. Imports and exports are read from the syntax tree. Each rule lists every
+// violation as `path:line: reason`, so one run shows everything to fix. A self-check runs the
+// scanner on small snippets first, so no rule can pass by finding nothing.
 
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, posix, relative, resolve, sep } from "node:path";
@@ -61,7 +62,10 @@ const NODE_BANS: readonly Ban[] = [
   { pattern: /(?<![\w$.])Math\s*\.\s*random\b/, reason: "Math.random: use the Random port" },
 ];
 
-/** Layers each layer may not import (STYLE.md 1); src/core is checked more strictly below. */
+/**
+ * Layers each layer may not import (docs/style.md, Layers and dependencies); src/core is
+ * checked more strictly below.
+ */
 const FORBIDDEN_LAYERS: Readonly<Record<string, readonly string[]>> = {
   storage: ["node", "api", "main"],
   "state-machine": ["node", "api", "main"],

@@ -142,7 +142,8 @@ export function decodeRangeEnd(text: string, key: Uint8Array, limits: KvLimits):
 }
 
 function decodeConsistency(value: unknown): ReadConsistency {
-  // An unknown level is rejected, never silently treated as the weakest (TESTING 2.4).
+  // An unknown level is rejected, never silently treated as the weakest
+  // (docs/testing.md, Bad input).
   if (value === 0 || value === "LINEARIZABLE") return "linearizable";
   if (value === 1 || value === "SERIALIZABLE") return "serializable";
   throw new InvalidArgumentError(

@@ -2,7 +2,7 @@
  * The bounded window of unacknowledged AppendEntries to one follower (after etcd's
  * tracker/inflights.go). In replicate state the leader pipelines appends without waiting for
  * each answer; this window caps how many are outstanding (RaftConfig.inflightAppendsMax) so a
- * slow follower costs bounded memory and bandwidth (STYLE.md 2.8: everything has a limit).
+ * slow follower costs bounded memory and bandwidth (docs/style.md, Everything has a limit).
  */
 import { assert } from "./assert.js";
 import type { LogIndex } from "./ids.js";

@@ -137,7 +137,7 @@ export class Progress {
    * match grew. Also clears probeSent, as any answer shows the follower is reachable and ends
    * the probe round trip, and frees inflights acknowledged by n (idempotent, so the core may
    * also call inflights.freeLE itself). Stale or duplicated acknowledgements change nothing
-   * else, which keeps matchIndex monotonic (TESTING.md 1.1).
+   * else, which keeps matchIndex monotonic (docs/testing.md, Safety invariants).
    */
   maybeUpdate(n: LogIndex): boolean {
     const matchBefore = this.match;

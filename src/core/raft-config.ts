@@ -1,9 +1,9 @@
 import type { NodeId } from "./ids.js";
 
 /**
- * Deliberate bugs for the simulator's self-test (TESTING.md 2.1.9). Each one, switched on,
- * must be caught by the invariant checkers or the linearizability checker within a fixed
- * number of seeds. Never set outside tests.
+ * Deliberate bugs for the simulator's self-test (docs/testing.md, Planted bugs). Each one,
+ * switched on, must be caught by the invariant checkers or the linearizability checker
+ * within a fixed number of seeds. Never set outside tests.
  */
 export type PlantedBug =
   /** Commit an entry of an earlier term by counting replicas (the Figure 8 bug, §5.4.2). */

@@ -16,7 +16,7 @@ export type CommandLine =
   | { readonly action: "version" }
   | { readonly action: "run"; readonly command: CommandSpec; readonly input: CommandInput };
 
-/** Bounds on what a command line may ask for (STYLE.md 2.8). */
+/** Bounds on what a command line may ask for (docs/style.md, Everything has a limit). */
 const ENDPOINTS_MAX = 64;
 const TIMEOUT_MS_MAX = 60 * 60 * 1000;
 const DURATION_UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 };

@@ -9,8 +9,8 @@ export interface Waiter<T> {
 
 /**
  * A bounded table of waiters keyed by a number (a log index or a read request id). Full
- * means reject, never grow (STYLE: everything has a limit). Deadlines are checked on ticks,
- * so there is no timer per request.
+ * means reject, never grow (docs/style.md, Everything has a limit). Deadlines are checked
+ * on ticks, so there is no timer per request.
  */
 export class WaiterTable<T, Extra = undefined> {
   private readonly waiters = new Map<number, Waiter<T> & { extra: Extra }>();

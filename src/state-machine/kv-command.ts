@@ -30,8 +30,8 @@ import {
  *   | stale-sequence: u64 lastSequence | invalid-command: reason | txn: the txn result body
  *
  * Encoding asserts (our own callers must pass valid values); decoding throws KvCodecError,
- * because bytes can come from a bug, a newer member or a damaged disk (STYLE.md 2.7: the
- * pair of checks on both sides of the boundary).
+ * because bytes can come from a bug, a newer member or a damaged disk (docs/style.md,
+ * Checks on both sides of a boundary).
  */
 export const KV_CODEC_VERSION = 1;
 /** Results are at version 2; version 1 replies are still read (see above). */

@@ -15,7 +15,7 @@ export interface KvSession {
 
 /**
  * A write, as proposed through the log (encoded by kv-command.ts). Keys and values are
- * bytes, compared byte-wise (TESTING.md 2.4); keys are never empty.
+ * bytes, compared byte-wise (docs/testing.md, Bad input); keys are never empty.
  * - `put`: sets key to value; with `prevKv` the result carries the key's previous state.
  * - `delete`: removes one key.
  * - `delete-range`: etcd's range semantics (see keyRange()): `rangeEnd` empty means the key

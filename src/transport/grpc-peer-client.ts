@@ -16,7 +16,10 @@ import { ReplicateStream, type ReplicateMessage } from "./replicate-stream.js";
 import { encodeSnapshotChunks, SNAPSHOT_CHUNK_BYTES_MAX } from "./snapshot-chunks.js";
 import { SnapshotLane, type SnapshotSend } from "./snapshot-lane.js";
 
-/** Limits and wiring of the outbound peer transport; every limit is explicit (STYLE.md 2.8). */
+/**
+ * Limits and wiring of the outbound peer transport; every limit is explicit
+ * (docs/style.md, Everything has a limit).
+ */
 export interface GrpcPeerClientOptions {
   readonly clusterId: number;
   readonly selfId: NodeId;

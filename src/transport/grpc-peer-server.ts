@@ -53,7 +53,8 @@ export interface RaftPeerServiceOptions {
   /**
    * Called with any error other than a refused request: the handler threw, which means a
    * broken invariant. The call is answered INTERNAL with no details. The default rethrows
-   * outside gRPC, so the process crashes and restarts from durable state (STYLE.md 2.6).
+   * outside gRPC, so the process crashes and restarts from durable state
+   * (docs/style.md, Programmer errors crash).
    */
   readonly onHandlerError?: (error: unknown) => void;
 }

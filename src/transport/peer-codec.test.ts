@@ -1,7 +1,7 @@
 // Goal: every core message survives the trip through the RaftPeer wire format unchanged,
 // and every malformed or hostile peer input is refused with the right typed error before
-// it can reach the core (TESTING.md 2.4: unsafe or negative integers, broken entry runs,
-// unknown kinds, wrong receiver, wrong cluster, unknown sender).
+// it can reach the core (docs/testing.md, Bad input: unsafe or negative integers, broken
+// entry runs, unknown kinds, wrong receiver, wrong cluster, unknown sender).
 // Method: fast-check generates valid messages (ids and terms up to 2^53 - 1, entry runs
 // with every kind); each is encoded, serialized and deserialized with the loaded protos
 // (real protobuf bytes), decoded, and compared. Table tests then break one field at a

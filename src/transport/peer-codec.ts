@@ -41,11 +41,12 @@ import { ENTRY_KIND_NUMBERS, entryKindOf } from "./peer-rules.js";
 /**
  * proto <-> core Message for the unary raftkv.raft.v1.RaftPeer RPCs. With peer-envelope.ts
  * and snapshot-chunks.ts, this is the only peer code that reads or builds generated shapes
- * (STYLE.md 1). Encoding asserts the rules of peer-rules.ts on what
- * our core produced; decoding checks every field of what a peer sent (TESTING.md 2.4) and
- * throws a PeerRequestError, which the server maps to a gRPC status, before anything
- * reaches the core. uint64 fields arrive as decimal strings (PROTO_LOADER_OPTIONS) and
- * become numbers only when they are safe integers (docs/decisions/0001).
+ * (docs/style.md, Layers and dependencies). Encoding asserts the rules of peer-rules.ts on
+ * what our core produced; decoding checks every field of what a peer sent
+ * (docs/testing.md, Bad input) and throws a PeerRequestError, which the server maps to a
+ * gRPC status, before anything reaches the core. uint64 fields arrive as decimal strings
+ * (PROTO_LOADER_OPTIONS) and become numbers only when they are safe integers
+ * (docs/decisions/0001).
  */
 
 /** The unary RaftPeer RPCs; InstallSnapshot streams (see snapshot-chunks.ts). */

@@ -4,9 +4,10 @@ import { assertValidConfig, decodeMembershipConfig } from "../core/membership-co
 import type { AppendRequest, Message, VoteRequest } from "../core/message.js";
 
 /**
- * The rules a peer message must satisfy to be stepped, stated once and used twice (STYLE.md
- * 2.7, assertions in pairs): the encoder asserts them on what our core produced, and the
- * decoder rejects a request that breaks them before it can reach the core (TESTING.md 2.4).
+ * The rules a peer message must satisfy to be stepped, stated once and used twice
+ * (docs/style.md, Checks on both sides of a boundary): the encoder asserts them on what our
+ * core produced, and the decoder rejects a request that breaks them before it can reach the
+ * core (docs/testing.md, Bad input).
  * Each rule follows from a Raft invariant, so a correct sender never breaks one.
  * Returns a description of the first broken rule, or undefined.
  */

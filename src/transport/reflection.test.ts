@@ -125,8 +125,9 @@ function isExecutable(path: string): boolean {
 }
 
 /**
- * The path of the tool findGrpcurl() chose: a grpcurl on PATH, else the stand-in that
- * ../shared/tools/build.sh built (it prints the directory; a second run reuses the build).
+ * The path of the tool findGrpcurl() chose: a grpcurl on PATH, else the offline grpcurl
+ * stand-in that ../shared/tools/build.sh (outside this repository) built; the script prints
+ * the directory, and a second run reuses the build.
  */
 function grpcurlPath(): string {
   const real = (process.env.PATH ?? "").split(delimiter).filter((dir) => dir !== "")
@@ -140,10 +141,10 @@ function grpcurlPath(): string {
 }
 
 /**
- * `describe` run with grpcurl's own command line, `-plaintext ADDR describe SYMBOL`, which
- * the stand-in also takes and then answers in grpcurl's layout, options included
- * (../shared/tools/README.md). test/tools/grpcurl.ts gives the stand-in its older short
- * form instead, whose describe prints no options and so cannot show what this checks.
+ * `describe` run with grpcurl's own command line, `-plaintext ADDR describe SYMBOL`, which the
+ * stand-in also takes and then answers in grpcurl's layout, options included.
+ * test/tools/grpcurl.ts gives the stand-in its older short form instead, whose describe prints
+ * no options and so cannot show what this checks.
  */
 function grpcurlDescribe(address: string, symbol: string): Promise<string> {
   const path = grpcurlPath();

@@ -15,7 +15,10 @@ export type ReplicateCall =
 /** What travels on a Replicate stream: log appends and heartbeats (Raft §5.3, thesis 6.4). */
 export type ReplicateMessage = AppendRequest | HeartbeatRequest;
 
-/** Limits and wiring of one peer's Replicate stream; every limit is explicit (STYLE.md 2.8). */
+/**
+ * Limits and wiring of one peer's Replicate stream; every limit is explicit
+ * (docs/style.md, Everything has a limit).
+ */
 export interface ReplicateStreamOptions {
   /** Checks each answer: it comes from the peer, is addressed to us, in our cluster. */
   readonly context: ResponseContext;

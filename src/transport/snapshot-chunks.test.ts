@@ -1,7 +1,7 @@
 // Goal: a snapshot cut into InstallSnapshot chunks is reassembled byte for byte, and a
 // receiver accepts nothing but a well-formed stream: chunks in order without gaps or
 // overlaps, no bytes past the announced size, a size within its limit, and bytes matching
-// the announced SHA-256 (TESTING.md 2.4, InstallSnapshot).
+// the announced SHA-256 (docs/testing.md, Bad input: InstallSnapshot chunks).
 // Method: fast-check over snapshot sizes (including empty) and chunk sizes, each chunk
 // pushed through real protobuf bytes into a SnapshotAssembler; then one table case per way
 // to break a stream, checking the typed refusal.

@@ -2,7 +2,8 @@
 // message naming the problem, at the exact boundary (the limit itself is accepted, one byte
 // more is not), and the member keeps serving afterwards. With no leader (two of three
 // members stopped), a call fails with UNAVAILABLE before its deadline and its trailing
-// metadata names the last known leader (proto/raftkv/kv/v1/kv.proto, TESTING.md §2.4).
+// metadata names the last known leader (proto/raftkv/kv/v1/kv.proto; docs/testing.md,
+// Bad input).
 // Method: a three-member cluster with default limits (4 KiB keys, 1 MiB values, 2 MiB
 // requests, src/settings.ts). Each bad call goes to a follower (the path that forwards) and
 // to the leader; after each, a Put and a linearizable Get on that member must succeed. The

@@ -1,7 +1,7 @@
 /**
- * Where a crash can strike inside a member's own work (TESTING.md 2.1.4), as behaviours of
- * its ports rather than branches in the driver: the port throws SimCrash, the simulator
- * catches it at the event that led there and discards the incarnation.
+ * Where a crash can strike inside a member's own work (docs/testing.md, Fault injection), as
+ * behaviours of its ports rather than branches in the driver: the port throws SimCrash, the
+ * simulator catches it at the event that led there and discards the incarnation.
  * - "before-write": the log store is asked to start a write and the process dies first; the
  *   Ready's early messages (a leader's appends) may already have left.
  * - "after-write": a write reached the disk, the process dies before hearing of it; the

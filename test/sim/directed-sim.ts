@@ -16,12 +16,13 @@ import { drainContinuations } from "./simulator.js";
 import { describeMessage, Trace } from "./trace.js";
 
 /**
- * Directed scenarios (TESTING.md 2.1.8): the simulator's cluster (the production RaftNode on
- * simulated ports) and safety checker, driven by a scripted schedule instead of a random one.
- * The script owns time: no node ticks unless the script ticks it, every disk write completes
- * before the network goes quiet, and every message is delivered or dropped by the step's filter
- * (a lossy network may drop anything, so every schedule here is one the real system can see).
- * This file is the harness; each script lives in its own file (figure8-scenario.ts).
+ * Directed scenarios (docs/testing.md, Directed scenarios): the simulator's cluster (the
+ * production RaftNode on simulated ports) and safety checker, driven by a scripted schedule
+ * instead of a random one. The script owns time: no node ticks unless the script ticks it, every
+ * disk write completes before the network goes quiet, and every message is delivered or dropped
+ * by the step's filter (a lossy network may drop anything, so every schedule here is one the real
+ * system can see). This file is the harness; each script lives in its own file
+ * (figure8-scenario.ts).
  */
 
 /** A broken rule seen during a directed run, with the script step it happened in. */
@@ -386,7 +387,10 @@ export class DirectedSim {
     this.checker.report(text);
   }
 
-  /** Convergence (TESTING.md 2.1.6 #4) among the running members; undefined when converged. */
+  /**
+   * Convergence (docs/testing.md, Convergence and liveness) among the running members;
+   * undefined when converged.
+   */
   convergence(): string | undefined {
     return finalChecks(this.cluster);
   }

@@ -3,7 +3,8 @@ import { assert } from "../../src/core/assert.js";
 /**
  * The simulator's agenda: a binary min-heap keyed by (virtual time, sequence number). The
  * global sequence number breaks ties between events scheduled for the same instant in the
- * order they were scheduled, so a run depends on nothing but its seed (TESTING.md 2.1.1).
+ * order they were scheduled, so a run depends on nothing but its seed (docs/testing.md,
+ * Determinism).
  */
 export class EventQueue<T> {
   private readonly heap: { timeMicros: number; seq: number; item: T }[] = [];

@@ -43,7 +43,7 @@ export type FaultKind =
   | "transfer"
   | "network";
 
-/** How often and which faults strike (TESTING.md 2.1.2-2.1.5). Weights are relative. */
+/** How often and which faults strike (docs/testing.md, Fault injection). Weights are relative. */
 export interface FaultProfile {
   /** Gap between two nemesis decisions, drawn from [gapMicrosMin, gapMicrosMax). */
   readonly gapMicrosMin: number;

@@ -11,9 +11,9 @@ import {
 } from "./directed-sim.js";
 
 /**
- * The Figure 8 directed scenario (Raft paper §5.4.2; TESTING.md 2.1.8): a five-step script on
- * DirectedSim that places an old-term entry on a majority, then lets a later leader overwrite
- * it. A correct core never commits that entry by counting; the planted bug
+ * The Figure 8 directed scenario (Raft paper §5.4.2; docs/testing.md, Directed scenarios): a
+ * five-step script on DirectedSim that places an old-term entry on a majority, then lets a later
+ * leader overwrite it. A correct core never commits that entry by counting; the planted bug
  * "commit-old-term-by-counting" does, and the checker reports the loss.
  */
 

@@ -1,8 +1,8 @@
 // Goal: the Figure 8 rule (Raft §5.4.2: a leader commits by counting replicas only entries of
 // its own term) holds, and breaking it is caught by the simulator's checkers. Random seeds
-// rarely line up the five-step schedule, so this is a directed scenario (TESTING.md 2.1.8):
-// the simulator's cluster, drivers and safety checker under a scripted schedule
-// (figure8-scenario.ts, runFigure8). Method: run the script with the correct core and with
+// rarely line up the five-step schedule, so this is a directed scenario (docs/testing.md,
+// Directed scenarios): the simulator's cluster, drivers and safety checker under a scripted
+// schedule (figure8-scenario.ts, runFigure8). Method: run the script with the correct core and with
 // the planted bug "commit-old-term-by-counting", for several seeds (seeds move election
 // jitter and message order, never the schedule); assert the run passed through the dangerous
 // state, then no violation (correct) or a reported violation (bug).

@@ -4,9 +4,9 @@ import type { SimCluster } from "./sim-cluster.js";
 import type { SimMember } from "./sim-member.js";
 
 /**
- * Convergence after healing (TESTING.md 2.1.6 #4): there is a leader, every member of its
- * configuration runs, has applied everything the leader committed, and holds the same map.
- * Returns what is not yet true, or undefined once converged.
+ * Convergence after healing (docs/testing.md, Convergence and liveness): there is a leader,
+ * every member of its configuration runs, has applied everything the leader committed, and holds
+ * the same map. Returns what is not yet true, or undefined once converged.
  */
 export function finalChecks(cluster: SimCluster): string | undefined {
   const leader = cluster.leader();
@@ -25,8 +25,9 @@ export function finalChecks(cluster: SimCluster): string | undefined {
 }
 
 /**
- * Liveness after healing (TESTING.md 2.1.6 #5): exactly one leader among the members, known
- * to all of them in its term, with its whole log committed and applied everywhere.
+ * Liveness after healing (docs/testing.md, Convergence and liveness): exactly one leader
+ * among the members, known to all of them in its term, with its whole log committed and applied
+ * everywhere.
  */
 export function livenessChecks(cluster: SimCluster): string | undefined {
   const leader = cluster.leader();

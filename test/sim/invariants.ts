@@ -28,9 +28,9 @@ interface NodeRecord {
 }
 
 /**
- * The global-vantage safety checker (TESTING.md 2.1.6, paper Figure 3). The simulator feeds it
- * every durable write, send, apply and snapshot install, and every node's status after every
- * event; any broken rule throws SafetyViolation with a one-line explanation.
+ * The global-vantage safety checker (docs/testing.md, Safety invariants; paper Figure 3). The
+ * simulator feeds it every durable write, send, apply and snapshot install, and every node's
+ * status after every event; any broken rule throws SafetyViolation with a one-line explanation.
  */
 export class SafetyChecker {
   private readonly nodes = new Map<NodeId, NodeRecord>();

@@ -1,12 +1,12 @@
-// Goal: after faults stop, the cluster recovers (TESTING.md 2.1.6 #5, and the PreVote /
-// CheckQuorum interplay of 1.2): within K = 20 election timeouts there is exactly one leader
-// among the members, known to all of them, its whole log is committed and applied everywhere,
-// and a linearizable read of every key succeeds. Method: liveness-mode simulations (bounded
-// faults, including asymmetric and flapping partitions, then a full heal) for each of the
-// four {preVote, checkQuorum} combinations, 25 seeds each: the odd seeds with 3 voters, the
-// even ones with 5. The seeds run in worker threads at node speed (seed-sweep.ts says why),
-// the two voter counts side by side on the two cores. A failure names the seed and how to
-// replay it.
+// Goal: after faults stop, the cluster recovers (docs/testing.md, "Convergence and liveness",
+// and the PreVote / CheckQuorum interplay in "Known Raft failures"): within K = 20 election
+// timeouts there is exactly one leader among the members, known to all of them, its whole log is
+// committed and applied everywhere, and a linearizable read of every key succeeds. Method:
+// liveness-mode simulations (bounded faults, including asymmetric and flapping partitions, then a
+// full heal) for each of the four {preVote, checkQuorum} combinations, 25 seeds each: the odd
+// seeds with 3 voters, the even ones with 5. The seeds run in worker threads at node speed
+// (seed-sweep.ts says why), the two voter counts side by side on the two cores. A failure names
+// the seed and how to replay it.
 import { describeFailures, sweepInWorker, type SweepReport } from "./seed-sweep.js";
 import { DEFAULT_SIM_OPTIONS, type SimOptions } from "./simulator.js";
 

@@ -1,9 +1,9 @@
 import type { Entry } from "../../src/core/entry.js";
 
 /**
- * Hash chains over Raft logs, for the Log Matching check (TESTING.md 1.1): the chain value
- * at index i is H(chain[i-1], term_i, hash(entry_i)), so two logs that hold the same
- * (index, term) must have the same chain value there, or Log Matching is broken.
+ * Hash chains over Raft logs, for the Log Matching check (docs/testing.md, Safety invariants):
+ * the chain value at index i is H(chain[i-1], term_i, hash(entry_i)), so two logs that hold the
+ * same (index, term) must have the same chain value there, or Log Matching is broken.
  * 32-bit FNV-style hashes: a collision can only hide a violation, never invent one.
  */
 export function entryHash(entry: Entry): number {

@@ -42,7 +42,7 @@ export class NemesisRunner implements ClusterView {
     if (action !== undefined) this.execute(action);
   }
 
-  /** Ends the fault phase: every link heals, every node runs (TESTING.md 2.1.2 "heal"). */
+  /** Ends the fault phase: every link heals, every node runs (docs/testing.md, Fault injection). */
   healEverything(): void {
     this.cluster.onCrash = undefined;
     this.cluster.release(this.network.healAll());

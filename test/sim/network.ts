@@ -4,7 +4,7 @@ import type { SeededRandom } from "../../src/core/random.js";
 
 /**
  * How unreliable the simulated network is. All probabilities are per message and per
- * directed link; delays are in virtual microseconds (TESTING.md 2.1.2).
+ * directed link; delays are in virtual microseconds (docs/testing.md, Fault injection).
  */
 export interface NetworkProfile {
   readonly baseDelayMicrosMin: number;

@@ -3,8 +3,9 @@ import type { NodeId } from "../../src/core/ids.js";
 import type { SeededRandom } from "../../src/core/random.js";
 
 /**
- * Partition shapes from the Jepsen repertoire (TESTING.md 2.1.2), as pure functions from a
- * node list to the directed links to block. The nemesis applies them to the network.
+ * Partition shapes from the Jepsen repertoire (docs/testing.md, Fault injection), as pure
+ * functions from a node list to the directed links to block. The nemesis applies them to the
+ * network.
  */
 export type PartitionShape =
   | "isolate-one"
@@ -118,7 +119,7 @@ function bridge(order: readonly NodeId[]): DirectedLink[] {
 
 /**
  * The Cloudflare-style partial partition: A and B talk, B and C talk, but A and C cannot
- * (TESTING.md 1.2). Other nodes keep full connectivity.
+ * (docs/testing.md, Known Raft failures). Other nodes keep full connectivity.
  */
 function asymmetricTriangle(order: readonly NodeId[]): DirectedLink[] {
   if (order.length < 3) return [{ from: order[0]!, to: order[1]! }];

@@ -1,10 +1,10 @@
-// Goal: a checker that never fails is worse than none (TESTING.md 2.1.9), so each planted bug,
-// switched on alone, must be caught. Method: for each bug, sweep seeds with a fault profile
-// that exercises it until the first violation, within a fixed budget measured by sweeping;
+// Goal: a checker that never fails is worse than none (docs/testing.md, Planted bugs), so each
+// planted bug, switched on alone, must be caught. Method: for each bug, sweep seeds with a fault
+// profile that exercises it until the first violation, within a fixed budget measured by sweeping;
 // print the first detecting seed. Random sweeps run in a worker thread (seed-sweep.ts). A
 // bug that random schedules rarely line up is caught by a directed scenario instead
-// (TESTING.md 2.1.8), swept over seeds the same way. Core and driver bugs come from
-// RaftConfig.plantedBugs; the driver's async path is tested with a faulty port (a disk that
+// (docs/testing.md, Directed scenarios), swept over seeds the same way. Core and driver bugs come
+// from RaftConfig.plantedBugs; the driver's async path is tested with a faulty port (a disk that
 // reports writes durable before they are), and the review findings that live in ports with
 // faulty ports too (a random source that repeats after a restart, a transport with the old
 // membership rule), and the exactly-once checker with a naive client (a retried write goes

@@ -1,5 +1,5 @@
-// The seed sweeper and replayer (TESTING.md 2.1.7): `node dist/test/sim/sim-cli.js` after
-// `npm run build`.
+// The seed sweeper and replayer (docs/testing.md, "Seed sweeps" and "Seed replay"):
+// `node dist/test/sim/sim-cli.js` after `npm run build`.
 //   SEEDS=n   how many seeds to run (default 100), starting at START (default 1)
 //   SEED=s    replay one seed with a readable trace on stdout, one line per event
 //   VOTERS, LEARNERS, MODE (safety|liveness), PREVOTE, CHECKQUORUM (0|1), BUGS (comma list),

@@ -1,7 +1,7 @@
-// Goal: the Raft core keeps every safety property under faults with five voters and a
-// learner (TESTING.md 2.1.7: about 100 seeds with 5 nodes and membership changes). Method:
-// the same seed sweep as simulator.test.ts, in worker threads at node speed over both cores
-// (seed-sweep.ts), and in its own file so that jest run with two workers can schedule it
+// Goal: the Raft core keeps every safety property under faults with five voters and a learner
+// (docs/testing.md, Seed sweeps: 100 seeds with 5 nodes and membership changes).
+// Method: the same seed sweep as simulator.test.ts, in worker threads at node speed over both
+// cores (seed-sweep.ts), and in its own file so that jest run with two workers can schedule it
 // beside the 3-voter sweep. A failure names the seed and how to replay it.
 import { describeFailures, SWEEP_THREADS, sweepInWorkers } from "./seed-sweep.js";
 

@@ -1,14 +1,14 @@
-// Goal: the Raft core keeps every safety property under faults (TESTING.md 2.1), and the
-// simulator itself is deterministic. Method: sweep 300 seeds of the seeded simulator with 3
-// voters, and 30 with a single voter (nemesis on: partitions, clogs, crashes inside Ready,
-// power losses that take a state machine back (ADR 0005), pauses, membership changes,
-// transfers, snapshots), checking invariants after every event and linearizability and
-// convergence at the end; the 3-voter sweep must also show the power-loss recovery path
-// taken (state machines rolled back, the log's snapshot restored, entries re-applied).
-// Sweeps run in worker threads at node speed, split over both cores (seed-sweep.ts says
-// why). The 5-voter sweep is its own file (simulator-five-voters.test.ts), so that jest run
-// with two workers can schedule the two sweeps side by side. A failure names the seed and
-// how to replay it; running one seed twice must give the same trace digest.
+// Goal: the Raft core keeps every safety property under faults
+// (docs/testing.md, The deterministic simulator), and the simulator itself is deterministic.
+// Method: sweep 300 seeds of the seeded simulator with 3 voters, and 30 with a single voter
+// (nemesis on: partitions, clogs, crashes inside Ready, power losses that take a state machine
+// back (ADR 0005), pauses, membership changes, transfers, snapshots), checking invariants after
+// every event and linearizability and convergence at the end; the 3-voter sweep must also show
+// the power-loss recovery path taken (state machines rolled back, the log's snapshot restored,
+// entries re-applied). Sweeps run in worker threads at node speed, split over both cores
+// (seed-sweep.ts says why). The 5-voter sweep is its own file (simulator-five-voters.test.ts),
+// so that jest run with two workers can schedule the two sweeps side by side. A failure names
+// the seed and how to replay it; running one seed twice must give the same trace digest.
 import { describePowerLoss } from "./power-loss.js";
 import { describeFailures, SWEEP_THREADS, sweepInWorkers } from "./seed-sweep.js";
 import { DEFAULT_SIM_OPTIONS, runSimulation } from "./simulator.js";

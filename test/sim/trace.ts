@@ -4,7 +4,7 @@ import type { PersistBatch } from "../../src/storage/log-store.js";
 /**
  * The replay trace: one line per event, "time node what". Formatting is skipped entirely
  * when tracing is off, which is what keeps the seed sweeps fast. The running hash lets a
- * test prove that one seed always gives the same trace (TESTING.md 2.1.1).
+ * test prove that one seed always gives the same trace (docs/testing.md, Determinism).
  */
 export class Trace {
   private hash = 0x811c9dc5;

@@ -12,7 +12,7 @@ import { writeText, type ClientWrite, type ExactlyOnceChecker } from "./exactly-
 import { ClientSession } from "./exactly-once-session.js";
 import type { SimMember } from "./sim-member.js";
 
-/** How the simulated clients behave (TESTING.md 2.1.5). */
+/** How the simulated clients behave (docs/testing.md, Simulated clients). */
 export interface WorkloadOptions {
   readonly clientCount: number;
   readonly keyCount: number;

@@ -1,7 +1,8 @@
-// The process that test/storage/crash-consistency.test.ts kills with SIGKILL (TESTING.md
-// 2.5). It appends entries and hard state with the production SqliteLogStore in a loop, as
-// fast as the disk allows, and reports each write on stdout only AFTER persist() returned,
-// i.e. after SQLite's fsync: every line the parent reads is a promise the store must keep.
+// The process that test/storage/crash-consistency.test.ts kills with SIGKILL
+// (docs/testing.md, Storage crash consistency). It appends entries and hard state with the
+// production SqliteLogStore in a loop, as fast as the disk allows, and reports each write on
+// stdout only AFTER persist() returned, i.e. after SQLite's fsync: every line the parent reads is
+// a promise the store must keep.
 //
 // Usage: RAFTKV_CRASH_CHILD=1 node dist/test/storage/crash-child.js <database path> <seed>
 // Output, one line each, written synchronously:

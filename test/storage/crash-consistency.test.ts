@@ -1,4 +1,5 @@
-// Goal: SqliteLogStore keeps every promise it made across crashes (TESTING.md 2.5).
+// Goal: SqliteLogStore keeps every promise it made across crashes
+// (docs/testing.md, Storage crash consistency).
 // 1. Mid-write kill: a child process (crash-child.ts) appends entries and hard state with
 //    the production store and reports each write only after persist() returned; the parent
 //    kills it with SIGKILL at random moments, reopens the same database every time and

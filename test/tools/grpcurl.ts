@@ -1,10 +1,11 @@
 // Finds a grpcurl for tests: a real `grpcurl` on PATH, or else the offline stand-in
-// `minigrpcurl` built from ../shared/tools (see ../shared/tools/README.md), which validates
-// reflected descriptors with the same Go protobuf code grpcurl uses. Neither may exist on a
-// given machine, so findGrpcurl() returns undefined and says why; tests then skip with that
-// message. Discovery is synchronous (it runs before a test registers its cases, while no
-// server is up); the tool's commands are asynchronous, because the server under test runs
-// on this same event loop and must keep answering while the tool talks to it.
+// `minigrpcurl`, a small Go program built from ../shared/tools (outside this repository, on the
+// project machines), which validates reflected descriptors with the same Go protobuf code
+// grpcurl uses. Neither may exist on a given machine, so findGrpcurl() returns undefined and
+// says why; tests then skip with that message. Discovery is synchronous (it runs before a test
+// registers its cases, while no server is up); the tool's commands are asynchronous, because
+// the server under test runs on this same event loop and must keep answering while the tool
+// talks to it.
 
 import { execFile, execFileSync } from "node:child_process";
 import { accessSync, constants, existsSync } from "node:fs";

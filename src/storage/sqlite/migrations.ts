@@ -64,7 +64,7 @@ export function currentSchemaVersion(db: Database.Database): number {
  * The schema of a member's Raft database (src/storage/sqlite/sqlite-log-store.ts): the
  * log, the hard state, the snapshot metadata (whose `config` is the membership in force at
  * the snapshot; later configurations live in `config` entries of the log) and the identity
- * that ties the directory to one member of one cluster (TESTING.md 2.4).
+ * that ties the directory to one member of one cluster (docs/testing.md, Bad input).
  * Single-row tables enforce their one row with `CHECK (id = 1)`.
  */
 export const RAFT_LOG_MIGRATIONS: readonly Migration[] = [

@@ -1,7 +1,8 @@
 // Goal: openDatabase() gives every caller a database configured as stated (WAL,
 // synchronous read back, foreign keys on) and refuses what must not be served: a
-// configuration SQLite did not honour (TESTING.md 2.5), a WAL without its database, a file
-// that is not a database, a schema newer than the binary (TESTING.md 2.4).
+// configuration SQLite did not honour (docs/testing.md, Storage crash consistency), a WAL
+// without its database, a file that is not a database, a schema newer than the binary
+// (docs/testing.md, Bad input).
 // Method: open real files in a mkdtemp directory; break them by hand; check the typed error.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

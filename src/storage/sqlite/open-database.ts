@@ -15,7 +15,10 @@ export type SqliteDatabase = Database.Database;
  */
 export type SynchronousLevel = "FULL" | "NORMAL";
 
-/** Every setting openDatabase() applies; all explicit, none defaulted (STYLE.md 2.8). */
+/**
+ * Every setting openDatabase() applies; all explicit, none defaulted (docs/style.md,
+ * Everything has a limit).
+ */
 export interface OpenDatabaseOptions {
   readonly synchronous: SynchronousLevel;
   /** How long a statement waits for a lock held by another connection before SQLITE_BUSY. */
@@ -33,7 +36,8 @@ export interface OpenDatabaseOptions {
 
 /**
  * The settings read back did not match what was asked for, or the files on disk are not a
- * usable database. The process must not serve from such a database (TESTING.md 2.4, 2.5).
+ * usable database. The process must not serve from such a database (docs/testing.md,
+ * "Bad input" and "Storage crash consistency").
  */
 export class DatabaseSetupError extends Error {
   override readonly name = "DatabaseSetupError";
@@ -44,8 +48,8 @@ const SYNCHRONOUS_CODES: Readonly<Record<SynchronousLevel, number>> = { NORMAL: 
 /**
  * Opens (creating if needed) the SQLite database at `path` in WAL mode with every pragma
  * stated explicitly, reads back journal_mode and synchronous and throws DatabaseSetupError
- * if SQLite did not honour them (TESTING.md 2.5 "configuration assertion"), optionally runs
- * quick_check, then brings the schema up to date.
+ * if SQLite did not honour them (docs/testing.md, Storage crash consistency: the
+ * configuration assertion), optionally runs quick_check, then brings the schema up to date.
  *
  * It refuses a write-ahead log without its database (`<path>-wal` present, `<path>`
  * absent): opening would silently start from an empty database and discard the log.

@@ -11,7 +11,7 @@ import { assertCompactable, assertEntriesRange, type LogStore, type PersistBatch
 import { RAFT_LOG_MIGRATIONS } from "./migrations.js";
 import { openDatabase, type SqliteDatabase } from "./open-database.js";
 
-/** Which member of which cluster a data directory belongs to (TESTING.md 2.4). */
+/** Which member of which cluster a data directory belongs to (docs/testing.md, Bad input). */
 export interface MemberIdentity {
   readonly clusterId: string;
   readonly memberId: NodeId;
@@ -62,7 +62,8 @@ const ENTRY_KINDS: ReadonlySet<string> = new Set<EntryKind>(["command", "noop", 
  *   commits, so a failed assertion or I/O error leaves both disk and caches as they were;
  * - term(), firstIndex() and lastIndex() are answered from memory (they are on the hot
  *   path): the terms are kept as runs of equal terms, one small record per leader change;
- * - contiguity is asserted when writing, when loading and when reading back (STYLE.md 2.7);
+ * - contiguity is asserted when writing, when loading and when reading back
+ *   (docs/style.md, Checks on both sides of a boundary);
  * - the writing may be left to another connection on the same file (WorkerSqliteLogStore's
  *   worker thread): this one then only reads (WAL lets it read while the other writes), and
  *   applyWrittenToCache() / applyCompactionToCache() move its caches by the other's writes
@@ -111,7 +112,8 @@ export class SqliteLogStore implements LogStore {
 
   /**
    * Records the identity on first use; afterwards throws IdentityMismatchError unless it is
-   * the same cluster and member, so a member never starts on another's data (TESTING 2.4).
+   * the same cluster and member, so a member never starts on another's data
+   * (docs/testing.md, Bad input).
    */
   assertIdentity(clusterId: string, memberId: NodeId): void {
     assert(clusterId.length > 0, "a cluster id must not be empty");
