@@ -10,12 +10,9 @@
 // grpcurl's own command line and compared with grpcurl's output, line for line. Without
 // either tool, those cases are skipped with the reason printed.
 
-import { execFile, execFileSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
+import { execFile } from "node:child_process";
 import * as grpc from "@grpc/grpc-js";
 import descriptor from "protobufjs/ext/descriptor/index.js";
-import { repoRoot } from "../../test/integration/repo-paths.js";
 import { findGrpcurl, whyNoGrpcurl } from "../../test/tools/grpcurl.js";
 import type { ClusterHandlers } from "../gen/raftkv/cluster/v1/Cluster.js";
 import type { KVHandlers } from "../gen/raftkv/kv/v1/KV.js";
@@ -115,31 +112,6 @@ if (grpcurl === undefined) {
   console.warn(`reflection.test.ts: grpcurl cases skipped: ${String(whyNoGrpcurl())}`);
 }
 
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * The path of the tool findGrpcurl() chose: a grpcurl on PATH, else the offline grpcurl
- * stand-in that ../shared/tools/build.sh (outside this repository) built; the script prints
- * the directory, and a second run reuses the build.
- */
-function grpcurlPath(): string {
-  const real = (process.env.PATH ?? "").split(delimiter).filter((dir) => dir !== "")
-    .map((dir) => join(dir, "grpcurl")).find(isExecutable);
-  if (real !== undefined) return real;
-  const script = join(repoRoot(), "..", "shared", "tools", "build.sh");
-  const output = execFileSync("bash", [script], {
-    encoding: "utf8", stdio: ["ignore", "pipe", "pipe"],
-  });
-  return join(output.trim().split("\n").pop() ?? "", "minigrpcurl");
-}
-
 /**
  * `describe` run with grpcurl's own command line, `-plaintext ADDR describe SYMBOL`, which the
  * stand-in also takes and then answers in grpcurl's layout, options included.
@@ -147,7 +119,7 @@ function grpcurlPath(): string {
  * no options and so cannot show what this checks.
  */
 function grpcurlDescribe(address: string, symbol: string): Promise<string> {
-  const path = grpcurlPath();
+  const path = grpcurl!.path; // Only called in the suite that runs when grpcurl was found.
   return new Promise((done, fail) => {
     execFile(path, ["-plaintext", address, "describe", symbol], { timeout: 30_000 },
       (error, stdout, stderr) => {
