@@ -16,7 +16,10 @@ function table(): SessionTable & { readonly rows: Map<string, Row> } {
   const rows = new Map<string, Row>();
   return {
     rows,
-    get: (id) => rows.get(id),
+    get: (id) => {
+      const row = rows.get(id);
+      return row === undefined ? undefined : { sequence: row.sequence, reply: () => row.reply };
+    },
     touch: (id, index) => { rows.get(id)!.index = index; },
     remember: (id, sequence, index, reply) => { rows.set(id, { sequence, index, reply }); },
     size: () => rows.size,

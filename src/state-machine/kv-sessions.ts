@@ -21,11 +21,17 @@ export const SESSION_EXPIRY_ENTRIES = 1_000_000;
 
 /** The session table of one state machine, inside its apply transaction. */
 export interface SessionTable {
-  get(clientId: string): { readonly sequence: number; readonly reply: KvResult } | undefined;
+  /** The client's session; its reply is read only when a retry needs it. */
+  get(clientId: string): { readonly sequence: number; reply(): KvResult } | undefined;
   /** Records a use of a known session at log index `index`. */
   touch(clientId: string, index: number): void;
-  /** Remembers `reply` as the client's last, at `sequence` and `index` (new or replacing). */
-  remember(clientId: string, sequence: number, index: number, reply: KvResult): void;
+  /**
+   * Remembers `reply` as the client's last, at `sequence` and `index`; `added` says the
+   * table did not hold the client before (the caller has just looked).
+   */
+  remember(
+    clientId: string, sequence: number, index: number, reply: KvResult, added: boolean,
+  ): void;
   size(): number;
   /** Forgets the session with the lowest last-use index (ties: the lowest client id). */
   evictLeastRecentlyUsed(): void;
@@ -46,12 +52,12 @@ export function applyWithSession(
   const known = sessions.get(session.clientId);
   if (known !== undefined && session.sequence <= known.sequence) {
     sessions.touch(session.clientId, index);
-    if (session.sequence === known.sequence) return known.reply;
+    if (session.sequence === known.sequence) return known.reply();
     return { type: "stale-sequence", revision, lastSequence: known.sequence };
   }
   if (known === undefined && session.sequence !== 1) return { type: "session-expired", revision };
   const reply = write();
-  sessions.remember(session.clientId, session.sequence, index, reply);
+  sessions.remember(session.clientId, session.sequence, index, reply, known === undefined);
   if (sessions.size() > sessionsMax) sessions.evictLeastRecentlyUsed();
   return reply;
 }

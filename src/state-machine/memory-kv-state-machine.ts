@@ -201,7 +201,12 @@ export class MemoryKvStateMachine implements KvStateMachine {
 
   /** The sessions as the shared exactly-once rules (kv-sessions.ts) use them. */
   private readonly sessionTable: SessionTable = {
-    get: (clientId) => this.sessions.get(clientId),
+    get: (clientId) => {
+      const session = this.sessions.get(clientId);
+      return session === undefined
+        ? undefined
+        : { sequence: session.sequence, reply: () => session.reply };
+    },
     touch: (clientId, index) => {
       const session = this.sessions.get(clientId);
       if (session !== undefined) session.lastUsedIndex = index;

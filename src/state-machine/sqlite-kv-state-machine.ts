@@ -206,6 +206,7 @@ export class SqliteKvStateMachine implements KvStateMachine {
       sessions: this.sessions,
       historyStart: this.firstHistoryRevision,
     };
+    const sessions = this.sessionTable(progress); // One view of the session rows per batch.
     this.db.transaction(() => {
       for (const entry of entries) {
         if (entry.index <= progress.applied) continue; // applied before a crash or restart
@@ -214,12 +215,12 @@ export class SqliteKvStateMachine implements KvStateMachine {
           const command = decodeOrReason(entry.data);
           results.set(entry.index, typeof command === "string"
             ? { type: "invalid-command", revision: progress.revision, reason: command }
-            : this.applyCommand(command, entry.index, progress));
+            : this.applyCommand(command, entry.index, progress, sessions));
         }
         progress.applied = entry.index;
       }
       if (progress.applied !== this.applied) {
-        expireSessions(this.sessionTable(progress), progress.applied);
+        expireSessions(sessions, progress.applied);
         // The window of history, decided by the applied index: the same on every member.
         const start = Math.max(
           progress.historyStart, progress.applied - this.options.historyRevisionsMax + 1);
@@ -319,8 +320,10 @@ export class SqliteKvStateMachine implements KvStateMachine {
   }
 
   /** Applies one command at `index` inside apply()'s transaction; updates `progress`. */
-  private applyCommand(command: KvCommand, index: number, progress: ApplyProgress): KvResult {
-    return applyWithSession(this.sessionTable(progress), this.options.sessionsMax, command,
+  private applyCommand(
+    command: KvCommand, index: number, progress: ApplyProgress, sessions: SessionTable,
+  ): KvResult {
+    return applyWithSession(sessions, this.options.sessionsMax, command,
       index, progress.revision, () => this.applyWrite(command, index, progress));
   }
 
@@ -332,11 +335,10 @@ export class SqliteKvStateMachine implements KvStateMachine {
         const row = s.selectSession.get(clientId) as
           { sequence: number; reply: Buffer } | undefined;
         if (row === undefined) return undefined;
-        return { sequence: row.sequence, reply: decodeKvResult(row.reply) };
+        return { sequence: row.sequence, reply: () => decodeKvResult(row.reply) };
       },
       touch: (clientId, index) => { s.touchSession.run(index, clientId); },
-      remember: (clientId, sequence, index, reply) => {
-        const added = s.selectSession.get(clientId) === undefined;
+      remember: (clientId, sequence, index, reply, added) => {
         s.upsertSession.run(clientId, sequence, index, encodeKvResult(reply));
         if (added) progress.sessions += 1;
       },
