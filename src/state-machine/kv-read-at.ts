@@ -1,5 +1,5 @@
 import {
-  keyInRange, keyRange, type KeyValue, type KvEvent, type KvReader, type RangeRequest,
+  keyInRange, keyRange, keyText, type KeyValue, type KvEvent, type KvReader, type RangeRequest,
   type RangeResult,
 } from "./kv-types.js";
 
@@ -36,7 +36,7 @@ export function rangeAt(reader: KvReader, request: RangeRequest, revision: numbe
   const before = firstChangesAfter(reader, revision, (key) => keyInRange(key, range));
   const latest = reader.range({ ...request, limit: 0, keysOnly: false, countOnly: false });
   const byKey = new Map<string, KeyValue>();
-  for (const kv of latest.kvs) byKey.set(keyOf(kv.key), kv);
+  for (const kv of latest.kvs) byKey.set(keyText(kv.key), kv);
   for (const [key, event] of before) {
     if (event.prevKv === undefined) byKey.delete(key);
     else byKey.set(key, event.prevKv);
@@ -59,15 +59,11 @@ function firstChangesAfter(
   for (;;) {
     const page = reader.events(cursor, PAGE_EVENTS);
     for (const event of page) {
-      const key = keyOf(event.kv.key);
+      const key = keyText(event.kv.key);
       if (!first.has(key) && wanted(event.kv.key)) first.set(key, event);
     }
     const last = page.at(-1);
     if (last === undefined || page.length < PAGE_EVENTS) return first;
     cursor = { revision: last.kv.modRevision, position: last.position };
   }
-}
-
-function keyOf(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
 }

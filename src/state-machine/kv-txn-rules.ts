@@ -1,4 +1,4 @@
-import { keyInRange, keyRange, type KvCommand, type TxnOp } from "./kv-types.js";
+import { keyInRange, keyRange, keyText, type KvCommand, type TxnOp } from "./kv-types.js";
 
 /**
  * What a transaction may hold, checked before it is proposed (the API answers a breach
@@ -27,7 +27,7 @@ function duplicateWrite(ops: readonly TxnOp[]): string | undefined {
   const puts = new Set<string>();
   for (const op of ops) {
     if (op.type !== "put") continue;
-    const key = Buffer.from(op.key).toString("latin1");
+    const key = keyText(op.key);
     if (puts.has(key)) return show(op.key);
     puts.add(key);
   }

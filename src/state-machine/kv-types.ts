@@ -231,3 +231,11 @@ export function keyInRange(key: Uint8Array, range: KeyRange): boolean {
   if (Buffer.compare(key, range.key) < 0) return false;
   return range.type === "from" || Buffer.compare(key, range.end) < 0;
 }
+
+/**
+ * A key as a Map key: one latin1 character per byte, so equal bytes give equal strings and
+ * string order is byte order.
+ */
+export function keyText(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
+}

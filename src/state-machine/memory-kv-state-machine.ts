@@ -6,6 +6,7 @@ import { decodeOrReason } from "./kv-command.js";
 import { applyWithSession, expireSessions, type SessionTable } from "./kv-sessions.js";
 import {
   keyRange,
+  keyText,
   KV_HISTORY_REVISIONS_DEFAULT,
   type HistoryCursor,
   type KeyRange,
@@ -135,7 +136,7 @@ export class MemoryKvStateMachine implements KvStateMachine {
   }
 
   get(key: Uint8Array): KeyValue | undefined {
-    return this.kvs.get(toKey(key));
+    return this.kvs.get(keyText(key));
   }
 
   range(request: RangeRequest): RangeResult {
@@ -177,7 +178,7 @@ export class MemoryKvStateMachine implements KvStateMachine {
     this.kvs = new Map(
       json.kvs.map(([key, value, createRevision, modRevision, version]) => {
         const kv = { key: bytes(key), value: bytes(value), createRevision, modRevision, version };
-        return [toKey(kv.key), kv];
+        return [keyText(kv.key), kv];
       }),
     );
     this.sessions = new Map(
@@ -233,7 +234,7 @@ export class MemoryKvStateMachine implements KvStateMachine {
   private readonly store: KvApplyStore = {
     get: (key) => this.get(key),
     range: (request) => this.range(request),
-    put: (kv) => { this.kvs.set(toKey(kv.key), kv); },
+    put: (kv) => { this.kvs.set(keyText(kv.key), kv); },
     deleteRange: (range) => {
       const doomed = this.keysIn(range).sort();
       const removed = doomed.map((key) => this.kvs.get(key)!);
@@ -260,15 +261,11 @@ export class MemoryKvStateMachine implements KvStateMachine {
   }
 
   private keysIn(range: KeyRange): string[] {
-    const low = toKey(range.key);
+    const low = keyText(range.key);
     if (range.type === "single") return this.kvs.has(low) ? [low] : [];
-    const high = range.type === "between" ? toKey(range.end) : undefined;
+    const high = range.type === "between" ? keyText(range.end) : undefined;
     return [...this.kvs.keys()].filter((k) => k >= low && (high === undefined || k < high));
   }
-}
-
-function toKey(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
 }
 
 function base64(data: Uint8Array): string {
