@@ -33,6 +33,25 @@ export interface HardState {
 export interface MembershipConfig {
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
+  /**
+   * Where members are reached, ascending by id, at most one per member (hashicorp/raft's
+   * Server.Address): in the configuration, so an address change goes through the log and a
+   * new member learns every address from its snapshot. Absent in clusters whose members are
+   * found by other means (the simulator, tests); a member without a record here is reached
+   * at the address its operator configured.
+   */
+  readonly addresses?: readonly MemberAddress[];
+}
+
+/** One member's addresses, and whether the leader promotes it once it caught up. */
+export interface MemberAddress {
+  readonly id: NodeId;
+  /** host:port of its peer port (raftkv.raft.v1.RaftPeer). */
+  readonly peerAddress: string;
+  /** host:port of its client port (KV, Cluster, Health). */
+  readonly clientAddress: string;
+  /** Only meaningful for a learner: promote it to voter once it is caught up (--join). */
+  readonly autoPromote: boolean;
 }
 
 /** Describes a snapshot; the bytes live in the application's snapshot store, never in core. */
