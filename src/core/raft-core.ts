@@ -13,7 +13,7 @@ import { RaftLog } from "./raft-log.js";
 import { RaftState } from "./raft-state.js";
 import type { Random } from "./random.js";
 import { acknowledgeReady, acknowledgeWrite, collectReady, readyPending } from "./ready-cycle.js";
-import type { Ready, Status, StorageWrite } from "./ready.js";
+import type { PeerReplication, Ready, Status, StorageWrite } from "./ready.js";
 import { requestRead } from "./read-index.js";
 import { appendLeaderEntry, sendAppend } from "./replication.js";
 import { syncProgressWithConfig } from "./role-transitions.js";
@@ -217,6 +217,18 @@ export class RaftCore {
       isLearner: isLearner(s.currentConfig(), s.id),
       leadershipTransferTarget: s.leadTransferee,
     };
+  }
+
+  /**
+   * Leader only (empty otherwise): how far each other member's log matches the leader's, for
+   * operator decisions such as promoting a learner (thesis 4.2.1, catching up new servers).
+   */
+  replication(): PeerReplication[] {
+    const s = this.s;
+    if (s.role !== "leader") return [];
+    return [...s.progress].filter(([id]) => id !== s.id).map(([id, progress]) => ({
+      id, matchIndex: progress.match, isLearner: progress.isLearner,
+    }));
   }
 
   /** The configuration in force: the latest in the log, committed or not (thesis 4.1). */

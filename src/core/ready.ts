@@ -90,6 +90,14 @@ export function isEmptyWrite(write: StorageWrite): boolean {
 }
 
 /** A point-in-time view for operators and tests. */
+/** What the leader knows of one other member's log (RaftCore.replication()). */
+export interface PeerReplication {
+  readonly id: NodeId;
+  /** The highest index known to be in that member's log, in agreement with the leader's. */
+  readonly matchIndex: LogIndex;
+  readonly isLearner: boolean;
+}
+
 export interface Status {
   readonly id: NodeId;
   readonly role: Role;

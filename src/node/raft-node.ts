@@ -8,7 +8,7 @@ import type { RaftConfig } from "../core/raft-config.js";
 import { RaftCore } from "../core/raft-core.js";
 import type { Random } from "../core/random.js";
 import type { ProposeResult } from "../core/errors.js";
-import type { Ready, Status, StorageWrite } from "../core/ready.js";
+import type { PeerReplication, Ready, Status, StorageWrite } from "../core/ready.js";
 import type { StateMachine } from "../state-machine/state-machine.js";
 import type { AsyncLogStore } from "../storage/async-log-store.js";
 import type { SnapshotStore, StoredSnapshot } from "../storage/snapshot-store.js";
@@ -90,6 +90,8 @@ export class RaftNode<Result> implements InboundHandler {
   /** The most recent leader this member knew, even if it knows none now (for hints). */
   private lastKnownLeaderId: NodeId = NO_NODE;
   private membershipSeen: MembershipConfig;
+  /** When (scheduler ms) each peer's last message arrived: who is reachable now. */
+  private readonly heardFromMs = new Map<NodeId, number>();
 
   constructor(private readonly options: RaftNodeParts<Result>) {
     this.scheduler = options.scheduler;
@@ -176,6 +178,18 @@ export class RaftNode<Result> implements InboundHandler {
     };
   }
 
+  /**
+   * Leader only (empty otherwise): each other member's match index and how long ago it was
+   * last heard from (Infinity if never, in this process).
+   */
+  replication(): Array<PeerReplication & { readonly silentMs: number }> {
+    const now = this.scheduler.nowMs();
+    return this.core.replication().map((peer) => {
+      const heard = this.heardFromMs.get(peer.id);
+      return { ...peer, silentMs: heard === undefined ? Infinity : now - heard };
+    });
+  }
+
   /** Proposes a command; resolves with the state machine's result once it is applied here. */
   apply(data: Uint8Array, timeoutMs: number): Promise<Applied<Result>> {
     const refusal = this.proposalRoomRefusal();
@@ -248,6 +262,7 @@ export class RaftNode<Result> implements InboundHandler {
       return;
     }
     assert(!this.draining, "the transport delivers outside the Ready loop");
+    this.heardFromMs.set(message.from, this.scheduler.nowMs());
     this.catchUpTicks();
     // Only a request's handling can produce the RPC's answer. While stepping a response, any
     // message for that peer is a new one-way message and goes through the transport.
