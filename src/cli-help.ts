@@ -16,10 +16,18 @@ export function helpText(version: string): string {
     `  ${"-h, --help".padEnd(FLAG_COLUMN_CHARS)}print this help and exit`,
     `  ${"--version".padEnd(FLAG_COLUMN_CHARS)}print the version and exit`,
   ].join("\n");
+  // Named here so an operator who lost a quorum finds it; its own help says the rest.
+  const recover = [
+    "Recovering from quorum loss:",
+    `  ${"recover --data-dir <dir>".padEnd(FLAG_COLUMN_CHARS)}make this member the only voter`,
+    "      when a majority of members is lost for good; run it while the member is stopped,",
+    "      then start it with its usual flags (raftkv recover --help; README, Operations)",
+  ].join("\n");
   return [
     `raftkv ${version}: one member of a raftkv cluster (Raft, gRPC, SQLite).`,
     "",
     "Usage: raftkv [flags]",
+    "       raftkv recover --data-dir <dir>",
     "",
     "Every flag can also be set by its environment variable; a flag wins over its variable.",
     "With no flags, raftkv runs a single-member cluster: clients on 127.0.0.1:7379, peers on",
@@ -28,6 +36,8 @@ export function helpText(version: string): string {
     "",
     ...sections.flatMap((section) => [section, ""]),
     other,
+    "",
+    recover,
     "",
   ].join("\n");
 }

@@ -8,6 +8,7 @@ import { helpText } from "./cli-help.js";
 import { packageVersion } from "./cli-version.js";
 import { startMember, type Member } from "./member.js";
 import { JsonLogger, type Logger } from "./observability/logger.js";
+import { runRecoverCommand } from "./recover-command.js";
 import { loadSettings, type Settings } from "./settings.js";
 import { StartupError } from "./startup-error.js";
 import { SchemaVersionError } from "./storage/sqlite/migrations.js";
@@ -21,6 +22,12 @@ import { IdentityMismatchError } from "./storage/sqlite/sqlite-log-store.js";
  * line on stderr naming the flag and its value, and exit status 1 (see the catch below).
  */
 async function main(): Promise<void> {
+  // A subcommand, not a flag: `recover` rewrites the data directory offline and exits, so it
+  // shares none of a running member's settings (src/recover-command.ts).
+  if (process.argv[2] === "recover") {
+    process.exitCode = runRecoverCommand(process.argv.slice(3), process);
+    return;
+  }
   const commandLine = parseCommandLine(process.argv.slice(2));
   if (commandLine.action === "help") {
     process.stdout.write(helpText(version()));
