@@ -94,4 +94,19 @@ describe("loadSettings", () => {
     expect(refusal(["--initial-cluster", "x=a:1"]))
       .toBe(`--initial-cluster x=a:1: entry "x=a:1" has no positive integer id`);
   });
+
+  test("--join lists client addresses; without --cluster-id the cluster's id is learned", () => {
+    expect(settings(["--id", "4", "--join", "127.0.0.1:7379, 127.0.0.1:7479"]))
+      .toMatchObject({ join: ["127.0.0.1:7379", "127.0.0.1:7479"], clusterId: undefined });
+    expect(settings(["--join", "127.0.0.1:7379", "--cluster-id", "7"])).toMatchObject({ clusterId: 7 });
+    expect(settings([])).toMatchObject({ join: [], transferLeadershipOnStop: true });
+    expect(refusal(["--join", "nowhere"])).toBe("--join nowhere: must be host:port[,host:port...]");
+  });
+
+  test("--transfer-leadership-on-stop is true or false", () => {
+    expect(settings(["--transfer-leadership-on-stop", "false"]))
+      .toMatchObject({ transferLeadershipOnStop: false });
+    expect(refusal(["--transfer-leadership-on-stop", "no"]))
+      .toBe("--transfer-leadership-on-stop no: must be true or false");
+  });
 });

@@ -13,13 +13,19 @@ export interface PeerSpec {
  */
 export interface Settings {
   readonly id: number;
-  readonly clusterId: number;
+  /** Undefined only with --join and no --cluster-id: then the cluster tells (member.ts). */
+  readonly clusterId: number | undefined;
   readonly listenClient: string;
   readonly listenPeer: string;
   readonly advertiseClient: string;
   readonly advertisePeer: string;
   readonly dataDir: string;
   readonly initialCluster: readonly PeerSpec[];
+  /** Client addresses of running members to join through; empty: found or restart a cluster. */
+  readonly join: readonly string[];
+  readonly promoteLagEntries: number;
+  readonly promoteAfterMs: number;
+  readonly transferLeadershipOnStop: boolean;
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
@@ -27,6 +33,8 @@ export interface Settings {
   readonly valueBytesMax: number;
   readonly requestBytesMax: number;
   readonly snapshotEveryEntries: number;
+  readonly snapshotEveryBytes: number;
+  readonly logTailEntries: number;
   readonly pendingProposalsMax: number;
   /** Compares, and operations per branch, in one Txn (etcd's --max-txn-ops). */
   readonly txnOpsMax: number;
@@ -64,12 +72,17 @@ export function loadSettings(flags: ReadonlyMap<string, string>, env: NodeJS.Pro
       `must be below --election-ticks (${String(electionTicks)})`);
   }
   const clusterIdInput = raw("--cluster-id");
+  const join = joinAddresses(raw("--join"));
   return Object.freeze({
     id,
-    clusterId: clusterIdInput === undefined
-      ? clusterIdOf(addresses.initialCluster)
-      : integer(raw, "--cluster-id", 1),
+    clusterId: clusterIdInput !== undefined
+      ? integer(raw, "--cluster-id", 1)
+      : join.length > 0 ? undefined : clusterIdOf(addresses.initialCluster),
     ...addresses,
+    join,
+    promoteLagEntries: integer(raw, "--promote-lag-entries", 0),
+    promoteAfterMs: integer(raw, "--promote-after-ms", 0),
+    transferLeadershipOnStop: boolean(raw, "--transfer-leadership-on-stop"),
     dataDir: raw("--data-dir")?.text ?? literalDefault("--data-dir"),
     tickMs: integer(raw, "--tick-ms", 1),
     electionTicks,
@@ -78,6 +91,8 @@ export function loadSettings(flags: ReadonlyMap<string, string>, env: NodeJS.Pro
     valueBytesMax: integer(raw, "--max-value-bytes", 1),
     requestBytesMax: integer(raw, "--max-request-bytes", 1024),
     snapshotEveryEntries: integer(raw, "--snapshot-entries", 0),
+    snapshotEveryBytes: integer(raw, "--snapshot-bytes", 0),
+    logTailEntries: integer(raw, "--log-tail-entries", 0),
     pendingProposalsMax: integer(raw, "--max-pending-proposals", 1),
     txnOpsMax: integer(raw, "--max-txn-ops", 1),
     historyRevisions: integer(raw, "--history-revisions", 1),
@@ -190,6 +205,23 @@ function integer(raw: Raw, flag: string, minimum: number): number {
     throw new StartupError(subjectOf(raw, flag), `must be an integer >= ${String(minimum)}`);
   }
   return value;
+}
+
+/** Setting `flag` as true or false; its FLAG_DOCS default when it is not given. */
+function boolean(raw: Raw, flag: string): boolean {
+  const text = (raw(flag)?.text ?? literalDefault(flag)).trim();
+  if (text === "true" || text === "false") return text === "true";
+  throw new StartupError(subjectOf(raw, flag), "must be true or false");
+}
+
+/** --join's comma-separated host:port list; empty when it is not given. */
+function joinAddresses(input: RawSetting | undefined): string[] {
+  if (input === undefined) return [];
+  const parts = input.text.split(",").map((part) => part.trim()).filter((part) => part !== "");
+  if (parts.length === 0 || !parts.every(isAddress)) {
+    throw new StartupError(input.subject, "must be host:port[,host:port...]");
+  }
+  return parts;
 }
 
 /** How errors name setting `flag`: as given (`--id 0`, `RAFTKV_ID=0`), else with its default. */
