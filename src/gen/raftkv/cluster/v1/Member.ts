@@ -7,6 +7,7 @@ export interface Member {
   'peer_address'?: (string);
   'client_address'?: (string);
   'is_learner'?: (boolean);
+  'auto_promote'?: (boolean);
 }
 
 export interface Member__Output {
@@ -14,4 +15,5 @@ export interface Member__Output {
   'peer_address': (string);
   'client_address': (string);
   'is_learner': (boolean);
+  'auto_promote': (boolean);
 }

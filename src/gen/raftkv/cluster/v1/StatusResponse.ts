@@ -16,6 +16,10 @@ export interface StatusResponse {
   'snapshot_index'?: (number | string | Long);
   'client_address'?: (string);
   'peer_address'?: (string);
+  'snapshot_receiving_index'?: (number | string | Long);
+  'snapshot_received_bytes'?: (number | string | Long);
+  'snapshot_receiving_total_bytes'?: (number | string | Long);
+  'removed'?: (boolean);
 }
 
 export interface StatusResponse__Output {
@@ -31,4 +35,8 @@ export interface StatusResponse__Output {
   'snapshot_index': (string);
   'client_address': (string);
   'peer_address': (string);
+  'snapshot_receiving_index': (string);
+  'snapshot_received_bytes': (string);
+  'snapshot_receiving_total_bytes': (string);
+  'removed': (boolean);
 }
