@@ -36,7 +36,7 @@ export { SystemScheduler } from "./runtime/system-scheduler.js";
 export type { NodeEvent, NodeEventListener } from "./node/node-events.js";
 export {
   NodeError, NotLeaderError, LeadershipLostError, ProposalDroppedError, DeadlineExceededError,
-  QueueFullError, FailedPreconditionError, InvalidRequestError, NodeStoppedError,
+  QueueFullError, FailedPreconditionError, ChangeInProgressError, InvalidRequestError, NodeStoppedError,
 } from "./node/errors.js";
 export type { StateMachine } from "./state-machine/state-machine.js";
 export type { LogStore, PersistBatch } from "./storage/log-store.js";

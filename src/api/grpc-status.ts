@@ -1,7 +1,7 @@
 import { Metadata, status as GrpcCode, type ServiceError } from "@grpc/grpc-js";
 import { NO_NODE } from "../core/ids.js";
 import {
-  DeadlineExceededError, FailedPreconditionError, InvalidRequestError, LeadershipLostError,
+  ChangeInProgressError, DeadlineExceededError, FailedPreconditionError, InvalidRequestError, LeadershipLostError,
   NodeStoppedError, NotLeaderError, ProposalDroppedError, QueueFullError,
 } from "../node/errors.js";
 import { RevisionUnavailableError } from "../state-machine/kv-read-at.js";
@@ -55,6 +55,8 @@ export function toGrpcStatus(
     return status(GrpcCode.DEADLINE_EXCEEDED, error.message);
   }
   if (error instanceof QueueFullError) return status(GrpcCode.RESOURCE_EXHAUSTED, error.message);
+  // A concurrency conflict, not a state the caller must fix: gRPC's ABORTED, retry.
+  if (error instanceof ChangeInProgressError) return status(GrpcCode.ABORTED, error.message);
   if (error instanceof RevisionUnavailableError) {
     return status(GrpcCode.OUT_OF_RANGE, error.message);
   }

@@ -1,4 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
+import type { ClusterClient } from "../gen/raftkv/cluster/v1/Cluster.js";
 import type { KVClient } from "../gen/raftkv/kv/v1/KV.js";
 import type { NodeId } from "../core/ids.js";
 import { NotLeaderError } from "../node/errors.js";
@@ -8,6 +9,11 @@ import { raftkvProtos } from "../transport/proto-loading.js";
 export const FORWARDED_KEY = "raftkv-forwarded";
 
 type KvMethod = "Put" | "Get" | "Delete" | "Range" | "Txn";
+/** The Cluster calls only a leader can serve: membership changes and leadership transfer. */
+export type ClusterLeaderMethod =
+  | "MemberAdd" | "MemberPromote" | "MemberRemove" | "MemberUpdate" | "TransferLeadership";
+
+type AnyClient = KVClient | ClusterClient;
 
 /**
  * Forwards client calls to the leader's peer port, which serves the KV service for exactly
@@ -16,6 +22,7 @@ type KvMethod = "Put" | "Get" | "Delete" | "Range" | "Txn";
  */
 export class LeaderForwarder {
   private readonly clients = new Map<string, KVClient>();
+  private readonly clusterClients = new Map<string, ClusterClient>();
 
   constructor(
     private readonly peerAddressOf: (id: NodeId) => string | undefined,
@@ -27,10 +34,25 @@ export class LeaderForwarder {
   ): Promise<Response> {
     const address = this.peerAddressOf(leader);
     if (address === undefined) return Promise.reject(new NotLeaderError(leader, "the leader's address is unknown"));
-    const client = this.client(address);
+    return this.call(this.kvClient(address), method, request, deadlineMs);
+  }
+
+  /** A Cluster call only the leader serves, to the leader's peer port (which serves Cluster). */
+  forwardCluster<Response>(
+    leader: NodeId, method: ClusterLeaderMethod, request: unknown, deadlineMs: number,
+  ): Promise<Response> {
+    const address = this.peerAddressOf(leader);
+    if (address === undefined) return Promise.reject(new NotLeaderError(leader, "the leader's address is unknown"));
+    return this.call(this.clusterClient(address), method, request, deadlineMs);
+  }
+
+  private call<Response>(
+    client: AnyClient, method: string, request: unknown, deadlineMs: number,
+  ): Promise<Response> {
     const metadata = new grpc.Metadata();
     metadata.set(FORWARDED_KEY, "1");
-    const call = client[method].bind(client) as unknown as (
+    const call = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!
+      .bind(client) as unknown as (
       request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions,
       callback: (error: grpc.ServiceError | null, response?: Response) => void,
     ) => grpc.ClientUnaryCall;
@@ -45,11 +67,12 @@ export class LeaderForwarder {
   }
 
   close(): void {
-    for (const client of this.clients.values()) client.close();
+    for (const client of [...this.clients.values(), ...this.clusterClients.values()]) client.close();
     this.clients.clear();
+    this.clusterClients.clear();
   }
 
-  private client(address: string): KVClient {
+  private kvClient(address: string): KVClient {
     let client = this.clients.get(address);
     if (client === undefined) {
       const { grpcObject } = raftkvProtos();
@@ -58,6 +81,16 @@ export class LeaderForwarder {
         "grpc.max_receive_message_length": this.messageBytesMax,
       });
       this.clients.set(address, client);
+    }
+    return client;
+  }
+
+  private clusterClient(address: string): ClusterClient {
+    let client = this.clusterClients.get(address);
+    if (client === undefined) {
+      const { grpcObject } = raftkvProtos();
+      client = new grpcObject.raftkv.cluster.v1.Cluster(address, grpc.credentials.createInsecure());
+      this.clusterClients.set(address, client);
     }
     return client;
   }

@@ -46,6 +46,11 @@ export class InvalidRequestError extends NodeError {
   override readonly name = "InvalidRequestError";
 }
 
+/** Another membership change is not committed yet: this one may be retried shortly. */
+export class ChangeInProgressError extends NodeError {
+  override readonly name = "ChangeInProgressError";
+}
+
 export class NodeStoppedError extends NodeError {
   override readonly name = "NodeStoppedError";
 }
@@ -62,8 +67,8 @@ export function refusalToError(refusal: Refusal): NodeError {
     case "pending-reads-full":
       return new QueueFullError("too many reads are waiting for confirmation; retry later");
     case "config-change-pending":
-      return new FailedPreconditionError(
-        "a membership change is already in progress, or the leader has not committed an entry of its term yet",
+      return new ChangeInProgressError(
+        "a membership change is already in progress, or the leader has not committed an entry of its term yet; retry",
       );
     case "invalid-config-change":
     case "invalid-transfer-target":
