@@ -10,6 +10,7 @@ import { assertContiguousEntries } from "../../core/unstable-log.js";
 import { assertCompactable, assertEntriesRange, type LogStore, type PersistBatch } from "../log-store.js";
 import { RAFT_LOG_MIGRATIONS } from "./migrations.js";
 import { openDatabase, type SqliteDatabase } from "./open-database.js";
+import Database from "better-sqlite3";
 
 /** Which member of which cluster a data directory belongs to (docs/testing.md, Bad input). */
 export interface MemberIdentity {
@@ -107,6 +108,24 @@ export class SqliteLogStore implements LogStore {
     } catch (error) {
       db.close();
       throw error;
+    }
+  }
+
+  /**
+   * The cluster and member a data directory's log belongs to, read without changing the
+   * file; undefined when the log was never opened as a member's (no identity recorded).
+   */
+  static storedIdentity(path: string): { readonly clusterId: string; readonly memberId: number } | undefined {
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    try {
+      const hasTable = db.prepare(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'identity'").get() !== undefined;
+      if (!hasTable) return undefined;
+      const row = db.prepare("SELECT cluster_id, member_id FROM identity WHERE id = 1").get() as
+        | { cluster_id: string; member_id: number } | undefined;
+      return row === undefined ? undefined : { clusterId: row.cluster_id, memberId: row.member_id };
+    } finally {
+      db.close();
     }
   }
 
