@@ -72,6 +72,38 @@ describe("parseCommandLine", () => {
   });
 });
 
+describe("membership, leadership and snapshot command lines", () => {
+  test("two-word commands take their own flags and an optional or required argument", () => {
+    const add = runInput(parseCommandLine(["member", "add", "4", "--peer-urls", "a:1",
+      "--client-urls", "b:2", "--voter", "--auto-promote"], {}));
+    expect(add.args).toEqual(["4"]);
+    expect(add.flags).toMatchObject({
+      "peer-urls": "a:1", "client-urls": "b:2", voter: true, "auto-promote": true,
+    });
+    expect(runInput(parseCommandLine(["member", "remove", "2", "--force"], {})).flags.force)
+      .toBe(true);
+    expect(runInput(parseCommandLine(["move-leader"], {})).args).toEqual([]);
+    expect(runInput(parseCommandLine(["move-leader", "3"], {})).args).toEqual(["3"]);
+    const save = runInput(parseCommandLine(["snapshot", "save", "b.db", "--overwrite"], {}));
+    expect({ args: save.args, overwrite: save.flags.overwrite })
+      .toEqual({ args: ["b.db"], overwrite: true });
+  });
+
+  test("their mistakes are usage errors", () => {
+    expect(usageError(["member", "promote"])).toBe("missing argument ID");
+    expect(usageError(["member", "remove", "1", "2"])).toBe('unexpected argument "2"');
+    expect(usageError(["member", "list", "--force"])).toBe("unknown flag for member list: --force");
+    expect(usageError(["member", "promote", "4", "--voter"]))
+      .toBe("unknown flag for member promote: --voter");
+    expect(usageError(["put", "k", "v", "--overwrite"])).toBe("unknown flag for put: --overwrite");
+    expect(usageError(["snapshot", "save"])).toBe("missing argument FILE");
+    expect(usageError(["snapshot"])).toMatch(/did you mean snapshot save/);
+    expect(usageError(["snapshot", "save", "f", "-w", "table"]))
+      .toMatch(/snapshot save cannot print -w table/);
+    expect(usageError(["move-leader", "-w", "table"])).toMatch(/cannot print -w table/);
+  });
+});
+
 describe("key text", () => {
   test("--hex decodes plain hex and refuses what is not UTF-8", () => {
     expect(keyFromArgument("666f6F", true)).toBe("foo");

@@ -6,10 +6,12 @@ import { RPCS, type Member, type StatusResponse } from "./rpcs.js";
 
 const STATUS_COLUMNS: readonly string[] = [
   "ENDPOINT", "ID", "ROLE", "LEADER", "TERM", "COMMIT INDEX", "APPLIED INDEX", "LAST INDEX",
-  "SNAPSHOT INDEX", "IS LEARNER",
+  "SNAPSHOT INDEX", "IS LEARNER", "RECEIVING SNAPSHOT", "REMOVED",
 ];
 
-const MEMBER_COLUMNS: readonly string[] = ["ID", "PEER ADDRESS", "CLIENT ADDRESS", "IS LEARNER"];
+const MEMBER_COLUMNS: readonly string[] = [
+  "ID", "PEER ADDRESS", "CLIENT ADDRESS", "IS LEARNER", "AUTO PROMOTE",
+];
 
 /**
  * `status`: the Raft state of every endpoint (Cluster/Status, served by each member
@@ -24,6 +26,9 @@ export const STATUS_COMMAND: CommandSpec = {
   outputs: ["simple", "json", "table"],
   notes: [
     `Columns: ${STATUS_COLUMNS.join(", ")}. LEADER is 0 when the member knows no leader.`,
+    "RECEIVING SNAPSHOT is \"INDEX RECEIVED/TOTAL\" (bytes) while the member receives a",
+    "snapshot from the leader, else \"-\". REMOVED is true once the member learned it was",
+    "removed from the cluster (it serves nothing more).",
     "Asks every endpoint; exits 1 when one of them does not answer.",
   ],
   run: runStatus,
@@ -36,7 +41,10 @@ export const MEMBER_LIST_COMMAND: CommandSpec = {
   args: [],
   flags: [],
   outputs: ["simple", "json", "table"],
-  notes: [`Columns: ${MEMBER_COLUMNS.join(", ")}.`],
+  notes: [
+    `Columns: ${MEMBER_COLUMNS.join(", ")}. AUTO PROMOTE: a learner the leader promotes`,
+    "by itself once it has caught up.",
+  ],
   run: runMemberList,
 };
 
@@ -87,8 +95,15 @@ function statusRow(answer: { endpoint: string; status: StatusResponse }): string
   return [
     answer.endpoint, status.member_id, roleName(status.role), status.leader_id, status.term,
     status.commit_index, status.applied_index, status.last_log_index, status.snapshot_index,
-    String(status.is_learner),
+    String(status.is_learner), receivingCell(status), String(status.removed),
   ];
+}
+
+/** `INDEX RECEIVED/TOTAL` while a snapshot is being received, else `-`. */
+function receivingCell(status: StatusResponse): string {
+  if (status.snapshot_receiving_index === "0") return "-";
+  return `${status.snapshot_receiving_index} ${status.snapshot_received_bytes}/` +
+    status.snapshot_receiving_total_bytes;
 }
 
 function statusJson(status: StatusResponse): Json {
@@ -105,6 +120,10 @@ function statusJson(status: StatusResponse): Json {
     snapshot_index: uint64Json(status.snapshot_index),
     client_address: status.client_address,
     peer_address: status.peer_address,
+    snapshot_receiving_index: uint64Json(status.snapshot_receiving_index),
+    snapshot_received_bytes: uint64Json(status.snapshot_received_bytes),
+    snapshot_receiving_total_bytes: uint64Json(status.snapshot_receiving_total_bytes),
+    removed: status.removed,
   };
 }
 
@@ -117,11 +136,7 @@ async function runMemberList(input: CommandInput, context: CommandContext): Prom
   const { terminal } = context;
   switch (input.globals.output) {
     case "json":
-      writeJson(terminal, {
-        cluster_id: uint64Json(response.cluster_id),
-        member_id: uint64Json(response.member_id),
-        members: response.members.map(memberJson),
-      });
+      writeJson(terminal, membersResponseJson(response));
       break;
     case "table":
       terminal.stdout(renderTable(MEMBER_COLUMNS, response.members.map(memberRow)));
@@ -133,7 +148,26 @@ async function runMemberList(input: CommandInput, context: CommandContext): Prom
 }
 
 function memberRow(member: Member): string[] {
-  return [member.id, member.peer_address, member.client_address, String(member.is_learner)];
+  return [
+    member.id, member.peer_address, member.client_address, String(member.is_learner),
+    String(member.auto_promote),
+  ];
+}
+
+/** What MemberList and every membership change answer: who answered, and the members. */
+export interface MembersResponse {
+  readonly cluster_id: string;
+  readonly member_id: string;
+  readonly members: readonly Member[];
+}
+
+/** `{"cluster_id":...,"member_id":...,"members":[...]}`, for member list and changes. */
+export function membersResponseJson(response: MembersResponse): Json {
+  return {
+    cluster_id: uint64Json(response.cluster_id),
+    member_id: uint64Json(response.member_id),
+    members: response.members.map(memberJson),
+  };
 }
 
 function memberJson(member: Member): Json {
@@ -142,5 +176,6 @@ function memberJson(member: Member): Json {
     peer_address: member.peer_address,
     client_address: member.client_address,
     is_learner: member.is_learner,
+    auto_promote: member.auto_promote,
   };
 }

@@ -2,6 +2,11 @@ import { ENDPOINT_HEALTH_COMMAND } from "./health-command.js";
 import { MEMBER_LIST_COMMAND, STATUS_COMMAND } from "./cluster-commands.js";
 import type { CommandSpec } from "./command.js";
 import { GET_COMMAND } from "./get-command.js";
+import {
+  MEMBER_ADD_COMMAND, MEMBER_PROMOTE_COMMAND, MEMBER_REMOVE_COMMAND, MEMBER_UPDATE_COMMAND,
+} from "./member-commands.js";
+import { MOVE_LEADER_COMMAND } from "./move-leader-command.js";
+import { SNAPSHOT_SAVE_COMMAND } from "./snapshot-command.js";
 import { TXN_COMMAND } from "./txn-command.js";
 import { WATCH_COMMAND } from "./watch-command.js";
 import { DEL_COMMAND, PUT_COMMAND } from "./write-commands.js";
@@ -15,6 +20,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   WATCH_COMMAND,
   STATUS_COMMAND,
   MEMBER_LIST_COMMAND,
+  MEMBER_ADD_COMMAND,
+  MEMBER_PROMOTE_COMMAND,
+  MEMBER_REMOVE_COMMAND,
+  MEMBER_UPDATE_COMMAND,
+  MOVE_LEADER_COMMAND,
+  SNAPSHOT_SAVE_COMMAND,
   ENDPOINT_HEALTH_COMMAND,
 ];
 

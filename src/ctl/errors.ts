@@ -7,7 +7,10 @@ import { status as GrpcCode } from "@grpc/grpc-js";
 export const EXIT_CODE = Object.freeze({
   /** The command did what it was asked (a `get` of a missing key included). */
   success: 0,
-  /** A gRPC call failed, or an endpoint reported itself unhealthy. */
+  /**
+   * A gRPC call failed, an endpoint reported itself unhealthy, or a local file could not be
+   * written (snapshot save).
+   */
   callFailed: 1,
   /** The command line is wrong: an unknown flag or command, a missing or bad argument. */
   usage: 2,
@@ -48,6 +51,18 @@ export class CallError extends Error {
   /** `Error: <CODE NAME>: <message>`, the line printed to stderr. */
   describe(): string {
     return `Error: ${codeName(this.code)}: ${this.message}`;
+  }
+}
+
+/**
+ * A failure on this machine rather than in a call: a file raftkvctl could not create,
+ * write or rename (snapshot save). Printed as `Error: <message>`; exit 1. The message is
+ * one line and names the file.
+ */
+export class LocalError extends Error {
+  constructor(message: string) {
+    super(oneLine(message));
+    this.name = "LocalError";
   }
 }
 

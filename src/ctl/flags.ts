@@ -53,7 +53,8 @@ export const GLOBAL_FLAGS: readonly FlagDoc[] = [
 
 export type LocalFlagName =
   | "prev-kv" | "prefix" | "from-key" | "limit" | "consistency" | "keys-only" | "count-only"
-  | "rev" | "progress-notify" | "interactive";
+  | "rev" | "progress-notify" | "interactive"
+  | "peer-urls" | "client-urls" | "learner" | "voter" | "auto-promote" | "force" | "overwrite";
 
 export const LOCAL_FLAGS: Readonly<Record<LocalFlagName, FlagDoc>> = {
   "prev-kv": { name: "prev-kv", type: "boolean", help: "print the key's previous value, if any" },
@@ -82,6 +83,26 @@ export const LOCAL_FLAGS: Readonly<Record<LocalFlagName, FlagDoc>> = {
     name: "interactive", short: "i", type: "boolean",
     help: "prompt for the compares, success and failure requests",
   },
+  // Membership flags keep etcdctl's names; raftkv takes one host:port each, not URLs.
+  "peer-urls": {
+    name: "peer-urls", type: "string", value: "HOST:PORT",
+    help: "where other members reach the member (its --advertise-peer)",
+  },
+  "client-urls": {
+    name: "client-urls", type: "string", value: "HOST:PORT",
+    help: "where clients reach the member (its --advertise-client)",
+  },
+  learner: { name: "learner", type: "boolean", help: "add it as a learner (the default)" },
+  voter: { name: "voter", type: "boolean", help: "add it as a voter at once" },
+  "auto-promote": {
+    name: "auto-promote", type: "boolean",
+    help: "the leader promotes the learner by itself once it has caught up",
+  },
+  force: {
+    name: "force", type: "boolean",
+    help: "remove it even if the voters left would have no reachable quorum",
+  },
+  overwrite: { name: "overwrite", type: "boolean", help: "replace FILE if it exists" },
 };
 
 /** The flag values parseArgs returns, by long name. */

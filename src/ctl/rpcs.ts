@@ -1,9 +1,31 @@
 import type { HealthCheckRequest } from "../gen/grpc/health/v1/HealthCheckRequest.js";
 import type { HealthCheckResponse__Output } from "../gen/grpc/health/v1/HealthCheckResponse.js";
+import type { MemberAddRequest } from "../gen/raftkv/cluster/v1/MemberAddRequest.js";
+import type { MemberAddResponse__Output } from "../gen/raftkv/cluster/v1/MemberAddResponse.js";
 import type { MemberListRequest } from "../gen/raftkv/cluster/v1/MemberListRequest.js";
 import type { MemberListResponse__Output } from "../gen/raftkv/cluster/v1/MemberListResponse.js";
+import type { MemberPromoteRequest } from "../gen/raftkv/cluster/v1/MemberPromoteRequest.js";
+import type {
+  MemberPromoteResponse__Output,
+} from "../gen/raftkv/cluster/v1/MemberPromoteResponse.js";
+import type { MemberRemoveRequest } from "../gen/raftkv/cluster/v1/MemberRemoveRequest.js";
+import type {
+  MemberRemoveResponse__Output,
+} from "../gen/raftkv/cluster/v1/MemberRemoveResponse.js";
+import type { MemberUpdateRequest } from "../gen/raftkv/cluster/v1/MemberUpdateRequest.js";
+import type {
+  MemberUpdateResponse__Output,
+} from "../gen/raftkv/cluster/v1/MemberUpdateResponse.js";
+import type { SnapshotChunk__Output } from "../gen/raftkv/cluster/v1/SnapshotChunk.js";
+import type { SnapshotRequest } from "../gen/raftkv/cluster/v1/SnapshotRequest.js";
 import type { StatusRequest } from "../gen/raftkv/cluster/v1/StatusRequest.js";
 import type { StatusResponse__Output } from "../gen/raftkv/cluster/v1/StatusResponse.js";
+import type {
+  TransferLeadershipRequest,
+} from "../gen/raftkv/cluster/v1/TransferLeadershipRequest.js";
+import type {
+  TransferLeadershipResponse__Output,
+} from "../gen/raftkv/cluster/v1/TransferLeadershipResponse.js";
 import type { DeleteRequest } from "../gen/raftkv/kv/v1/DeleteRequest.js";
 import type { DeleteResponse__Output } from "../gen/raftkv/kv/v1/DeleteResponse.js";
 import type { PutRequest } from "../gen/raftkv/kv/v1/PutRequest.js";
@@ -47,7 +69,7 @@ function rpc<Request, Response>(
  * command decides where to resume when the stream breaks (only it knows what it has seen).
  */
 export interface StreamRpc<Request, Response> {
-  readonly service: "kv";
+  readonly service: "kv" | "cluster";
   /** The method name as the proto spells it. */
   readonly method: string;
   /** Carries the types only; never set. */
@@ -64,15 +86,30 @@ export const RPCS = Object.freeze({
   status: rpc<StatusRequest, StatusResponse__Output>("cluster", "Status", true),
   memberList: rpc<MemberListRequest, MemberListResponse__Output>("cluster", "MemberList", true),
   healthCheck: rpc<HealthCheckRequest, HealthCheckResponse__Output>("health", "Check", true),
+  // Membership changes and leadership transfers are writes: a member that received one may
+  // have routed it to the leader, which may apply it even when the answer is lost.
+  memberAdd: rpc<MemberAddRequest, MemberAddResponse__Output>("cluster", "MemberAdd", false),
+  memberPromote: rpc<MemberPromoteRequest, MemberPromoteResponse__Output>(
+    "cluster", "MemberPromote", false),
+  memberRemove: rpc<MemberRemoveRequest, MemberRemoveResponse__Output>(
+    "cluster", "MemberRemove", false),
+  memberUpdate: rpc<MemberUpdateRequest, MemberUpdateResponse__Output>(
+    "cluster", "MemberUpdate", false),
+  transferLeadership: rpc<TransferLeadershipRequest, TransferLeadershipResponse__Output>(
+    "cluster", "TransferLeadership", false),
 });
 
-function streamRpc<Request, Response>(method: string): StreamRpc<Request, Response> {
-  return Object.freeze({ service: "kv", method });
+function streamRpc<Request, Response>(
+  service: StreamRpc<Request, Response>["service"],
+  method: string,
+): StreamRpc<Request, Response> {
+  return Object.freeze({ service, method });
 }
 
 /** The server-streaming RPCs raftkvctl uses. */
 export const STREAM_RPCS = Object.freeze({
-  watch: streamRpc<WatchRequest, WatchResponse__Output>("Watch"),
+  watch: streamRpc<WatchRequest, WatchResponse__Output>("kv", "Watch"),
+  snapshot: streamRpc<SnapshotRequest, SnapshotChunk__Output>("cluster", "Snapshot"),
 });
 
 export type {
@@ -80,6 +117,8 @@ export type {
   HealthCheckResponse__Output as HealthCheckResponse,
   MemberListResponse__Output as MemberListResponse,
   PutResponse__Output as PutResponse,
+  SnapshotChunk__Output as SnapshotChunk,
+  TransferLeadershipResponse__Output as TransferLeadershipResponse,
   RangeResponse__Output as RangeResponse,
   StatusResponse__Output as StatusResponse,
   TxnRequest,

@@ -1,6 +1,6 @@
 import { parseCommandLine } from "./args.js";
 import { EndpointClient } from "./client.js";
-import { CallError, EXIT_CODE, PartialFailure, UsageError } from "./errors.js";
+import { CallError, EXIT_CODE, LocalError, PartialFailure, UsageError } from "./errors.js";
 import { commandHelp, toolHelp } from "./help.js";
 import type { Terminal } from "./output.js";
 
@@ -50,6 +50,10 @@ function reportFailure(error: unknown, terminal: Terminal): number {
   }
   if (error instanceof CallError) {
     terminal.stderr(`${error.describe()}\n`);
+    return EXIT_CODE.callFailed;
+  }
+  if (error instanceof LocalError) {
+    terminal.stderr(`Error: ${error.message}\n`);
     return EXIT_CODE.callFailed;
   }
   if (error instanceof PartialFailure) return EXIT_CODE.callFailed; // Already printed.
