@@ -10,15 +10,19 @@ import type {
   TransferLeadershipRequest__Output,
 } from "../gen/raftkv/cluster/v1/TransferLeadershipRequest.js";
 import type { TransferLeadershipResponse } from "../gen/raftkv/cluster/v1/TransferLeadershipResponse.js";
-import { NotLeaderError } from "../node/errors.js";
+import { ChangeInProgressError, NotLeaderError } from "../node/errors.js";
+import { handOffLeadership } from "../node/leader-handoff.js";
 import type { RaftNode } from "../node/raft-node.js";
-import { awaitLeaderOtherThan, mostCaughtUpVoter } from "../node/transfer-target.js";
+import type { Scheduler } from "../node/scheduler.js";
 import type { Logger } from "../observability/logger.js";
 import { describeMembers } from "./cluster-service.js";
 import { InvalidArgumentError, PreconditionError } from "./errors.js";
 import type { CallContext } from "./kv-service.js";
 import type { ClusterLeaderMethod, LeaderForwarder } from "./leader-forwarder.js";
 import type { MemberDirectory } from "./member-directory.js";
+
+/** How long a change waits before trying again while another one is in flight. */
+const CHANGE_RETRY_PAUSE_MS = 50;
 
 /** The answer of every membership change: the configuration after it. */
 type MembersResponse = MemberAddResponse;
@@ -34,6 +38,8 @@ export interface MembershipServiceDeps {
   /** A peer heard from within this long counts as reachable (an election timeout). */
   readonly reachableWithinMs: number;
   readonly nowMs: () => number;
+  /** The timer for leadership transfers (the node's kind: SystemScheduler in production). */
+  readonly scheduler: Scheduler;
 }
 
 /**
@@ -56,7 +62,7 @@ export class MembershipService {
     return this.onLeader("MemberAdd", request, call, async () => {
       const config = this.deps.node.membership();
       if (isMember(config, id)) {
-        const known = this.deps.directory.peerAddress(id);
+        const known = addressOf(config, id)?.peerAddress ?? this.deps.directory.peerAddress(id);
         const knownClient = addressOf(config, id)?.clientAddress;
         if (known === peerAddress && (knownClient === undefined || knownClient === clientAddress)) {
           return this.members(); // The same member again (a retried join): nothing to change.
@@ -66,7 +72,8 @@ export class MembershipService {
           "an id names one member: remove it first, or change its addresses with MemberUpdate");
       }
       this.refuseTakenPeerAddress(config, id, peerAddress);
-      const address = { peerAddress, clientAddress, autoPromote: !request.as_voter && request.auto_promote };
+      const autoPromote = !request.as_voter && request.auto_promote;
+      const address = { peerAddress, clientAddress, autoPromote };
       const change: ConfigChange = request.as_voter
         ? { type: "add-voter", node: id, address }
         : { type: "add-learner", node: id, address };
@@ -172,25 +179,25 @@ export class MembershipService {
   /** Transfers leadership to `target` (or the best voter) and waits for the new leader. */
   private async handOver(target: NodeId, call: CallContext): Promise<NodeId> {
     const node = this.deps.node;
-    const chosen = target !== NO_NODE
-      ? target
-      : mostCaughtUpVoter(node, this.deps.reachableWithinMs);
-    if (chosen === undefined) {
-      throw new PreconditionError("no other voter is reachable and could take over leadership");
+    if (target === node.id) return node.id;
+    const handoff = await handOffLeadership(node, {
+      timeoutMs: this.remainingMs(call), scheduler: this.deps.scheduler,
+      ...(target === NO_NODE ? {} : { target }),
+    });
+    switch (handoff.outcome) {
+      case "handed-over":
+        return handoff.leader;
+      case "not-leader":
+        throw new NotLeaderError(handoff.leader);
+      case "no-candidate":
+        throw new PreconditionError("no other voter is reachable and could take over leadership");
+      case "refused":
+        throw new PreconditionError(`leadership cannot move to member ${String(handoff.target)}: ` +
+          handoff.reason);
+      case "timed-out":
+        throw new NotLeaderError(node.leader(),
+          `leadership did not move to member ${String(handoff.target)} in time; retry`);
     }
-    if (chosen === node.id) return node.id;
-    const changed = awaitLeaderOtherThan(node, node.id, this.remainingMs(call));
-    try {
-      node.transferLeadership(chosen);
-    } catch (error: unknown) {
-      changed.cancel();
-      throw error;
-    }
-    const leader = await changed.promise;
-    if (leader === undefined) {
-      throw new NotLeaderError(node.leader(), `leadership did not move to member ${String(chosen)} in time; retry`);
-    }
-    return leader;
   }
 
   private refuseQuorumLoss(config: MembershipConfig, id: NodeId): void {
@@ -214,8 +221,21 @@ export class MembershipService {
     }
   }
 
+  /**
+   * Proposes `change`, waiting while another change is in flight (this member's own address
+   * update or an auto-promotion can be) until the call's deadline; then it is ABORTED.
+   */
   private async change(change: ConfigChange, call: CallContext): Promise<void> {
-    await this.deps.node.changeMembership(change, this.remainingMs(call));
+    for (;;) {
+      try {
+        await this.deps.node.changeMembership(change, this.remainingMs(call));
+        return;
+      } catch (error: unknown) {
+        if (!(error instanceof ChangeInProgressError) ||
+            this.remainingMs(call) < 2 * CHANGE_RETRY_PAUSE_MS) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, CHANGE_RETRY_PAUSE_MS));
+    }
   }
 
   /** Serves on the leader; a follower forwards once, a forwarded call is not forwarded again. */
@@ -229,7 +249,8 @@ export class MembershipService {
     if (call.forwarded || leader === NO_NODE) {
       throw new NotLeaderError(node.lastKnownLeader());
     }
-    return this.deps.forwarder.forwardCluster<Response>(leader, method, request, this.remainingMs(call));
+    const remainingMs = this.remainingMs(call);
+    return this.deps.forwarder.forwardCluster<Response>(leader, method, request, remainingMs);
   }
 
   private remainingMs(call: CallContext): number {
