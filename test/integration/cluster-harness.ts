@@ -55,13 +55,49 @@ const STATUS_DEADLINE_MS = 500;
  */
 export class ClusterHarness {
   readonly rootDir: string;
-  readonly members: readonly MemberProcess[];
+  private readonly memberList: MemberProcess[];
   private readonly clients = new Map<number, RaftkvClient>();
   private keepFiles = false;
+  /** The flags every member gets: timing and the test's extras (for members added later). */
+  private readonly commonFlags: readonly string[];
 
-  private constructor(rootDir: string, members: readonly MemberProcess[]) {
+  private constructor(rootDir: string, members: readonly MemberProcess[], commonFlags: readonly string[]) {
     this.rootDir = rootDir;
-    this.members = members;
+    this.memberList = [...members];
+    this.commonFlags = commonFlags;
+  }
+
+  get members(): readonly MemberProcess[] {
+    return this.memberList;
+  }
+
+  /**
+   * Starts a new member `id` with an empty data directory and `--join` through the client
+   * addresses of `through` (default: every running member), on fresh ports; does not wait.
+   * It is one of this harness's members from then on (restart, kill, destroy).
+   */
+  async join(id: number, options: { through?: readonly number[]; extraFlags?: readonly string[] } = {}): Promise<MemberProcess> {
+    if (this.memberList.some((member) => member.spec.id === id)) throw new Error(`member ${id} exists`);
+    const [clientPort, peerPort] = await freePorts(2);
+    const spec = {
+      id, clientAddress: `127.0.0.1:${clientPort!}`, peerAddress: `127.0.0.1:${peerPort!}`,
+      dataDir: join(this.rootDir, `member-${id}`), logDir: this.rootDir,
+    };
+    mkdirSync(spec.dataDir, { recursive: true });
+    const through = (options.through ?? this.runningIds()).map((other) => this.member(other).spec.clientAddress);
+    const member = new MemberProcess(spec, [
+      process.execPath, "--enable-source-maps", raftkvBinary(),
+      "--id", String(id),
+      "--listen-client", spec.clientAddress,
+      "--listen-peer", spec.peerAddress,
+      "--data-dir", spec.dataDir,
+      "--join", through.join(","),
+      ...this.commonFlags,
+      ...(options.extraFlags ?? []),
+    ]);
+    this.memberList.push(member);
+    member.start();
+    return member;
   }
 
   /**
@@ -107,6 +143,7 @@ export class ClusterHarness {
       "--heartbeat-ticks", String(timing.heartbeatTicks),
     ];
     const binary = raftkvBinary();
+    const commonFlags = [...timingFlags, ...(options.extraFlags ?? [])];
     const members = specs.map((spec) => {
       mkdirSync(spec.dataDir, { recursive: true });
       return new MemberProcess(spec, [
@@ -116,11 +153,10 @@ export class ClusterHarness {
         "--listen-peer", spec.peerAddress,
         "--data-dir", spec.dataDir,
         "--initial-cluster", initialCluster,
-        ...timingFlags,
-        ...(options.extraFlags ?? []),
+        ...commonFlags,
       ]);
     });
-    const cluster = new ClusterHarness(rootDir, members);
+    const cluster = new ClusterHarness(rootDir, members, commonFlags);
     for (const member of members) member.start();
     return cluster;
   }

@@ -5,6 +5,13 @@ import type { ProtoGrpcType as HealthProto } from "../../src/gen/health.js";
 import type { ProtoGrpcType as KvProto } from "../../src/gen/kv.js";
 import type { MemberListResponse__Output } from "../../src/gen/raftkv/cluster/v1/MemberListResponse.js";
 import type { StatusResponse__Output } from "../../src/gen/raftkv/cluster/v1/StatusResponse.js";
+import type { MemberAddRequest } from "../../src/gen/raftkv/cluster/v1/MemberAddRequest.js";
+import type { MemberAddResponse__Output } from "../../src/gen/raftkv/cluster/v1/MemberAddResponse.js";
+import type { MemberPromoteResponse__Output } from "../../src/gen/raftkv/cluster/v1/MemberPromoteResponse.js";
+import type { MemberRemoveResponse__Output } from "../../src/gen/raftkv/cluster/v1/MemberRemoveResponse.js";
+import type {
+  TransferLeadershipResponse__Output,
+} from "../../src/gen/raftkv/cluster/v1/TransferLeadershipResponse.js";
 import type { ClusterClient } from "../../src/gen/raftkv/cluster/v1/Cluster.js";
 import type { HealthClient } from "../../src/gen/grpc/health/v1/Health.js";
 import type { HealthCheckRequest } from "../../src/gen/grpc/health/v1/HealthCheckRequest.js";
@@ -146,6 +153,22 @@ export class RaftkvClient {
 
   memberList(options: CallOptions = {}): Promise<MemberListResponse__Output> {
     return unary(this.cluster.MemberList.bind(this.cluster), {}, options);
+  }
+
+  memberAdd(request: MemberAddRequest, options: CallOptions = {}): Promise<MemberAddResponse__Output> {
+    return unary(this.cluster.MemberAdd.bind(this.cluster), request, options);
+  }
+
+  memberPromote(id: number, options: CallOptions = {}): Promise<MemberPromoteResponse__Output> {
+    return unary(this.cluster.MemberPromote.bind(this.cluster), { id: String(id) }, options);
+  }
+
+  memberRemove(id: number, force = false, options: CallOptions = {}): Promise<MemberRemoveResponse__Output> {
+    return unary(this.cluster.MemberRemove.bind(this.cluster), { id: String(id), force }, options);
+  }
+
+  transferLeadership(targetId: number, options: CallOptions = {}): Promise<TransferLeadershipResponse__Output> {
+    return unary(this.cluster.TransferLeadership.bind(this.cluster), { target_id: String(targetId) }, options);
   }
 
   /** The serving status of the whole server (service ""), a ServingStatus number. */
