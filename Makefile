@@ -17,7 +17,7 @@ JEST_FLAGS ?=
 # recipe. They are deliberately not `export`ed here, which would set unset ones to "".
 
 .PHONY: help install build typecheck lint test test-integration run member-stop member-start \
-  member-restart bench sim clean
+  member-restart bench bench-rolling-restart bench-restart bench-snapshot sim clean
 
 help:
 	@echo "make test       install if needed, build, typecheck, lint, run every jest test"
@@ -27,6 +27,8 @@ help:
 	@echo "                stop or start one member of a running make run (by its PID file)"
 	@echo "make test-integration  build, then only the real-process tests (test/integration)"
 	@echo "make bench      build, then benchmark writes at C=1/64/256 (and etcd, if installed)"
+	@echo "make bench-rolling-restart / bench-restart KEYS=n / bench-snapshot"
+	@echo "                the membership issue's measurements (minutes each; see Makefile)"
 	@echo "make sim        build, then run the simulator: SEEDS=n START=s, or SEED=n to replay"
 	@echo "make build      compile TypeScript to dist/"
 	@echo "make typecheck  tsc --noEmit over src/, test/ and examples/ (tests included)"
@@ -112,6 +114,23 @@ test-integration: build
 BENCH_FLAGS ?=
 bench: $(INSTALL_RECORD)
 	npm run bench -- $(BENCH_FLAGS)
+
+# Longer measurements for issue #8's numbers, each a 3-member cluster on loopback:
+# bench-rolling-restart: SIGTERM-restart every member under writes, with and without
+#   leadership transfer on stop, and print the longest write gap per restart;
+# bench-restart: fill KEYS keys (default 1,000,000), then time a follower's restart;
+# bench-snapshot: a 1M-key state machine's snapshot (size, time, longest event-loop stall),
+#   restore, and an InstallSnapshot transfer over loopback.
+KEYS ?= 1000000
+bench-rolling-restart: $(INSTALL_RECORD)
+	npm run build && npx tsc -p bench/tsconfig.json
+	node --enable-source-maps dist/bench/rolling-restart.js
+bench-restart: $(INSTALL_RECORD)
+	npm run build && npx tsc -p bench/tsconfig.json
+	node --enable-source-maps dist/bench/restart-bench.js --keys $(KEYS)
+bench-snapshot: $(INSTALL_RECORD)
+	npm run build && npx tsc -p bench/tsconfig.json
+	node --enable-source-maps dist/bench/snapshot-bench.js
 
 sim: build
 	$(require_sim_cli)
