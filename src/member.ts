@@ -98,7 +98,7 @@ const MEMBERSHIP_UPKEEP_INTERVAL_MS = 250;
 export async function startMember(given: Settings, logger: Logger): Promise<Member> {
   const settings: MemberSettings = { ...given, clusterId: await resolveClusterId(given) };
   const selfId = nodeId(settings.id);
-  const joining = given.join.length > 0;
+  const joining = !given.founding;
   const storage = await openStorage(settings, logger, joining);
   const configuredPeers = new Map<NodeId, string>(
     settings.initialCluster.map((peer) => [nodeId(peer.id), peer.peerAddress]),

@@ -101,6 +101,16 @@ describe("loadSettings", () => {
     expect(settings(["--join", "127.0.0.1:7379", "--cluster-id", "7"])).toMatchObject({ clusterId: 7 });
     expect(settings([])).toMatchObject({ join: [], transferLeadershipOnStop: true });
     expect(refusal(["--join", "nowhere"])).toBe("--join nowhere: must be host:port[,host:port...]");
+    // A member --initial-cluster lists founds the cluster; one it leaves out joins.
+    const founders = "1=127.0.0.1:7380,2=127.0.0.1:7480";
+    expect(settings(["--id", "2", "--initial-cluster", founders, "--join", "127.0.0.1:7379"]))
+      .toMatchObject({ founding: true });
+    const joiner = settings(["--id", "4", "--listen-peer", "127.0.0.1:7680",
+      "--initial-cluster", founders, "--join", "127.0.0.1:7379"]);
+    expect(joiner).toMatchObject({ founding: false });
+    expect(joiner.clusterId).toBe(settings(["--initial-cluster", founders]).clusterId);
+    expect(refusal(["--id", "4", "--initial-cluster", founders]))
+      .toBe(`--initial-cluster ${founders}: does not list this member's --id 4`);
   });
 
   test("--transfer-leadership-on-stop is true or false", () => {

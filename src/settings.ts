@@ -23,6 +23,11 @@ export interface Settings {
   readonly initialCluster: readonly PeerSpec[];
   /** Client addresses of running members to join through; empty: found or restart a cluster. */
   readonly join: readonly string[];
+  /**
+   * Whether an empty data directory founds the cluster (bootstraps --initial-cluster): without
+   * --join, or when --initial-cluster lists this member. Otherwise it joins through --join.
+   */
+  readonly founding: boolean;
   readonly promoteLagEntries: number;
   readonly promoteAfterMs: number;
   readonly transferLeadershipOnStop: boolean;
@@ -64,7 +69,6 @@ type Raw = (flag: string) => RawSetting | undefined;
 export function loadSettings(flags: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv): Settings {
   const raw = rawSettings(flags, env);
   const id = integer(raw, "--id", 1);
-  const addresses = addressesOf(raw, id);
   const electionTicks = integer(raw, "--election-ticks", 2);
   const heartbeatTicks = integer(raw, "--heartbeat-ticks", 1);
   if (heartbeatTicks >= electionTicks) {
@@ -73,13 +77,16 @@ export function loadSettings(flags: ReadonlyMap<string, string>, env: NodeJS.Pro
   }
   const clusterIdInput = raw("--cluster-id");
   const join = joinAddresses(raw("--join"));
+  const { founding, ...addresses } = addressesOf(raw, id, join.length > 0);
   return Object.freeze({
     id,
     clusterId: clusterIdInput !== undefined
       ? integer(raw, "--cluster-id", 1)
-      : join.length > 0 ? undefined : clusterIdOf(addresses.initialCluster),
+      : founding || raw("--initial-cluster") !== undefined
+        ? clusterIdOf(addresses.initialCluster) : undefined,
     ...addresses,
     join,
+    founding,
     promoteLagEntries: integer(raw, "--promote-lag-entries", 0),
     promoteAfterMs: integer(raw, "--promote-after-ms", 0),
     transferLeadershipOnStop: boolean(raw, "--transfer-leadership-on-stop"),
@@ -105,14 +112,18 @@ export function loadSettings(flags: ReadonlyMap<string, string>, env: NodeJS.Pro
 type Addresses = Pick<Settings,
   "listenClient" | "listenPeer" | "advertiseClient" | "advertisePeer" | "initialCluster">;
 
-/** The rule in loadSettings()'s comment, and the check that this member is where it is listed. */
-function addressesOf(raw: Raw, id: number): Addresses {
+/**
+ * The rule in loadSettings()'s comment, and the check that this member is where it is listed.
+ * With --join, --initial-cluster may leave this member out: it then joins the cluster the
+ * list founded (the Helm chart gives every pod both, so pods added by scaling up join).
+ */
+function addressesOf(raw: Raw, id: number, joining: boolean): Addresses & { founding: boolean } {
   const clusterInput = raw("--initial-cluster");
   const listed = clusterInput === undefined
     ? undefined
     : parseInitialCluster(clusterInput.text, clusterInput.subject);
   const entry = listed?.find((peer) => peer.id === id);
-  if (clusterInput !== undefined && entry === undefined) {
+  if (clusterInput !== undefined && entry === undefined && !joining) {
     throw new StartupError(clusterInput.subject, `does not list this member's --id ${String(id)}`);
   }
   const listenPeerInput = raw("--listen-peer");
@@ -138,7 +149,8 @@ function addressesOf(raw: Raw, id: number): Addresses {
     listenClient, listenPeer,
     advertiseClient: address(raw("--advertise-client")) ?? listenClient,
     advertisePeer,
-    initialCluster: listed ?? [{ id, peerAddress: advertisePeer }],
+    initialCluster: listed ?? (joining ? [] : [{ id, peerAddress: advertisePeer }]),
+    founding: !joining || entry !== undefined,
   };
 }
 
