@@ -1,4 +1,7 @@
-import { logIndex, type Entry, type LogIndex, type SnapshotMeta, type StateMachine } from "raftkv";
+import {
+  logIndex, readSnapshotBytes, type Entry, type LogIndex, type SnapshotDraft, type SnapshotMeta,
+  type SnapshotOutcome, type StateMachine, type StoredSnapshot,
+} from "raftkv";
 
 /**
  * A replicated counter: the smallest useful state machine on the raftkv library surface.
@@ -37,6 +40,16 @@ export class CounterStateMachine implements StateMachine<number> {
       this.applied = entry.index;
     }
     return results;
+  }
+
+  /** The whole state is one small number, so the snapshot is written at once, in memory. */
+  snapshotTo(draft: SnapshotDraft, done: (outcome: SnapshotOutcome) => void): void {
+    draft.write(this.snapshot());
+    done({ ok: true, index: this.applied });
+  }
+
+  restoreFrom(snapshot: StoredSnapshot): void {
+    this.restore(snapshot.meta, readSnapshotBytes(snapshot));
   }
 
   snapshot(): Uint8Array {

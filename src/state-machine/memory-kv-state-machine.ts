@@ -1,9 +1,13 @@
 import { assert } from "../core/assert.js";
 import type { Entry, SnapshotMeta } from "../core/entry.js";
 import { logIndex, type LogIndex } from "../core/ids.js";
+import {
+  readSnapshotBytes, type SnapshotDraft, type StoredSnapshot,
+} from "../storage/snapshot-store.js";
 import { applyKvWrite, type KvApplyStore } from "./kv-apply.js";
 import { decodeOrReason } from "./kv-command.js";
 import { applyWithSession, expireSessions, type SessionTable } from "./kv-sessions.js";
+import type { SnapshotOutcome } from "./state-machine.js";
 import {
   keyRange,
   keyText,
@@ -151,6 +155,22 @@ export class MemoryKvStateMachine implements KvStateMachine {
     return { kvs, more: matching.length > kvs.length, count: matching.length };
   }
 
+  /**
+   * The copy is taken now, at appliedIndex(), and reported at once; the driver handles the
+   * report on a later turn of its scheduler, so the simulator still exercises the
+   * asynchronous path (and test/sim/sim-kv.ts delays it further).
+   */
+  snapshotTo(draft: SnapshotDraft, done: (outcome: SnapshotOutcome) => void): void {
+    draft.write(this.snapshot());
+    done({ ok: true, index: logIndex(this.applied) });
+  }
+
+  /** Reads the snapshot whole: this machine holds its whole state in memory anyway. */
+  restoreFrom(snapshot: StoredSnapshot): void {
+    this.restore(snapshot.meta, readSnapshotBytes(snapshot));
+  }
+
+  /** The whole state as bytes (what snapshotTo() writes). */
   snapshot(): Uint8Array {
     const json: SnapshotJson = {
       version: 1,
@@ -170,6 +190,7 @@ export class MemoryKvStateMachine implements KvStateMachine {
     return new TextEncoder().encode(JSON.stringify(json));
   }
 
+  /** Replaces the state with bytes snapshot() produced at `meta.index`. */
   restore(meta: SnapshotMeta, data: Uint8Array): void {
     const parsed = JSON.parse(new TextDecoder().decode(data)) as { version?: unknown };
     assert(parsed.version === 1, "unknown snapshot version");

@@ -2,9 +2,10 @@
 // index, create/mod revision, version reset on delete, range semantics of rangeEnd, byte
 // order), applies each batch atomically with its applied index and skips re-delivered
 // entries, gives exactly-once replies per client session within its bounded table (thesis
-// 6.3), and moves whole states through snapshot()/restore(). SQLite-only: state survives
-// reopening, a bad snapshot image is refused without touching the current state, and
-// restore leaves no WAL or temporary debris.
+// 6.3), and moves whole states through snapshotTo()/restoreFrom(). SQLite-only: state
+// survives reopening, a snapshot is a VACUUM INTO copy made on a worker thread while applies
+// go on, consistent at the index it reports, a bad snapshot file is refused without
+// touching the current state, and restore leaves no WAL or temporary debris.
 // Method: one example suite runs against SqliteKvStateMachine and MemoryKvStateMachine;
 // a fast-check model test applies the same random batches to both and requires identical
 // results and reads; SQLite-only cases reopen files in a mkdtemp directory.
@@ -21,6 +22,9 @@ import { encodeKvCommand } from "./kv-command.js";
 import type { KvCommand, KvCompare, KvStateMachine, RangeRequest, TxnOp } from "./kv-types.js";
 import { MemoryKvStateMachine } from "./memory-kv-state-machine.js";
 import { SqliteKvStateMachine, type SqliteKvStateMachineOptions } from "./sqlite-kv-state-machine.js";
+import type { SnapshotOutcome } from "./state-machine.js";
+import { FileSnapshotStore } from "../storage/sqlite/sqlite-snapshot-store.js";
+import type { StoredSnapshot } from "../storage/snapshot-store.js";
 
 const text = new TextEncoder();
 const k = (s: string): Uint8Array => text.encode(s);
@@ -44,6 +48,26 @@ function metaAt(index: number): SnapshotMeta {
 }
 
 const directories: string[] = [];
+
+function newDirectory(): string {
+  const directory = mkdtempSync(join(tmpdir(), "raftkv-kv-"));
+  directories.push(directory);
+  return directory;
+}
+
+/**
+ * A snapshot of `machine` committed in a FileSnapshotStore, labelled with the index the
+ * machine reports, or with `labelIndex` to make a mislabelled one.
+ */
+async function snapshotOf(machine: KvStateMachine, labelIndex?: number): Promise<StoredSnapshot> {
+  const store = FileSnapshotStore.open({ directory: newDirectory(), retainCount: 2 });
+  const draft = store.create();
+  const outcome = await new Promise<SnapshotOutcome>((done) => {
+    machine.snapshotTo(draft, done);
+  });
+  if (!outcome.ok) throw outcome.error;
+  return draft.commit(metaAt(labelIndex ?? outcome.index));
+}
 const opened: SqliteKvStateMachine[] = [];
 
 function openSqlite(
@@ -349,7 +373,7 @@ describe.each(factories)("the KV state machine: %s", (_name, make) => {
     expect(m.get(k("x"))!.version).toBe(4);
   });
 
-  it("moves the whole state, sessions included, through snapshot() and restore()", () => {
+  it("moves the whole state, sessions included, through snapshotTo() and restoreFrom()", async () => {
     const source = make();
     source.apply([
       command(1, put("a", "1", { session: { clientId: "c", sequence: 1 } })),
@@ -359,12 +383,15 @@ describe.each(factories)("the KV state machine: %s", (_name, make) => {
     ]);
     const target = make();
     target.apply([command(1, put("stale", "x"))]);
-    target.restore(metaAt(4), source.snapshot());
+    const snapshot = await snapshotOf(source);
+    expect(snapshot.meta.index).toBe(4);
+    target.restoreFrom(snapshot);
     expect(dump(target)).toEqual(dump(source));
     const session = { clientId: "c", sequence: 1 };
     const retry = target.apply([command(5, put("a", "1", { session }))]);
     expect(retry.get(logIndex(5))).toEqual({ type: "put", revision: 1 });
-    expect(() => target.restore(metaAt(3), source.snapshot())).toThrow(AssertionError);
+    const mislabelled = await snapshotOf(source, 3);
+    expect(() => target.restoreFrom(mislabelled)).toThrow(AssertionError);
     expect(target.appliedIndex()).toBe(5);
   });
 });
@@ -466,17 +493,18 @@ describe("SqliteKvStateMachine on disk", () => {
     expect(Buffer.compare(m.get(k("big"))!.value, value)).toBe(0);
   });
 
-  it("snapshots as a plain SQLite image and restores without WAL or temp debris", () => {
+  it("snapshots as a plain SQLite file and restores without WAL or temp debris", async () => {
     const source = openSqlite();
     source.apply([command(1, put("a", "1")), command(2, put("b", "2"))]);
-    const image = source.snapshot();
-    const plain = new Database(Buffer.from(image));
+    const image = await snapshotOf(source);
+    const plain = new Database(image.path ?? "", { readonly: true });
     expect(plain.prepare("SELECT COUNT(*) AS n FROM kv").get()).toEqual({ n: 2 });
+    expect(plain.pragma("journal_mode", { simple: true })).toBe("delete");
     plain.close();
     const target = openSqlite();
-    const path = join(directories[1]!, "kv.db");
+    const path = join(directories[directories.length - 1]!, "kv.db");
     target.apply([command(1, put("z", "9"))]);
-    target.restore(metaAt(2), image);
+    target.restoreFrom(image);
     expect(dump(target)).toEqual(dump(source));
     expect(existsSync(`${path}.restore.tmp`)).toBe(false);
     target.apply([command(3, put("c", "3"))]);
@@ -484,15 +512,52 @@ describe("SqliteKvStateMachine on disk", () => {
     expect(dump(openSqlite(100, path))).toMatchObject({ applied: 3, count: 3 });
   });
 
-  it("refuses a snapshot image for another index and keeps serving the current state", () => {
+  it("refuses a snapshot image for another index and keeps serving the current state", async () => {
     const m = openSqlite();
     m.apply([command(1, put("a", "1"))]);
-    const image = m.snapshot();
+    const image = await snapshotOf(m, 5);
     m.apply([command(2, put("a", "2"))]);
-    expect(() => m.restore(metaAt(5), image)).toThrow(AssertionError);
+    expect(() => m.restoreFrom(image)).toThrow(AssertionError);
+    expect(existsSync(`${join(directories[0]!, "kv.db")}.restore.tmp`)).toBe(false);
     expect(str(m.get(k("a"))!.value)).toBe("2");
     m.apply([command(3, put("a", "3"))]);
     expect(m.appliedIndex()).toBe(3);
+  });
+
+  it("copies off the event loop, consistent at the index it reports while applies go on", async () => {
+    const m = openSqlite();
+    const reference = new MemoryKvStateMachine(100);
+    let next = 1;
+    const applyBatch = (): void => {
+      const batch = Array.from({ length: 50 }, () => {
+        const index = next++;
+        return command(index, put(`k${index % 97}`, `v${index}`));
+      });
+      m.apply(batch);
+      reference.apply(batch);
+    };
+    for (let i = 0; i < 20; i++) applyBatch();
+    const appliedAtCall = m.appliedIndex();
+    const store = FileSnapshotStore.open({ directory: newDirectory(), retainCount: 2 });
+    const draft = store.create();
+    let outcome: SnapshotOutcome | undefined;
+    m.snapshotTo(draft, (result) => { outcome = result; });
+    const snapshots: { index: number; state: unknown }[] = [];
+    // The main thread keeps applying while the worker copies; remember each state.
+    while (outcome === undefined) {
+      snapshots.push({ index: m.appliedIndex(), state: dump(reference) });
+      applyBatch();
+      await new Promise((done) => setImmediate(done));
+    }
+    if (!outcome.ok) throw outcome.error;
+    const reported = outcome.index;
+    expect(reported).toBeGreaterThanOrEqual(appliedAtCall);
+    expect(next - 1).toBeGreaterThan(appliedAtCall); // Applies went on meanwhile.
+    const expected = snapshots.find((seen) => seen.index === reported);
+    expect(expected).toBeDefined(); // The copy sits on a batch boundary: one transaction.
+    const restored = openSqlite();
+    restored.restoreFrom(draft.commit(metaAt(reported)));
+    expect(dump(restored)).toEqual(expected!.state);
   });
 
   it("removes the temporary file of a restore that crashed before its rename", () => {

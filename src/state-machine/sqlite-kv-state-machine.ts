@@ -1,20 +1,24 @@
-import { renameSync, rmSync } from "node:fs";
+import {
+  appendFileSync, closeSync, copyFileSync, fsyncSync, openSync, renameSync, rmSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { assert } from "../core/assert.js";
-import type { Entry, SnapshotMeta } from "../core/entry.js";
+import type { Entry } from "../core/entry.js";
 import { logIndex, type LogIndex } from "../core/ids.js";
 import { currentSchemaVersion, type Migration } from "../storage/sqlite/migrations.js";
 import {
   fsyncDirectory,
   openDatabase,
-  writeFileDurably,
   type SqliteDatabase,
   type SynchronousLevel,
 } from "../storage/sqlite/open-database.js";
+import type { SnapshotDraft, StoredSnapshot } from "../storage/snapshot-store.js";
 import { applyKvWrite, type KvApplyStore } from "./kv-apply.js";
 import { decodeKvResult, decodeOrReason, encodeKvResult } from "./kv-command.js";
 import { applyWithSession, expireSessions, type SessionTable } from "./kv-sessions.js";
+import { produceSqliteSnapshot } from "./sqlite-snapshot-producer.js";
+import type { SnapshotOutcome } from "./state-machine.js";
 import {
   keyRange,
   type HistoryCursor,
@@ -145,8 +149,9 @@ const EMPTY = new Uint8Array(0);
  * `stale-sequence`. At most `sessionsMax` sessions are kept; a new one beyond that evicts
  * the session with the lowest last-use log index (deterministic on every member).
  *
- * Snapshots are whole database images (sqlite3_serialize); restore() swaps the file
- * atomically (temp file, fsync, rename, fsync directory) and reopens it.
+ * Snapshots are database files made by VACUUM INTO on a worker thread (snapshotTo);
+ * restoreFrom() copies one file to file and swaps it in atomically (temp file, fsync,
+ * rename, fsync directory) and reopens it. Neither holds a snapshot in memory.
  */
 export class SqliteKvStateMachine implements KvStateMachine {
   private db: SqliteDatabase;
@@ -276,28 +281,36 @@ export class SqliteKvStateMachine implements KvStateMachine {
     return { kvs, more: counted.count > kvs.length, count: counted.count };
   }
 
-  snapshot(): Uint8Array {
-    const image = this.db.serialize();
-    // Bytes 18-19 say "WAL mode" (2); an in-memory or fresh copy cannot open a WAL image,
-    // so the snapshot says "rollback journal" (1). Opening it through openDatabase()
-    // switches it back to WAL.
-    image[18] = 1;
-    image[19] = 1;
-    return new Uint8Array(image.buffer, image.byteOffset, image.byteLength);
+  /**
+   * Copies the database into `draft.path` on a worker thread (VACUUM INTO in one read
+   * transaction, sqlite-snapshot-worker.ts), so the event loop keeps applying and serving
+   * while it runs; `done` gets the applied index inside the copy. Needs a file-backed draft.
+   */
+  snapshotTo(draft: SnapshotDraft, done: (outcome: SnapshotOutcome) => void): void {
+    assert(draft.path !== undefined, "a SQLite snapshot is written to a file-backed draft");
+    produceSqliteSnapshot(
+      { source: this.options.path, target: draft.path, busyTimeoutMs: this.options.busyTimeoutMs },
+      done,
+    );
   }
 
   /**
-   * Replaces the state with a snapshot image. The image is checked in memory first (schema
-   * not newer than ours, applied index === meta.index), so a bad snapshot leaves the
-   * current state untouched. Then: temp file + fsync, close, delete the old WAL (already
-   * checkpointed), rename over, fsync the directory, reopen. A crash before the rename
-   * leaves the old state, after it the new one.
+   * Replaces the state with a snapshot's database, copied file to file (never loaded whole).
+   * The copy is checked before it replaces anything (schema not newer than ours, applied
+   * index === the snapshot's), so a bad snapshot leaves the current state untouched. Then:
+   * fsync the copy, close, delete the old WAL (already checkpointed), rename over, fsync the
+   * directory, reopen. A crash before the rename leaves the old state, after it the new one.
    */
-  restore(meta: SnapshotMeta, data: Uint8Array): void {
-    checkImage(data, meta.index);
+  restoreFrom(snapshot: StoredSnapshot): void {
     const path = this.options.path;
     const temporary = restoreTemporaryPath(path);
-    writeFileDurably(temporary, data);
+    copySnapshotFile(snapshot, temporary);
+    try {
+      checkImage(temporary, snapshot.meta.index);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      throw error;
+    }
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     this.db.close();
     rmSync(`${path}-wal`, { force: true });
@@ -307,7 +320,8 @@ export class SqliteKvStateMachine implements KvStateMachine {
     this.db = openKvDatabase(this.options);
     this.statements = prepareStatements(this.db);
     const state = loadState(this.statements);
-    assert(state.applied === meta.index, "restored applied index differs from the snapshot's");
+    assert(state.applied === snapshot.meta.index,
+      "restored applied index differs from the snapshot's");
     this.applied = state.applied;
     this.currentRevision = state.revision;
     this.sessions = state.sessions;
@@ -476,9 +490,9 @@ function eventFromRow(row: EventRow): KvEvent {
   };
 }
 
-/** Checks a snapshot image before it replaces anything: readable, ours, at `index`. */
-function checkImage(data: Uint8Array, index: number): void {
-  const probe = new Database(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+/** Checks a snapshot database file before it replaces anything: readable, ours, at `index`. */
+function checkImage(path: string, index: number): void {
+  const probe = new Database(path, { readonly: true, fileMustExist: true });
   try {
     assert(currentSchemaVersion(probe) <= KV_MIGRATIONS.length, "snapshot schema is newer");
     const row = probe.prepare("SELECT applied_index FROM kv_meta WHERE id = 1").get() as
@@ -492,6 +506,30 @@ function checkImage(data: Uint8Array, index: number): void {
     probe.close();
   }
 }
+
+/**
+ * Copies a stored snapshot to `target` and fsyncs it: the file as it is when the store has
+ * one, else a range at a time. Either way no more than one buffer is in memory.
+ */
+function copySnapshotFile(snapshot: StoredSnapshot, target: string): void {
+  rmSync(target, { force: true });
+  if (snapshot.path !== undefined) {
+    copyFileSync(snapshot.path, target);
+  } else {
+    for (let offset = 0; offset < snapshot.sizeBytes; offset += RESTORE_CHUNK_BYTES) {
+      appendFileSync(target, snapshot.readChunk(offset, RESTORE_CHUNK_BYTES));
+    }
+  }
+  const fd = openSync(target, "r+");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** How much of a snapshot one read takes when a restore copies it by ranges. */
+const RESTORE_CHUNK_BYTES = 1024 * 1024;
 
 function restoreTemporaryPath(path: string): string {
   return `${path}.restore.tmp`;

@@ -1,5 +1,18 @@
-import type { Entry, SnapshotMeta } from "../core/entry.js";
+import type { Entry } from "../core/entry.js";
 import type { LogIndex } from "../core/ids.js";
+import type { SnapshotDraft, StoredSnapshot } from "../storage/snapshot-store.js";
+
+/**
+ * How producing a snapshot ended: the applied index the copy reflects, or why it failed (a
+ * full disk, a worker that died): an expected condition, after which the draft is discarded.
+ */
+export type SnapshotOutcome =
+  /**
+   * `sha256`: the copy's SHA-256, when the producer hashed (and fsynced) it off the event
+   * loop already; the store's commit then trusts it instead of reading the file again.
+   */
+  | { readonly ok: true; readonly index: LogIndex; readonly sha256?: string }
+  | { readonly ok: false; readonly error: Error };
 
 /**
  * The replicated application (hashicorp/raft's FSM analogue). The node driver hands it
@@ -20,10 +33,19 @@ export interface StateMachine<Result> {
    * Precondition: entries[0].index <= appliedIndex() + 1 (earlier ones are skipped).
    */
   apply(entries: readonly Entry[]): Map<LogIndex, Result>;
-  /** A consistent copy of the whole state at appliedIndex(), as bytes. */
-  snapshot(): Uint8Array;
-  /** Replaces the whole state with a snapshot's; afterwards appliedIndex() === meta.index. */
-  restore(meta: SnapshotMeta, data: Uint8Array): void;
+  /**
+   * Starts writing a consistent copy of the whole state into `draft` (its path, or write())
+   * and calls `done` exactly once, possibly before returning: with the applied index the
+   * copy reflects, at least appliedIndex() at the call (the state machine keeps applying
+   * while a copy is made off the event loop), or with an error. The machine neither commits
+   * nor discards the draft; the driver does, with the metadata of the reported index.
+   */
+  snapshotTo(draft: SnapshotDraft, done: (outcome: SnapshotOutcome) => void): void;
+  /**
+   * Replaces the whole state with `snapshot`'s, reading it by range or copying its file,
+   * never loading it whole; afterwards appliedIndex() === snapshot.meta.index.
+   */
+  restoreFrom(snapshot: StoredSnapshot): void;
 }
 
 /**
@@ -40,9 +62,11 @@ export function withChangeListener<Result>(
       changed();
       return results;
     },
-    snapshot: () => machine.snapshot(),
-    restore: (meta, data) => {
-      machine.restore(meta, data);
+    snapshotTo: (draft, done) => {
+      machine.snapshotTo(draft, done);
+    },
+    restoreFrom: (snapshot) => {
+      machine.restoreFrom(snapshot);
       changed();
     },
   };
