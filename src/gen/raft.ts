@@ -11,6 +11,8 @@ import type { ReadIndexResponse as _raftkv_raft_v1_ReadIndexResponse, ReadIndexR
 import type { RequestVoteRequest as _raftkv_raft_v1_RequestVoteRequest, RequestVoteRequest__Output as _raftkv_raft_v1_RequestVoteRequest__Output } from './raftkv/raft/v1/RequestVoteRequest.js';
 import type { RequestVoteResponse as _raftkv_raft_v1_RequestVoteResponse, RequestVoteResponse__Output as _raftkv_raft_v1_RequestVoteResponse__Output } from './raftkv/raft/v1/RequestVoteResponse.js';
 import type { SnapshotMetadata as _raftkv_raft_v1_SnapshotMetadata, SnapshotMetadata__Output as _raftkv_raft_v1_SnapshotMetadata__Output } from './raftkv/raft/v1/SnapshotMetadata.js';
+import type { SnapshotOffsetRequest as _raftkv_raft_v1_SnapshotOffsetRequest, SnapshotOffsetRequest__Output as _raftkv_raft_v1_SnapshotOffsetRequest__Output } from './raftkv/raft/v1/SnapshotOffsetRequest.js';
+import type { SnapshotOffsetResponse as _raftkv_raft_v1_SnapshotOffsetResponse, SnapshotOffsetResponse__Output as _raftkv_raft_v1_SnapshotOffsetResponse__Output } from './raftkv/raft/v1/SnapshotOffsetResponse.js';
 import type { TimeoutNowRequest as _raftkv_raft_v1_TimeoutNowRequest, TimeoutNowRequest__Output as _raftkv_raft_v1_TimeoutNowRequest__Output } from './raftkv/raft/v1/TimeoutNowRequest.js';
 import type { TimeoutNowResponse as _raftkv_raft_v1_TimeoutNowResponse, TimeoutNowResponse__Output as _raftkv_raft_v1_TimeoutNowResponse__Output } from './raftkv/raft/v1/TimeoutNowResponse.js';
 
@@ -33,6 +35,8 @@ export interface ProtoGrpcType {
         RequestVoteRequest: MessageTypeDefinition<_raftkv_raft_v1_RequestVoteRequest, _raftkv_raft_v1_RequestVoteRequest__Output>
         RequestVoteResponse: MessageTypeDefinition<_raftkv_raft_v1_RequestVoteResponse, _raftkv_raft_v1_RequestVoteResponse__Output>
         SnapshotMetadata: MessageTypeDefinition<_raftkv_raft_v1_SnapshotMetadata, _raftkv_raft_v1_SnapshotMetadata__Output>
+        SnapshotOffsetRequest: MessageTypeDefinition<_raftkv_raft_v1_SnapshotOffsetRequest, _raftkv_raft_v1_SnapshotOffsetRequest__Output>
+        SnapshotOffsetResponse: MessageTypeDefinition<_raftkv_raft_v1_SnapshotOffsetResponse, _raftkv_raft_v1_SnapshotOffsetResponse__Output>
         TimeoutNowRequest: MessageTypeDefinition<_raftkv_raft_v1_TimeoutNowRequest, _raftkv_raft_v1_TimeoutNowRequest__Output>
         TimeoutNowResponse: MessageTypeDefinition<_raftkv_raft_v1_TimeoutNowResponse, _raftkv_raft_v1_TimeoutNowResponse__Output>
       }

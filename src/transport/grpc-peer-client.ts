@@ -13,8 +13,9 @@ import { PeerRequestError, type ResponseContext } from "./peer-envelope.js";
 import type { InboundHandler, PeerTransport } from "./peer-transport.js";
 import { raftkvProtos } from "./proto-loading.js";
 import { ReplicateStream, type ReplicateMessage } from "./replicate-stream.js";
-import { encodeSnapshotChunks, SNAPSHOT_CHUNK_BYTES_MAX } from "./snapshot-chunks.js";
+import { SNAPSHOT_CHUNK_BYTES_MAX } from "./snapshot-chunks.js";
 import { SnapshotLane, type SnapshotSend } from "./snapshot-lane.js";
+import { streamSnapshot } from "./snapshot-stream.js";
 
 /**
  * Limits and wiring of the outbound peer transport; every limit is explicit
@@ -25,7 +26,7 @@ export interface GrpcPeerClientOptions {
   readonly selfId: NodeId;
   /** Deadline of each unary RPC, and of each request on a Replicate stream. */
   readonly rpcDeadlineMs: number;
-  /** Deadline of a whole InstallSnapshot stream. */
+  /** Deadline of a whole InstallSnapshot stream (SnapshotOffset has rpcDeadlineMs). */
   readonly snapshotDeadlineMs: number;
   /**
    * Messages waiting per peer, for unary calls and again for the Replicate stream; past
@@ -106,8 +107,9 @@ interface PeerLink {
  * handler.receive().
  *
  * Snapshots take their own lane per peer (snapshot-lane.ts): one InstallSnapshot stream at
- * a time, chunks cut from the StoredSnapshot given to send() without copying, and a newer
- * send replacing a waiting or streaming older one. Each stream's outcome goes to
+ * a time, resumed where the peer's partial copy ends and read from the StoredSnapshot a
+ * chunk at a time as the stream has room (snapshot-stream.ts), and a newer send replacing a
+ * waiting or streaming older one. Each stream's outcome goes to
  * handler.reportSnapshot(peer, "finished" | "failed") on a later turn, after its answer was
  * stepped (etcd's ReportSnapshot); a failed stream is reported only that way.
  */
@@ -308,40 +310,20 @@ export class GrpcPeerClient implements PeerTransport {
     }
   }
 
-  /**
-   * Streams a stored snapshot in chunks (views into its bytes), writing only as fast as the
-   * stream drains. The answer is stepped before the lane reports the stream finished.
-   */
+  /** Streams a stored snapshot (snapshot-stream.ts); its answer is stepped before `ended`. */
   private startSnapshot(
     peer: NodeId, send: SnapshotSend, ended: (status: SnapshotStatus) => void,
   ): () => void {
-    const link = this.link(peer);
-    const context: ResponseContext = {
-      clusterId: this.options.clusterId, selfId: this.options.selfId, peer,
-    };
-    const options = { deadline: Date.now() + this.options.snapshotDeadlineMs };
-    const call = this.clientOf(link).InstallSnapshot(options, (error, wire) => {
-      if (this.closed || error !== null || wire === undefined) return ended("failed");
-      const answer = this.decodeOrUndefined(() =>
-        decodeAppendResponse(wire, context, "InstallSnapshot"));
-      if (answer === false || answer === undefined) return ended("failed");
-      this.step(answer);
-      ended("finished");
-    });
-    const chunks = encodeSnapshotChunks(send.message, send.snapshot, this.options.clusterId,
-      this.options.snapshotChunkBytesMax);
-    let next = 0;
-    const writeMore = (): void => {
-      while (next < chunks.length) {
-        if (!call.write(chunks[next++]!)) {
-          call.once("drain", writeMore);
-          return;
-        }
-      }
-      call.end();
-    };
-    writeMore();
-    return () => call.cancel();
+    return streamSnapshot({
+      client: this.clientOf(this.link(peer)),
+      context: { clusterId: this.options.clusterId, selfId: this.options.selfId, peer },
+      rpcDeadlineMs: this.options.rpcDeadlineMs,
+      snapshotDeadlineMs: this.options.snapshotDeadlineMs,
+      chunkBytesMax: this.options.snapshotChunkBytesMax,
+      step: (answer) => {
+        if (!this.closed) this.step(answer);
+      },
+    }, send, (status) => ended(this.closed ? "failed" : status));
   }
 
   /** The decoded answer; false when the peer's answer breaks the protocol. */

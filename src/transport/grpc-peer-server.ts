@@ -17,7 +17,9 @@ import {
 } from "./peer-envelope.js";
 import type { InboundHandler } from "./peer-transport.js";
 import { raftkvProtos } from "./proto-loading.js";
-import { SnapshotAssembler } from "./snapshot-chunks.js";
+import {
+  decodeSnapshotOffsetRequest, SnapshotReceiver, type SnapshotProgress,
+} from "./snapshot-receiver.js";
 
 /**
  * Inbound raftkv.raft.v1.RaftPeer: each RPC is decoded (every field checked, see
@@ -46,7 +48,10 @@ export interface RaftPeerServiceOptions {
   readonly isKnownPeer: (id: NodeId) => boolean;
   /** This member's current term, for answers the core did not produce. */
   readonly currentTerm: () => Term;
-  /** The largest snapshot one InstallSnapshot stream may carry (memory bound). */
+  /**
+   * The largest snapshot one InstallSnapshot stream may carry: a disk bound (the bytes go
+   * to the snapshot store's partial file as they arrive, never into memory).
+   */
   readonly snapshotBytesMax: number;
   /** ReadIndex calls that may wait for the leader's confirmation at once. */
   readonly readIndexWaitersMax: number;
@@ -88,6 +93,11 @@ export interface RaftPeerService {
   deliverReply(message: Message): boolean;
   /** Answers every waiting ReadIndex call as not served (shutdown). */
   close(): void;
+  /**
+   * The snapshot being received now (the newest stream, if several), for Cluster.Status:
+   * receivedBytes includes what a broken stream of the same snapshot left.
+   */
+  receivingSnapshot(): SnapshotProgress | undefined;
 }
 
 const STATUS_OF: Readonly<Record<PeerRequestErrorCode, grpc.status>> = Object.freeze({
@@ -109,11 +119,15 @@ export function addRaftPeerService(
     AppendEntries: (call, callback) => peer.appendEntries(call, callback),
     Replicate: (call) => peer.replicate(call),
     InstallSnapshot: (call, callback) => peer.installSnapshot(call, callback),
+    SnapshotOffset: (call, callback) => peer.snapshotOffset(call, callback),
     TimeoutNow: (call, callback) => peer.timeoutNow(call, callback),
     ReadIndex: (call, callback) => peer.readIndex(call, callback),
   };
   server.addService(raftkvProtos().grpcObject.raftkv.raft.v1.RaftPeer.service, handlers);
-  return { deliverReply: (message) => peer.deliverReply(message), close: () => peer.close() };
+  return {
+    deliverReply: (message) => peer.deliverReply(message), close: () => peer.close(),
+    receivingSnapshot: () => peer.receivingSnapshot(),
+  };
 }
 
 type Call<K extends keyof RaftPeerHandlers> = Parameters<RaftPeerHandlers[K]>[0];
@@ -127,6 +141,8 @@ const isAppendResponse = (m: Message): m is AppendResponse => m.type === "append
 class PeerServer {
   private readonly context: InboundContext;
   private readonly waitingReads = new Map<string, grpc.sendUnaryData<WireReadIndexResponse>>();
+  /** InstallSnapshot streams open now, oldest first. */
+  private readonly receivers = new Set<SnapshotReceiver>();
 
   constructor(private readonly options: RaftPeerServiceOptions) {
     this.context = {
@@ -198,24 +214,33 @@ class PeerServer {
     call.on("error", () => { ended = true; }); // Cancelled, broken, or refused by us above.
   }
 
+  /**
+   * Each chunk is checked and written to the snapshot's partial copy as it arrives
+   * (snapshot-receiver.ts); at the end the verified copy goes to the handler and the
+   * metadata-only snapshot-request is stepped. A refused chunk answers with its status at
+   * once; what was written before it stays for a resumed stream.
+   */
   installSnapshot(call: Call<"InstallSnapshot">, callback: Callback<"InstallSnapshot">): void {
-    const assembler = new SnapshotAssembler(this.context, this.options.snapshotBytesMax);
+    const receiver = new SnapshotReceiver(this.context, this.options.snapshotBytesMax,
+      this.options.handler);
+    this.receivers.add(receiver);
     let settled = false;
     const settle = (body: () => void): void => {
       if (settled) return;
       settled = true;
+      this.receivers.delete(receiver);
       this.guard(callback, body);
     };
-    call.on("data", (chunk: Parameters<SnapshotAssembler["add"]>[0]) => {
+    call.on("data", (chunk: Parameters<SnapshotReceiver["add"]>[0]) => {
       if (settled) return;
       try {
-        assembler.add(chunk);
+        receiver.add(chunk);
       } catch (error) {
         settle(() => { throw error; });
       }
     });
     call.on("end", () => settle(() => {
-      const { message, snapshot } = assembler.finish();
+      const { message, snapshot } = receiver.finish();
       this.options.handler.receiveSnapshotData(snapshot);
       this.options.handler.receive(message, (responses) => {
         const answer = this.answerTo(responses, message.from, isAppendResponse);
@@ -223,7 +248,28 @@ class PeerServer {
           this.options.clusterId));
       });
     }));
-    call.on("error", () => { settled = true; }); // Cancelled or broken: nothing to answer.
+    call.on("error", () => { // Cancelled or broken: nothing to answer; the partial copy stays.
+      settled = true;
+      this.receivers.delete(receiver);
+    });
+  }
+
+  /** How much of a snapshot this member holds from a broken stream: where to resume. */
+  snapshotOffset(call: Call<"SnapshotOffset">, callback: Callback<"SnapshotOffset">): void {
+    this.guard(callback, () => {
+      const { envelope, key } = decodeSnapshotOffsetRequest(call.request, this.context);
+      const held = Math.min(this.options.handler.incomingSnapshotBytes(key), key.sizeBytes);
+      callback(null, {
+        cluster_id: String(this.options.clusterId), from: String(this.options.selfId),
+        to: String(envelope.from), term: String(this.options.currentTerm()), offset: String(held),
+      });
+    });
+  }
+
+  receivingSnapshot(): SnapshotProgress | undefined {
+    let newest: SnapshotProgress | undefined;
+    for (const receiver of this.receivers) newest = receiver.progress() ?? newest;
+    return newest;
   }
 
   timeoutNow(call: Call<"TimeoutNow">, callback: Callback<"TimeoutNow">): void {

@@ -6,7 +6,10 @@
 // (no address, nobody listening, a full queue, a deadline) become reportUnreachable().
 // Snapshot sends report their outcome (reportSnapshot: finished or failed, etcd's
 // ReportSnapshot), stream one at a time per peer, and a send made redundant by a newer one is
-// dropped unsent.
+// dropped unsent. Snapshots go disk to disk: the sender reads a chunk at a time as the stream
+// has room, the receiver writes each chunk to its store's partial copy after checking its
+// CRC-32 (a mismatch is DATA_LOSS naming the offset), and a broken stream resumes where the
+// receiver's copy ends, sending only the rest.
 // Appends travel on the Replicate stream (its own tests: replicate-stream.test.ts); the
 // unary queue is exercised here against an older member that does not serve Replicate.
 // Method: real grpc.Servers and GrpcPeerClients on 127.0.0.1:0 in this process, with
@@ -17,10 +20,15 @@ import { createHash } from "node:crypto";
 import * as grpc from "@grpc/grpc-js";
 import { logIndex, nodeId, term, type NodeId, type Term } from "../core/ids.js";
 import { makeConfig } from "../core/membership-config.js";
-import type { Message } from "../core/message.js";
+import type { Message, SnapshotRequest } from "../core/message.js";
 import type { SnapshotStatus } from "../core/progress.js";
 import type { RaftPeerHandlers } from "../gen/raftkv/raft/v1/RaftPeer.js";
-import type { StoredSnapshot } from "../storage/snapshot-store.js";
+import { MemorySnapshotStore } from "../storage/memory-snapshot-store.js";
+import {
+  readSnapshotBytes, saveSnapshotBytes, type IncomingSnapshot, type IncomingSnapshotKey,
+  type StoredSnapshot,
+} from "../storage/snapshot-store.js";
+import type { SnapshotMeta } from "../core/entry.js";
 import {
   DEFAULT_PEER_CLIENT_LIMITS, GrpcPeerClient, type PeerClientLimits,
 } from "./grpc-peer-client.js";
@@ -29,6 +37,7 @@ import {
 } from "./grpc-peer-server.js";
 import type { AnswerRequest, InboundHandler } from "./peer-transport.js";
 import { raftkvProtos } from "./proto-loading.js";
+import { SnapshotChunkReader } from "./snapshot-chunks.js";
 
 const CLUSTER = 5;
 
@@ -39,7 +48,9 @@ const CLUSTER = 5;
  */
 class RecordingHandler implements InboundHandler {
   readonly received: Message[] = [];
-  readonly snapshots: StoredSnapshot[] = [];
+  /** Where InstallSnapshot writes what arrives, as a node's snapshot store. */
+  readonly store = new MemorySnapshotStore({ retainCount: 2 });
+  readonly snapshots: IncomingSnapshot[] = [];
   readonly unreachable: NodeId[] = [];
   /** reportSnapshot() calls, as "peer status". */
   readonly snapshotReports: string[] = [];
@@ -67,7 +78,15 @@ class RecordingHandler implements InboundHandler {
     for (const answer of this.held.splice(0)) answer();
   }
 
-  receiveSnapshotData(snapshot: StoredSnapshot): void {
+  openIncomingSnapshot(key: IncomingSnapshotKey): IncomingSnapshot {
+    return this.store.receive(key);
+  }
+
+  incomingSnapshotBytes(key: IncomingSnapshotKey): number {
+    return this.store.receivedBytes(key);
+  }
+
+  receiveSnapshotData(snapshot: IncomingSnapshot): void {
     this.snapshots.push(snapshot);
     this.events.push("snapshot-data");
   }
@@ -234,14 +253,17 @@ describe("requests and their answers", () => {
     const [a, b] = await pair({ snapshotChunkBytesMax: 1000 });
     const data = Uint8Array.from({ length: 4500 }, (_, i) => i % 251);
     const meta = { index: logIndex(40), term: term(6), config: makeConfig([1, 2]) };
-    const snapshot = { meta, data, sha256: createHash("sha256").update(data).digest("hex") };
+    const snapshot = storedOf(meta, data);
     b.handler.answer = (m) => [appendAnswer(m.term, 40)];
     const request: Message = {
       type: "snapshot-request", from: ONE, to: TWO, term: term(8), snapshot: meta,
     };
     a.client.send(request, snapshot);
     await until(() => a.handler.received.length === 1, "the snapshot's answer");
-    expect(b.handler.snapshots).toEqual([snapshot]);
+    expect(b.handler.snapshots).toHaveLength(1);
+    const arrived = b.handler.snapshots[0]!.commit(meta);
+    expect(arrived.sha256).toBe(createHash("sha256").update(data).digest("hex"));
+    expect(Array.from(readSnapshotBytes(arrived))).toEqual(Array.from(data));
     expect(b.handler.events).toEqual(["snapshot-data", "snapshot-request"]);
     expect(b.handler.received).toEqual([request]);
     expect(a.handler.received[0]).toMatchObject({ type: "append-response", matchIndex: 40 });
@@ -252,8 +274,13 @@ describe("requests and their answers", () => {
 function snapshotSend(index: number, t = 8): { request: Message; stored: StoredSnapshot } {
   const data = Uint8Array.from({ length: 3000 }, (_, i) => (i + index) % 251);
   const meta = { index: logIndex(index), term: term(6), config: makeConfig([1, 2]) };
-  const stored = { meta, data, sha256: createHash("sha256").update(data).digest("hex") };
+  const stored = storedOf(meta, data);
   return { request: { type: "snapshot-request", from: ONE, to: TWO, term: term(t), snapshot: meta }, stored };
+}
+
+/** `data` committed as snapshot `meta` in a store of its own. */
+function storedOf(meta: SnapshotMeta, data: Uint8Array): StoredSnapshot {
+  return saveSnapshotBytes(new MemorySnapshotStore({ retainCount: 1 }), meta, data);
 }
 
 function snapshotIndexes(handler: RecordingHandler): number[] {
@@ -332,6 +359,104 @@ describe("snapshot sends report their outcome (etcd's ReportSnapshot)", () => {
     expect(a.handler.snapshotReports).toEqual(["2 finished"]);
     expect(snapshotIndexes(b.handler)).toEqual([10, 50]);
     expect(b.state.handlerErrors).toEqual([]);
+  });
+});
+
+describe("snapshot streams go disk to disk, checked per chunk, and resume", () => {
+  /** A 4 MiB snapshot whose reads are recorded; reads at or past `failFrom` throw. */
+  function recordedSend(index: number, failFrom = Infinity) {
+    const data = Uint8Array.from({ length: 4 * 1024 * 1024 }, (_, i) => (i * 7 + index) % 253);
+    const meta = { index: logIndex(index), term: term(6), config: makeConfig([1, 2]) };
+    const stored = storedOf(meta, data);
+    const reads: [number, number][] = [];
+    const gate = { failFrom };
+    const spied: StoredSnapshot = {
+      ...stored,
+      readChunk: (offset, length) => {
+        if (offset >= gate.failFrom) throw new Error("the disk went away");
+        reads.push([offset, length]);
+        return stored.readChunk(offset, length);
+      },
+    };
+    const request: Message = { type: "snapshot-request", from: ONE, to: TWO, term: term(8), snapshot: meta };
+    const key = { index: meta.index, term: 6, sizeBytes: data.byteLength, sha256: stored.sha256 };
+    return { data, meta, request, spied, reads, gate, key };
+  }
+
+  it("resumes a broken stream from where the receiver's copy ends, sending only the rest", async () => {
+    const chunkBytes = 64 * 1024;
+    const [a, b] = await pair({ snapshotChunkBytesMax: chunkBytes });
+    b.handler.answer = (m) => [appendAnswer(m.term, 40)];
+    const send = recordedSend(40, 2 * 1024 * 1024);
+    a.client.send(send.request, send.spied); // Breaks at 2 MiB: the stream is cancelled.
+    await until(() => a.handler.snapshotReports.length === 1, "the broken stream's report");
+    expect(a.handler.snapshotReports).toEqual(["2 failed"]);
+    expect(b.handler.snapshots).toEqual([]); // Nothing half-installed.
+    await settle();
+    const held = b.handler.store.receivedBytes(send.key);
+    expect(held).toBeGreaterThan(0);
+    expect(held % chunkBytes).toBe(0); // Whole chunks only.
+    send.reads.length = 0;
+    send.gate.failFrom = Infinity;
+    a.client.send(send.request, send.spied);
+    await until(() => a.handler.snapshotReports.length === 2, "the resumed stream's report");
+    expect(a.handler.snapshotReports).toEqual(["2 failed", "2 finished"]);
+    // The second stream read (and sent) exactly the bytes the receiver did not hold yet.
+    expect(send.reads[0]?.[0]).toBe(held);
+    const sent = send.reads.reduce((sum, [, length]) => sum + length, 0);
+    expect(sent).toBe(send.data.byteLength - held);
+    const arrived = b.handler.snapshots[0]!.commit(send.meta);
+    expect(arrived.sha256).toBe(send.spied.sha256);
+    expect(Array.from(readSnapshotBytes(arrived).subarray(held - 5, held + 5)))
+      .toEqual(Array.from(send.data.subarray(held - 5, held + 5)));
+  });
+
+  it("reads the snapshot chunk by chunk as the stream has room, never whole", async () => {
+    const chunkBytes = 64 * 1024;
+    const [a, b] = await pair({ snapshotChunkBytesMax: chunkBytes });
+    b.handler.answer = (m) => [appendAnswer(m.term, 40)];
+    const send = recordedSend(40);
+    const progress: number[] = [];
+    const spied: StoredSnapshot = {
+      ...send.spied,
+      readChunk: (offset, length) => {
+        // How far reading runs ahead of what the receiver has written to disk.
+        progress.push(offset - (b.service.receivingSnapshot()?.receivedBytes ?? 0));
+        return send.spied.readChunk(offset, length);
+      },
+    };
+    a.client.send(send.request, spied);
+    await until(() => a.handler.snapshotReports.length === 1, "the report");
+    expect(send.reads).toHaveLength(send.data.byteLength / chunkBytes);
+    for (const [, length] of send.reads) expect(length).toBeLessThanOrEqual(chunkBytes);
+    // Backpressure bounds the read-ahead well below the snapshot's size (4 MiB).
+    expect(Math.max(...progress)).toBeLessThan(send.data.byteLength / 2);
+    expect(b.service.receivingSnapshot()).toBeUndefined(); // Done: nothing being received.
+  });
+
+  it("refuses a chunk whose CRC-32 does not match with DATA_LOSS, keeping the chunks before it", async () => {
+    const [, b] = await pair();
+    const data = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+    const meta = { index: logIndex(9), term: term(6), config: makeConfig([1, 2]) };
+    const request: SnapshotRequest = {
+      type: "snapshot-request", from: ONE, to: TWO, term: term(8), snapshot: meta,
+    };
+    const reader = new SnapshotChunkReader(request, storedOf(meta, data), CLUSTER, 100, 0);
+    const [first, second, third] = [reader.next()!, reader.next()!, reader.next()!];
+    const chunks = [first, { ...second, crc32: ((second.crc32 as number) + 1) >>> 0 }, third];
+    const client = rawClient(b.address);
+    const status = await new Promise<grpc.ServiceError | null>((done) => {
+      const call = client.InstallSnapshot((error) => { done(error); });
+      for (const chunk of chunks) call.write(chunk);
+      call.end();
+    });
+    client.close();
+    expect(status?.code).toBe(grpc.status.DATA_LOSS);
+    expect(status?.details).toBe(
+      "InstallSnapshot: the chunk at offset 100 does not match its CRC-32; resume from 100");
+    const key = { index: meta.index, term: 6, sizeBytes: 300, sha256: storedOf(meta, data).sha256 };
+    expect(b.handler.store.receivedBytes(key)).toBe(100);
+    expect(b.handler.received).toEqual([]);
   });
 });
 
@@ -473,7 +598,7 @@ describe("failures become reportUnreachable()", () => {
     const neverAnswer: RaftPeerHandlers = {
       AppendEntries: (call) => { arrivals.push(Number(call.request.prev_log_index)); },
       RequestVote: () => undefined, InstallSnapshot: () => undefined, TimeoutNow: () => undefined,
-      ReadIndex: () => undefined, Replicate: olderMember,
+      ReadIndex: () => undefined, Replicate: olderMember, SnapshotOffset: () => undefined,
     };
     silent.addService(raftkvProtos().grpcObject.raftkv.raft.v1.RaftPeer.service, neverAnswer);
     const address = await bind(silent);
@@ -496,7 +621,7 @@ describe("failures become reportUnreachable()", () => {
     const neverAnswer: RaftPeerHandlers = {
       AppendEntries: (call) => { rounds.push(Number(call.request.read_round)); },
       RequestVote: () => undefined, InstallSnapshot: () => undefined, TimeoutNow: () => undefined,
-      ReadIndex: () => undefined, Replicate: olderMember,
+      ReadIndex: () => undefined, Replicate: olderMember, SnapshotOffset: () => undefined,
     };
     silent.addService(raftkvProtos().grpcObject.raftkv.raft.v1.RaftPeer.service, neverAnswer);
     const address = await bind(silent);

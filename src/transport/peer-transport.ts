@@ -1,7 +1,8 @@
 import type { LogIndex, NodeId } from "../core/ids.js";
 import type { Message } from "../core/message.js";
 import type { SnapshotStatus } from "../core/progress.js";
-import type { StoredSnapshot } from "../storage/snapshot-store.js";
+import type { IncomingSnapshot, StoredSnapshot } from "../storage/snapshot-store.js";
+import type { IncomingSnapshots } from "./snapshot-receiver.js";
 
 /**
  * Receives the response-type messages (see isResponse()) that stepping a request produced
@@ -15,17 +16,19 @@ export type AnswerRequest = (responses: readonly Message[]) => void;
  * responses it produces for `message.from` go to `answer` (so that a request/response
  * transport can answer the RPC with them) instead of PeerTransport.send(). Every other
  * message the node produces leaves through PeerTransport.send().
+ *
+ * A snapshot's bytes go to disk as they arrive: the transport opens the partial copy
+ * through IncomingSnapshots (the node's snapshot store) and writes each chunk to it.
  */
-export interface InboundHandler {
+export interface InboundHandler extends IncomingSnapshots {
   /** Steps a peer message; `answer` (for requests) gets its responses to the sender. */
   receive(message: Message, answer?: AnswerRequest): void;
   /**
-   * A snapshot's bytes arrived (before its metadata-only snapshot-request is received).
-   * Known limit: they arrive whole, so a receiver holds the entire snapshot in memory (the
-   * gRPC server assembles the stream up to its snapshotBytesMax, snapshot-chunks.ts) until
-   * it is saved; streaming it to the snapshot store as it arrives is not done yet.
+   * Every byte of a snapshot arrived and matched its SHA-256 (snapshot.intact()), just
+   * before its metadata-only snapshot-request is received. The node commits it to its store
+   * if the core takes the snapshot, and discards it if a newer one replaces it first.
    */
-  receiveSnapshotData(snapshot: StoredSnapshot): void;
+  receiveSnapshotData(snapshot: IncomingSnapshot): void;
   /** The transport could not deliver to `peer`; the core stops pipelining to it. */
   reportUnreachable(peer: NodeId): void;
   /**

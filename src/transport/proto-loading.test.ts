@@ -107,7 +107,8 @@ describe("raftkvProtos()", () => {
       expect(definition[name]).toBeDefined();
     }
     expect(Object.keys(protos.grpcObject.raftkv.raft.v1.RaftPeer.service).sort()).toEqual([
-      "AppendEntries", "InstallSnapshot", "ReadIndex", "Replicate", "RequestVote", "TimeoutNow",
+      "AppendEntries", "InstallSnapshot", "ReadIndex", "Replicate", "RequestVote",
+      "SnapshotOffset", "TimeoutNow",
     ]);
   });
 
@@ -135,7 +136,7 @@ describe("raftkvProtos()", () => {
     const chunk = messageType("raftkv.raft.v1.InstallSnapshotChunk").deserialize(Buffer.alloc(0));
     expect(chunk).toEqual({
       cluster_id: "0", from: "0", to: "0", term: "0", metadata: null, offset: "0",
-      data: Buffer.alloc(0), done: false,
+      data: Buffer.alloc(0), done: false, crc32: 0,
     });
     const append = messageType("raftkv.raft.v1.AppendEntriesRequest").deserialize(Buffer.alloc(0));
     expect(append).toMatchObject({ entries: [], heartbeat: false, prev_log_index: "0" });

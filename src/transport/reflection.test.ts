@@ -156,6 +156,12 @@ function fakeKv(): KVHandlers {
 const fakeCluster: ClusterHandlers = {
   Status: (_call, callback) => callback(null, { cluster_id: 7, member_id: 1, role: 4, term: 2 }),
   MemberList: (_call, callback) => callback(null, { cluster_id: 7, member_id: 1, members: [] }),
+  MemberAdd: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
+  MemberPromote: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
+  MemberRemove: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
+  MemberUpdate: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
+  TransferLeadership: (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED }),
+  Snapshot: (call) => { call.emit("error", { code: grpc.status.UNIMPLEMENTED }); },
 };
 
 describeWithGrpcurl("server reflection, through grpcurl", () => {

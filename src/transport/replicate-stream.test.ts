@@ -41,6 +41,14 @@ class RecordingHandler implements InboundHandler {
     throw new Error("no snapshots in these tests");
   }
 
+  openIncomingSnapshot(): never {
+    throw new Error("no snapshots in these tests");
+  }
+
+  incomingSnapshotBytes(): number {
+    throw new Error("no snapshots in these tests");
+  }
+
   reportSnapshot(): void {
     throw new Error("no snapshots in these tests");
   }
@@ -124,6 +132,7 @@ async function scripted(replicate: (call: ReplicateCall) => void): Promise<strin
   server.addService(raftkvProtos().grpcObject.raftkv.raft.v1.RaftPeer.service, {
     RequestVote: unimplemented, AppendEntries: unimplemented, InstallSnapshot: unimplemented,
     TimeoutNow: unimplemented, ReadIndex: unimplemented, Replicate: replicate,
+    SnapshotOffset: unimplemented,
   } satisfies RaftPeerHandlers);
   cleanUps.push(() => server.forceShutdown());
   return bind(server);

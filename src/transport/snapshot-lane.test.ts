@@ -12,7 +12,10 @@ function send(index: number, t = 5): SnapshotSend {
   const meta = { index: logIndex(index), term: term(2), config: makeConfig([1, 2]) };
   return {
     message: { type: "snapshot-request", from: nodeId(1), to: nodeId(2), term: term(t), snapshot: meta },
-    snapshot: { meta, data: new Uint8Array(8), sha256: "0".repeat(64) },
+    snapshot: {
+      meta, sizeBytes: 8, sha256: "0".repeat(64), path: undefined,
+      readChunk: () => new Uint8Array(8),
+    },
   };
 }
 

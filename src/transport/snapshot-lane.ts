@@ -32,8 +32,9 @@ interface Streaming {
  * newer than the one streaming or waiting (an older snapshot, or the same one again) is
  * dropped: the one already there serves the follower as well, and its report stands for
  * both. A newer send replaces the waiting one and cancels the stream, which could only
- * deliver something older. So the sender holds the bytes of one snapshot per peer, two for
- * the moment a cancelled stream takes to end, never one copy per retry.
+ * deliver something older. A stream reads its snapshot a chunk at a time from the store, so
+ * a lane holds a chunk or two of at most two snapshots (for the moment a cancelled stream
+ * takes to end), never a whole one, and never one copy per retry.
  */
 export class SnapshotLane {
   private streaming: Streaming | undefined;

@@ -12,6 +12,7 @@ export interface InstallSnapshotChunk {
   'offset'?: (number | string | Long);
   'data'?: (Buffer | Uint8Array | string);
   'done'?: (boolean);
+  'crc32'?: (number);
 }
 
 export interface InstallSnapshotChunk__Output {
@@ -23,4 +24,5 @@ export interface InstallSnapshotChunk__Output {
   'offset': (string);
   'data': (Buffer);
   'done': (boolean);
+  'crc32': (number);
 }

@@ -9,6 +9,8 @@ import type { ReadIndexRequest as _raftkv_raft_v1_ReadIndexRequest, ReadIndexReq
 import type { ReadIndexResponse as _raftkv_raft_v1_ReadIndexResponse, ReadIndexResponse__Output as _raftkv_raft_v1_ReadIndexResponse__Output } from '../../../raftkv/raft/v1/ReadIndexResponse.js';
 import type { RequestVoteRequest as _raftkv_raft_v1_RequestVoteRequest, RequestVoteRequest__Output as _raftkv_raft_v1_RequestVoteRequest__Output } from '../../../raftkv/raft/v1/RequestVoteRequest.js';
 import type { RequestVoteResponse as _raftkv_raft_v1_RequestVoteResponse, RequestVoteResponse__Output as _raftkv_raft_v1_RequestVoteResponse__Output } from '../../../raftkv/raft/v1/RequestVoteResponse.js';
+import type { SnapshotOffsetRequest as _raftkv_raft_v1_SnapshotOffsetRequest, SnapshotOffsetRequest__Output as _raftkv_raft_v1_SnapshotOffsetRequest__Output } from '../../../raftkv/raft/v1/SnapshotOffsetRequest.js';
+import type { SnapshotOffsetResponse as _raftkv_raft_v1_SnapshotOffsetResponse, SnapshotOffsetResponse__Output as _raftkv_raft_v1_SnapshotOffsetResponse__Output } from '../../../raftkv/raft/v1/SnapshotOffsetResponse.js';
 import type { TimeoutNowRequest as _raftkv_raft_v1_TimeoutNowRequest, TimeoutNowRequest__Output as _raftkv_raft_v1_TimeoutNowRequest__Output } from '../../../raftkv/raft/v1/TimeoutNowRequest.js';
 import type { TimeoutNowResponse as _raftkv_raft_v1_TimeoutNowResponse, TimeoutNowResponse__Output as _raftkv_raft_v1_TimeoutNowResponse__Output } from '../../../raftkv/raft/v1/TimeoutNowResponse.js';
 
@@ -54,6 +56,15 @@ export interface RaftPeerClient extends grpc.Client {
   requestVote(argument: _raftkv_raft_v1_RequestVoteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftkv_raft_v1_RequestVoteResponse__Output>): grpc.ClientUnaryCall;
   requestVote(argument: _raftkv_raft_v1_RequestVoteRequest, callback: grpc.requestCallback<_raftkv_raft_v1_RequestVoteResponse__Output>): grpc.ClientUnaryCall;
   
+  SnapshotOffset(argument: _raftkv_raft_v1_SnapshotOffsetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftkv_raft_v1_SnapshotOffsetResponse__Output>): grpc.ClientUnaryCall;
+  SnapshotOffset(argument: _raftkv_raft_v1_SnapshotOffsetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftkv_raft_v1_SnapshotOffsetResponse__Output>): grpc.ClientUnaryCall;
+  SnapshotOffset(argument: _raftkv_raft_v1_SnapshotOffsetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftkv_raft_v1_SnapshotOffsetResponse__Output>): grpc.ClientUnaryCall;
+  SnapshotOffset(argument: _raftkv_raft_v1_SnapshotOffsetRequest, callback: grpc.requestCallback<_raftkv_raft_v1_SnapshotOffsetResponse__Output>): grpc.ClientUnaryCall;
+  snapshotOffset(argument: _raftkv_raft_v1_SnapshotOffsetRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftkv_raft_v1_SnapshotOffsetResponse__Output>): grpc.ClientUnaryCall;
+  snapshotOffset(argument: _raftkv_raft_v1_SnapshotOffsetRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftkv_raft_v1_SnapshotOffsetResponse__Output>): grpc.ClientUnaryCall;
+  snapshotOffset(argument: _raftkv_raft_v1_SnapshotOffsetRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftkv_raft_v1_SnapshotOffsetResponse__Output>): grpc.ClientUnaryCall;
+  snapshotOffset(argument: _raftkv_raft_v1_SnapshotOffsetRequest, callback: grpc.requestCallback<_raftkv_raft_v1_SnapshotOffsetResponse__Output>): grpc.ClientUnaryCall;
+  
   TimeoutNow(argument: _raftkv_raft_v1_TimeoutNowRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_raftkv_raft_v1_TimeoutNowResponse__Output>): grpc.ClientUnaryCall;
   TimeoutNow(argument: _raftkv_raft_v1_TimeoutNowRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_raftkv_raft_v1_TimeoutNowResponse__Output>): grpc.ClientUnaryCall;
   TimeoutNow(argument: _raftkv_raft_v1_TimeoutNowRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_raftkv_raft_v1_TimeoutNowResponse__Output>): grpc.ClientUnaryCall;
@@ -76,6 +87,8 @@ export interface RaftPeerHandlers extends grpc.UntypedServiceImplementation {
   
   RequestVote: grpc.handleUnaryCall<_raftkv_raft_v1_RequestVoteRequest__Output, _raftkv_raft_v1_RequestVoteResponse>;
   
+  SnapshotOffset: grpc.handleUnaryCall<_raftkv_raft_v1_SnapshotOffsetRequest__Output, _raftkv_raft_v1_SnapshotOffsetResponse>;
+  
   TimeoutNow: grpc.handleUnaryCall<_raftkv_raft_v1_TimeoutNowRequest__Output, _raftkv_raft_v1_TimeoutNowResponse>;
   
 }
@@ -86,5 +99,6 @@ export interface RaftPeerDefinition extends grpc.ServiceDefinition {
   ReadIndex: MethodDefinition<_raftkv_raft_v1_ReadIndexRequest, _raftkv_raft_v1_ReadIndexResponse, _raftkv_raft_v1_ReadIndexRequest__Output, _raftkv_raft_v1_ReadIndexResponse__Output>
   Replicate: MethodDefinition<_raftkv_raft_v1_AppendEntriesRequest, _raftkv_raft_v1_AppendEntriesResponse, _raftkv_raft_v1_AppendEntriesRequest__Output, _raftkv_raft_v1_AppendEntriesResponse__Output>
   RequestVote: MethodDefinition<_raftkv_raft_v1_RequestVoteRequest, _raftkv_raft_v1_RequestVoteResponse, _raftkv_raft_v1_RequestVoteRequest__Output, _raftkv_raft_v1_RequestVoteResponse__Output>
+  SnapshotOffset: MethodDefinition<_raftkv_raft_v1_SnapshotOffsetRequest, _raftkv_raft_v1_SnapshotOffsetResponse, _raftkv_raft_v1_SnapshotOffsetRequest__Output, _raftkv_raft_v1_SnapshotOffsetResponse__Output>
   TimeoutNow: MethodDefinition<_raftkv_raft_v1_TimeoutNowRequest, _raftkv_raft_v1_TimeoutNowResponse, _raftkv_raft_v1_TimeoutNowRequest__Output, _raftkv_raft_v1_TimeoutNowResponse__Output>
 }

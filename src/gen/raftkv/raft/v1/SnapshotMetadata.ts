@@ -9,6 +9,7 @@ export interface SnapshotMetadata {
   'learners'?: (number | string | Long)[];
   'size_bytes'?: (number | string | Long);
   'sha256'?: (string);
+  'config'?: (Buffer | Uint8Array | string);
 }
 
 export interface SnapshotMetadata__Output {
@@ -18,4 +19,5 @@ export interface SnapshotMetadata__Output {
   'learners': (string)[];
   'size_bytes': (string);
   'sha256': (string);
+  'config': (Buffer);
 }
