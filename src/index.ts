@@ -36,12 +36,16 @@ export { SystemScheduler } from "./runtime/system-scheduler.js";
 export type { NodeEvent, NodeEventListener } from "./node/node-events.js";
 export {
   NodeError, NotLeaderError, LeadershipLostError, ProposalDroppedError, DeadlineExceededError,
-  QueueFullError, FailedPreconditionError, ChangeInProgressError, InvalidRequestError, NodeStoppedError,
+  QueueFullError, FailedPreconditionError, ChangeInProgressError, InvalidRequestError,
+  NodeStoppedError,
 } from "./node/errors.js";
-export type { StateMachine } from "./state-machine/state-machine.js";
+export type { SnapshotOutcome, StateMachine } from "./state-machine/state-machine.js";
 export type { LogStore, PersistBatch } from "./storage/log-store.js";
 export type { AsyncLogStore } from "./storage/async-log-store.js";
-export type { SnapshotStore, StoredSnapshot } from "./storage/snapshot-store.js";
+export type {
+  IncomingSnapshot, IncomingSnapshotKey, SnapshotDraft, SnapshotStore, StoredSnapshot,
+} from "./storage/snapshot-store.js";
+export { readSnapshotBytes, saveSnapshotBytes } from "./storage/snapshot-store.js";
 export type { PeerTransport, InboundHandler, AnswerRequest } from "./transport/peer-transport.js";
 
 // In-memory parts, for tests and examples.

@@ -2,7 +2,8 @@
  * Goal: the node driver's contract — client calls settle exactly when the Ready loop says,
  * and every failure is a typed error: not leader (with a hint), a full queue, a deadline,
  * leadership lost, a stopped node; plus the operator verbs (state, barrier, verifyLeader,
- * stats, events).
+ * stats, events, takeSnapshot), snapshots triggered by applied bytes, produced
+ * asynchronously, and log compaction that keeps a tail of entries behind the applied index.
  * Method: three RaftNodes over a MemoryNetwork with in-memory stores (log writes complete on
  * a later macrotask) and a TickScheduler each, so Raft time only moves when the test ticks;
  * `settle()` lets the network's and the stores' macrotasks run.
@@ -13,7 +14,11 @@ import type { Message } from "../core/message.js";
 import { makeConfig } from "../core/membership-config.js";
 import { DEFAULT_RAFT_CONFIG } from "../core/raft-config.js";
 import { SeededRandom } from "../core/random.js";
-import { CounterStateMachine } from "../../examples/counter/counter-state-machine.js";
+import { CounterStateMachine as ExampleCounter } from "../../examples/counter/counter-state-machine.js";
+import type { SnapshotOutcome } from "../state-machine/state-machine.js";
+import {
+  readSnapshotBytes, type SnapshotDraft, type StoredSnapshot,
+} from "../storage/snapshot-store.js";
 import { MemoryLogStore } from "../storage/memory-log-store.js";
 import { MemorySnapshotStore } from "../storage/memory-snapshot-store.js";
 import { MemoryNetwork } from "../transport/memory-transport.js";
@@ -24,6 +29,32 @@ import type { NodeEvent } from "./node-events.js";
 import { RaftNode } from "./raft-node.js";
 import type { Scheduler } from "./scheduler.js";
 import { SyncAsyncLogStore } from "../storage/sync-async-log-store.js";
+
+/**
+ * The example counter whose snapshot report can be held: `hold` keeps the next report back
+ * until release(), as a slow worker would.
+ */
+class CounterStateMachine extends ExampleCounter {
+  hold = false;
+  private held: (() => void) | undefined;
+
+  override snapshotTo(draft: SnapshotDraft, done: (outcome: SnapshotOutcome) => void): void {
+    draft.write(this.snapshot());
+    const outcome: SnapshotOutcome = { ok: true, index: this.appliedIndex() };
+    if (this.hold) this.held = () => done(outcome);
+    else done(outcome);
+  }
+
+  release(): void {
+    const held = this.held;
+    this.held = undefined;
+    held?.();
+  }
+
+  override restoreFrom(snapshot: StoredSnapshot): void {
+    this.restore(snapshot.meta, readSnapshotBytes(snapshot));
+  }
+}
 
 /** soon() is a real macrotask (so settle() runs it); the tick and the clock move by hand. */
 class TickScheduler implements Scheduler {
@@ -224,6 +255,82 @@ describe("RaftNode", () => {
     expect(restored.appliedIndex()).toBe(lastBefore + 1);
     expect(restored.value()).toBe(lastBefore - 2);
     await restarted.stop();
+  });
+
+  test("takes snapshots by bytes applied, and compacts the log only to the tail's snapshot", async () => {
+    const logStore = new MemoryLogStore(bootstrapEntries(makeConfig([1])));
+    const snapshotStore = new MemorySnapshotStore({ retainCount: 1 });
+    const ticker = new TickScheduler(() => 0);
+    const node = new RaftNode<number>({
+      raftConfig: {
+        ...DEFAULT_RAFT_CONFIG, nodeId: nodeId(1), electionTicks: 10, heartbeatTicks: 1,
+      },
+      logStore: asyncLog(logStore), stateMachine: new CounterStateMachine(), snapshotStore,
+      transport: new MemoryNetwork().transport(nodeId(1)), scheduler: ticker, tickIntervalMs: 10,
+      writesInFlightMax: 16, random: new SeededRandom(1), pendingProposalsMax: 100,
+      pendingReadsMax: 100,
+      // Each add(1) entry is 28 B by entrySizeBytes: a snapshot every 4 or 5 of them.
+      snapshotEveryEntries: 0, snapshotEveryBytes: 120, logTailEntries: 10,
+    });
+    const taken: number[] = [];
+    node.subscribe((event) => { if (event.type === "snapshot-taken") taken.push(event.index); });
+    node.start();
+    for (let i = 0; i < 30 && node.state() !== "leader"; i++) {
+      ticker.tick();
+      await settle(3);
+    }
+    for (let i = 0; i < 40; i++) {
+      await node.apply(add(1), 1000);
+      await settle(2);
+    }
+    await settle();
+    expect(taken.length).toBeGreaterThanOrEqual(6);
+    const applied = node.status().appliedIndex;
+    const logSnapshot = logStore.snapshotMeta().index;
+    // The log keeps at least the tail; it names a stored snapshot; newer ones are kept too.
+    expect(logSnapshot).toBeGreaterThan(0);
+    expect(logSnapshot).toBeLessThanOrEqual(applied - 10);
+    expect(snapshotStore.get(logSnapshot)).toBeDefined();
+    expect(snapshotStore.latest()!.meta.index).toBe(taken.at(-1));
+    expect(taken.at(-1)).toBeGreaterThan(logSnapshot);
+    await node.stop();
+  });
+
+  test("takeSnapshot() waits for the one being produced, and serves the newest after", async () => {
+    const stateMachine = new CounterStateMachine();
+    const ticker = new TickScheduler(() => 0);
+    const node = new RaftNode<number>({
+      raftConfig: {
+        ...DEFAULT_RAFT_CONFIG, nodeId: nodeId(1), electionTicks: 10, heartbeatTicks: 1,
+      },
+      logStore: asyncLog(new MemoryLogStore(bootstrapEntries(makeConfig([1])))), stateMachine,
+      snapshotStore: new MemorySnapshotStore({ retainCount: 2 }),
+      transport: new MemoryNetwork().transport(nodeId(1)), scheduler: ticker, tickIntervalMs: 10,
+      writesInFlightMax: 16, random: new SeededRandom(1), pendingProposalsMax: 100,
+      pendingReadsMax: 100, snapshotEveryEntries: 0,
+    });
+    node.start();
+    for (let i = 0; i < 30 && node.state() !== "leader"; i++) {
+      ticker.tick();
+      await settle(3);
+    }
+    await node.apply(add(5), 1000);
+    stateMachine.hold = true;
+    const first = node.takeSnapshot();
+    const second = node.takeSnapshot(); // One production at a time: the same one.
+    await node.apply(add(1), 1000); // The member keeps applying meanwhile.
+    stateMachine.release();
+    const [a, b] = await Promise.all([first, second]);
+    expect(a).toBe(b);
+    expect(a.meta.index).toBe(3); // Bootstrap config, the no-op, add(5): the copy's index.
+    expect(Array.from(readSnapshotBytes(a))).toEqual(
+      Array.from(new TextEncoder().encode(JSON.stringify({ total: 5 }))));
+    stateMachine.hold = false;
+    const newer = await node.takeSnapshot();
+    expect(newer.meta.index).toBe(4);
+    expect((await node.takeSnapshot()).meta.index).toBe(4); // Nothing applied since: that one.
+    await node.stop();
+    await expect(node.takeSnapshot()).rejects.toBeInstanceOf(NodeStoppedError);
   });
 
   test("events report role and leader changes", async () => {

@@ -11,7 +11,9 @@ import type { ProposeResult } from "../core/errors.js";
 import type { PeerReplication, Ready, Status, StorageWrite } from "../core/ready.js";
 import type { StateMachine } from "../state-machine/state-machine.js";
 import type { AsyncLogStore } from "../storage/async-log-store.js";
-import type { SnapshotStore, StoredSnapshot } from "../storage/snapshot-store.js";
+import type {
+  IncomingSnapshot, IncomingSnapshotKey, SnapshotStore, StoredSnapshot,
+} from "../storage/snapshot-store.js";
 import type { AnswerRequest, InboundHandler, PeerTransport } from "../transport/peer-transport.js";
 import {
   LeadershipLostError, NodeStoppedError, NotLeaderError, ProposalDroppedError, QueueFullError,
@@ -21,6 +23,7 @@ import { InboundAnswers } from "./inbound-answers.js";
 import { NodeEventHub, type NodeEventListener } from "./node-events.js";
 import { diffMembers } from "./membership-diff.js";
 import type { Scheduler } from "./scheduler.js";
+import { SnapshotProduction } from "./snapshot-production.js";
 import { TickClock } from "./tick-clock.js";
 import { WaiterTable } from "./waiters.js";
 import { WritePipeline } from "./write-pipeline.js";
@@ -44,9 +47,26 @@ export interface RaftNodeParts<Result> {
   readonly pendingProposalsMax: number;
   /** Linearizable reads awaiting confirmation and apply. */
   readonly pendingReadsMax: number;
-  /** Take a snapshot and compact the log every this many applied entries; 0 disables. */
+  /**
+   * Take a snapshot once this many entries were applied since the last one (taken or
+   * installed); 0: no trigger by count.
+   */
   readonly snapshotEveryEntries: number;
+  /**
+   * ... or once applied entries of this many bytes (entrySizeBytes) accumulated since the
+   * last one; 0 or absent: no trigger by size.
+   */
+  readonly snapshotEveryBytes?: number;
+  /**
+   * After a snapshot, the log is compacted only to the newest stored snapshot at or below
+   * appliedIndex - logTailEntries, so a follower up to that far behind catches up from the
+   * log instead of a whole snapshot; 0 or absent: to the snapshot just taken.
+   */
+  readonly logTailEntries?: number;
 }
+
+/** Received snapshots kept waiting for the Ready that names them; more are discarded. */
+const INCOMING_SNAPSHOTS_MAX = 2;
 
 export interface Applied<Result> {
   readonly index: LogIndex;
@@ -76,10 +96,13 @@ export class RaftNode<Result> implements InboundHandler {
   /** Unique across restarts, so a ReadIndex answer meant for an earlier incarnation is dropped. */
   private readonly readIdBase: number;
   private readsIssued = 0;
-  /** Bytes of a snapshot received from the leader, waiting for its Ready. */
-  private incomingSnapshot: StoredSnapshot | undefined;
-  private lastSnapshotIndex: LogIndex;
-  private compactionInFlight = false;
+  /**
+   * Snapshots received from the leader, complete and verified, waiting for the Ready that
+   * names one; oldest first, at most INCOMING_SNAPSHOTS_MAX.
+   */
+  private incomingSnapshots: IncomingSnapshot[] = [];
+  /** Local snapshots: when to take one, taking it off the event loop, log compaction. */
+  private readonly snapshots: SnapshotProduction;
   private readonly clock: TickClock;
   private drainScheduled = false;
   private draining = false;
@@ -109,7 +132,14 @@ export class RaftNode<Result> implements InboundHandler {
     this.readIdBase = (1 + options.random.intBelow(2 ** 31)) * READ_IDS_PER_INCARNATION;
     this.proposals = new WaiterTable(options.pendingProposalsMax, "proposals");
     this.reads = new WaiterTable(options.pendingReadsMax, "reads");
-    this.lastSnapshotIndex = options.logStore.snapshotMeta().index;
+    this.snapshots = new SnapshotProduction({
+      ...options, snapshotEveryBytes: options.snapshotEveryBytes ?? 0,
+      logTailEntries: options.logTailEntries ?? 0,
+      status: () => this.core.status(),
+      snapshotMetaAt: (index) => this.core.snapshotMetaAt(index),
+      emit: (event) => this.events.emit(event),
+      stopped: () => this.stopped,
+    });
     this.lastRole = this.core.status().role;
     this.membershipSeen = this.core.membership();
     options.transport.attach(this);
@@ -254,6 +284,17 @@ export class RaftNode<Result> implements InboundHandler {
     await this.readBarrier(timeoutMs);
   }
 
+  /**
+   * hashicorp/raft's Snapshot(): a snapshot at (at least) the applied index now, taken on
+   * demand (an operator's RPC). If one is being produced, resolves with that one; if the
+   * newest snapshot is at the applied index already, with it. Rejects when the production
+   * fails or the member stops.
+   */
+  takeSnapshot(): Promise<StoredSnapshot> {
+    if (this.stopped) return Promise.reject(new NodeStoppedError("the member is shutting down"));
+    return this.snapshots.take();
+  }
+
   // InboundHandler: called by the transport.
 
   receive(message: Message, answer?: AnswerRequest): void {
@@ -272,8 +313,23 @@ export class RaftNode<Result> implements InboundHandler {
     this.answers.close();
   }
 
-  receiveSnapshotData(snapshot: StoredSnapshot): void {
-    this.incomingSnapshot = snapshot;
+  openIncomingSnapshot(key: IncomingSnapshotKey): IncomingSnapshot {
+    return this.options.snapshotStore.receive(key);
+  }
+
+  incomingSnapshotBytes(key: IncomingSnapshotKey): number {
+    return this.options.snapshotStore.receivedBytes(key);
+  }
+
+  /**
+   * Keeps the verified snapshot until the Ready that names it (saveIncomingSnapshot); one
+   * for the same snapshot replaces its older handle, and past INCOMING_SNAPSHOTS_MAX the
+   * oldest is discarded (a core that took it would have named it by then, or never will).
+   */
+  receiveSnapshotData(snapshot: IncomingSnapshot): void {
+    const others = this.incomingSnapshots.filter((held) => !sameKey(held.key, snapshot.key));
+    while (others.length >= INCOMING_SNAPSHOTS_MAX) others.shift()?.discard();
+    this.incomingSnapshots = [...others, snapshot];
   }
 
   reportUnreachable(peer: NodeId): void {
@@ -361,6 +417,7 @@ export class RaftNode<Result> implements InboundHandler {
     const results = ready.committedEntries.length > 0
       ? this.options.stateMachine.apply(ready.committedEntries)
       : new Map<LogIndex, Result>();
+    this.snapshots.applied(ready.committedEntries);
     this.core.advance(ready);
     this.settleProposals(ready.committedEntries, results);
     for (const read of ready.readStates) this.markRead(read.requestId, read.index);
@@ -380,13 +437,13 @@ export class RaftNode<Result> implements InboundHandler {
     if (snapshot !== undefined) {
       const stored = this.options.snapshotStore.get(snapshot.index);
       assert(stored?.meta.term === snapshot.term, "a written snapshot's bytes are stored");
-      this.options.stateMachine.restore(snapshot, stored.data);
+      this.options.stateMachine.restoreFrom(stored);
     }
     this.core.persisted(write);
     if (snapshot !== undefined) {
       // Only now, with the log naming the received snapshot, may older ones go.
       this.options.snapshotStore.prune(snapshot.index);
-      this.lastSnapshotIndex = snapshot.index;
+      this.snapshots.installed(snapshot.index);
       this.events.emit({ type: "snapshot-installed", index: snapshot.index });
     }
     for (const message of write.messagesAfterWrite) this.send(message);
@@ -395,15 +452,19 @@ export class RaftNode<Result> implements InboundHandler {
     this.drain();
   }
 
-  /** The bytes reach the snapshot store before the log write that names them starts. */
+  /**
+   * The bytes are committed to the snapshot store before the log write that names them
+   * starts; older received snapshots are of no use any more.
+   */
   private saveIncomingSnapshot(meta: SnapshotMeta): void {
-    const incoming = this.incomingSnapshot;
-    assert(
-      incoming?.meta.index === meta.index && incoming.meta.term === meta.term,
-      "a snapshot reaches the core only after its bytes arrived",
-    );
-    this.options.snapshotStore.save(meta, incoming.data);
-    this.incomingSnapshot = undefined;
+    const incoming = this.incomingSnapshots.find(
+      (held) => held.key.index === meta.index && held.key.term === meta.term);
+    assert(incoming !== undefined, "a snapshot reaches the core only after its bytes arrived");
+    incoming.commit(meta);
+    for (const held of this.incomingSnapshots) {
+      if (held !== incoming && held.key.index <= meta.index) held.discard();
+    }
+    this.incomingSnapshots = this.incomingSnapshots.filter((held) => held.key.index > meta.index);
   }
 
   private send(message: Message): void {
@@ -447,7 +508,7 @@ export class RaftNode<Result> implements InboundHandler {
       extra.index !== undefined && extra.index <= applied ? { value: extra.index } : undefined);
     this.observeRoleAndLeader(status);
     this.observeMembership();
-    this.maybeSnapshot(applied);
+    this.snapshots.maybeStart(applied);
   }
 
   private observeRoleAndLeader(status: Status): void {
@@ -471,26 +532,10 @@ export class RaftNode<Result> implements InboundHandler {
     for (const event of diffMembers(this.membershipSeen, config)) this.events.emit(event);
     this.membershipSeen = config;
   }
+}
 
-  /**
-   * Log compaction (Raft section 7): save the state machine at its applied index, then
-   * compact the log to it. The log store's view drops the entries at once; the snapshot the
-   * log named before is pruned only once the compaction is durable.
-   */
-  private maybeSnapshot(applied: LogIndex): void {
-    const every = this.options.snapshotEveryEntries;
-    if (every <= 0 || this.compactionInFlight || applied - this.lastSnapshotIndex < every) return;
-    const meta = this.core.snapshotMetaAt(applied);
-    const data = this.options.stateMachine.snapshot();
-    this.options.snapshotStore.save(meta, data);
-    this.compactionInFlight = true;
-    this.lastSnapshotIndex = applied;
-    this.options.logStore.compact(meta, () => {
-      this.compactionInFlight = false;
-      this.options.snapshotStore.prune(meta.index);
-    });
-    this.events.emit({ type: "snapshot-taken", index: applied, bytes: data.byteLength });
-  }
+function sameKey(a: IncomingSnapshotKey, b: IncomingSnapshotKey): boolean {
+  return a.index === b.index && a.term === b.term && a.sha256 === b.sha256;
 }
 
 /**
@@ -508,7 +553,7 @@ function recoverStateMachine<Result>(options: RaftNodeParts<Result>): void {
       stored !== undefined && stored.meta.term === logSnapshot.term,
       `the log names snapshot ${String(logSnapshot.index)}, which the snapshot store does not hold`,
     );
-    options.stateMachine.restore(stored.meta, stored.data);
+    options.stateMachine.restoreFrom(stored);
   }
   if (logSnapshot.index > 0) options.snapshotStore.prune(logSnapshot.index);
 }

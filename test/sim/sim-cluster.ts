@@ -10,6 +10,9 @@ import type { PersistBatch } from "../../src/storage/log-store.js";
 import { MemoryLogStore } from "../../src/storage/memory-log-store.js";
 import { MemorySnapshotStore } from "../../src/storage/memory-snapshot-store.js";
 import type { StoredSnapshot } from "../../src/storage/snapshot-store.js";
+import type {
+  InstallSnapshotChunk__Output,
+} from "../../src/gen/raftkv/raft/v1/InstallSnapshotChunk.js";
 import { checkVoter, isKnownPeerOf, PeerRequestError } from "../../src/transport/peer-envelope.js";
 import { SimCrash, type CrashPoint } from "./crash-points.js";
 import type { EventQueue } from "./event-queue.js";
@@ -30,7 +33,8 @@ export type SimEvent =
   | { readonly kind: "task"; readonly node: NodeId; readonly incarnation: number; readonly run: () => void }
   /** `call`: a snapshot-request's call, which reports its outcome to the sender. */
   | {
-    readonly kind: "deliver"; readonly message: Message; readonly snapshot: StoredSnapshot | undefined;
+    readonly kind: "deliver"; readonly message: Message;
+    readonly chunks: readonly InstallSnapshotChunk__Output[] | undefined;
     readonly call: SnapshotCall | undefined;
   }
   | { readonly kind: "unreachable"; readonly node: NodeId; readonly peer: NodeId; readonly chain: number }
@@ -40,7 +44,7 @@ export type SimEvent =
   | { readonly kind: "nemesis-decide" }
   | { readonly kind: "phase"; readonly phase: "heal" | "final" | "end" };
 
-/** A message on its way, with the snapshot bytes a snapshot-request carries. */
+/** A message on its way, with the InstallSnapshot chunks a snapshot-request carries. */
 export type Delivery = SimEvent & { readonly kind: "deliver" };
 
 /** The clock, agenda, trace and checker every part of one run shares. */
@@ -332,7 +336,7 @@ export class SimCluster {
     if (message.type === "append-response" && message.success) {
       this.snapshotCalls.acknowledged(message.to, message.from, message.term, message.matchIndex);
     }
-    this.guard(slot, () => member.deliver(message, event.snapshot));
+    this.guard(slot, () => member.deliver(message, event.chunks));
     // A receiver that crashed while taking the snapshot fails the call, as over gRPC.
     if (call !== undefined) this.snapshotCalls.decided(call, slot.member === member ? "finished" : "failed");
   }
@@ -368,7 +372,7 @@ export class SimCluster {
     const call = message.type === "snapshot-request"
       ? this.snapshotCalls.start(slot.id, slot.incarnation, message)
       : undefined;
-    const delivery: Delivery = { kind: "deliver", message: wire.message, snapshot: wire.snapshot, call };
+    const delivery: Delivery = { kind: "deliver", message: wire.message, chunks: wire.chunks, call };
     if (this.network.holdIfClogged(message.from, message.to, delivery)) return;
     const delays = this.network.deliveryDelaysMicros(message.from, message.to);
     for (const delay of delays) this.ctx.queue.push(this.ctx.nowMicros + delay, delivery);

@@ -2,14 +2,20 @@ import type * as protoLoader from "@grpc/proto-loader";
 import { assert } from "../../src/core/assert.js";
 import type { NodeId } from "../../src/core/ids.js";
 import type { Message } from "../../src/core/message.js";
-import type { StoredSnapshot } from "../../src/storage/snapshot-store.js";
+import type {
+  InstallSnapshotChunk__Output,
+} from "../../src/gen/raftkv/raft/v1/InstallSnapshotChunk.js";
+import type { IncomingSnapshot, StoredSnapshot } from "../../src/storage/snapshot-store.js";
 import {
   decodeAppendEntriesRequest, decodeAppendResponse, decodeReadIndexRequest,
   decodeReadIndexResponse, decodeTimeoutNowRequest, decodeVoteRequest, decodeVoteResponse,
   encodeAppendResponse, encodePeerRequest, encodeReadIndexResponse, encodeVoteResponse,
 } from "../../src/transport/peer-codec.js";
 import { raftkvProtos, SERVICE_NAMES } from "../../src/transport/proto-loading.js";
-import { encodeSnapshotChunks, SnapshotAssembler } from "../../src/transport/snapshot-chunks.js";
+import { SnapshotChunkReader } from "../../src/transport/snapshot-chunks.js";
+import {
+  decodeSnapshotHeader, SnapshotReceiver, type IncomingSnapshots,
+} from "../../src/transport/snapshot-receiver.js";
 
 /** The simulated cluster's id on the wire. */
 const SIM_CLUSTER_ID = 7;
@@ -39,7 +45,10 @@ function method(name: string): Method {
  */
 export function roundTrip(
   message: Message, snapshot: StoredSnapshot | undefined,
-): { readonly message: Message; readonly snapshot: StoredSnapshot | undefined } {
+): {
+  readonly message: Message;
+  readonly chunks: readonly InstallSnapshotChunk__Output[] | undefined;
+} {
   const inbound = { clusterId: SIM_CLUSTER_ID, selfId: message.to, isKnownPeer: () => true };
   const answer = { clusterId: SIM_CLUSTER_ID, selfId: message.to, peer: message.from };
   switch (message.type) {
@@ -47,20 +56,20 @@ export function roundTrip(
       return roundTripSnapshot(message, snapshot, inbound);
     case "vote-response":
       return { message: decodeVoteResponse(overTheWire(method("RequestVote"), "response",
-        encodeVoteResponse(message, SIM_CLUSTER_ID)), answer), snapshot: undefined };
+        encodeVoteResponse(message, SIM_CLUSTER_ID)), answer), chunks: undefined };
     case "append-response":
     case "heartbeat-response":
       return { message: decodeAppendResponse(overTheWire(method("AppendEntries"), "response",
-        encodeAppendResponse(message, SIM_CLUSTER_ID)), answer), snapshot: undefined };
+        encodeAppendResponse(message, SIM_CLUSTER_ID)), answer), chunks: undefined };
     case "read-index-response":
       return { message: decodeReadIndexResponse(overTheWire(method("ReadIndex"), "response",
-        encodeReadIndexResponse(message, SIM_CLUSTER_ID)), answer), snapshot: undefined };
+        encodeReadIndexResponse(message, SIM_CLUSTER_ID)), answer), chunks: undefined };
     case "vote-request":
     case "append-request":
     case "heartbeat-request":
     case "timeout-now":
     case "read-index-request":
-      return { message: roundTripRequest(message, inbound), snapshot: undefined };
+      return { message: roundTripRequest(message, inbound), chunks: undefined };
   }
 }
 
@@ -81,16 +90,36 @@ function roundTripRequest(
   }
 }
 
+/**
+ * The snapshot's InstallSnapshot chunks as the receiver's server would parse them, read from
+ * the sender's store a chunk at a time; the message is what their first chunk describes.
+ */
 function roundTripSnapshot(
   message: Message & { type: "snapshot-request" }, snapshot: StoredSnapshot | undefined,
   inbound: { clusterId: number; selfId: NodeId; isKnownPeer: () => boolean },
-): { readonly message: Message; readonly snapshot: StoredSnapshot } {
+): { readonly message: Message; readonly chunks: readonly InstallSnapshotChunk__Output[] } {
   assert(snapshot !== undefined, "a snapshot-request travels with its bytes");
-  const assembler = new SnapshotAssembler(inbound, snapshot.data.byteLength);
   const install = method("InstallSnapshot");
-  const chunks = encodeSnapshotChunks(message, snapshot, SIM_CLUSTER_ID, SNAPSHOT_CHUNK_BYTES);
-  for (const chunk of chunks) {
-    assembler.add(overTheWire(install, "request", chunk));
+  const reader =
+    new SnapshotChunkReader(message, snapshot, SIM_CLUSTER_ID, SNAPSHOT_CHUNK_BYTES, 0);
+  const chunks: InstallSnapshotChunk__Output[] = [];
+  for (let chunk = reader.next(); chunk !== undefined; chunk = reader.next()) {
+    chunks.push(overTheWire(install, "request", chunk));
   }
-  return assembler.finish();
+  assert(chunks[0] !== undefined, "a stream has a first chunk");
+  return { message: decodeSnapshotHeader(chunks[0], inbound).message, chunks };
+}
+
+/**
+ * Takes a snapshot's chunks in at member `to`, through the production receiver and into
+ * its own snapshot store, as its InstallSnapshot server would. Throws (a simulator failure)
+ * if the receiver refuses a stream our own sender produced.
+ */
+export function receiveSnapshotChunks(
+  chunks: readonly InstallSnapshotChunk__Output[], to: NodeId, sink: IncomingSnapshots,
+): IncomingSnapshot {
+  const inbound = { clusterId: SIM_CLUSTER_ID, selfId: to, isKnownPeer: () => true };
+  const receiver = new SnapshotReceiver(inbound, Number.MAX_SAFE_INTEGER, sink);
+  for (const chunk of chunks) receiver.add(chunk);
+  return receiver.finish().snapshot;
 }

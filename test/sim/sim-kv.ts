@@ -4,7 +4,10 @@ import { logIndex, term, type LogIndex } from "../../src/core/ids.js";
 import { makeConfig } from "../../src/core/membership-config.js";
 import type { KvResult } from "../../src/state-machine/kv-types.js";
 import { MemoryKvStateMachine } from "../../src/state-machine/memory-kv-state-machine.js";
-import type { StateMachine } from "../../src/state-machine/state-machine.js";
+import type { SnapshotOutcome, StateMachine } from "../../src/state-machine/state-machine.js";
+import {
+  readSnapshotBytes, type SnapshotDraft, type StoredSnapshot,
+} from "../../src/storage/snapshot-store.js";
 import type { CrashSwitch } from "./crash-points.js";
 
 /** Client sessions a simulated member remembers (production: CLIENT_SESSIONS_MAX). */
@@ -43,11 +46,15 @@ export class SimKvStore {
     return this.unsynced.length;
   }
 
-  /** The machine a running incarnation uses. */
+  /**
+   * The machine a running incarnation uses. `later` runs a task after a snapshot's
+   * production time on the incarnation's virtual clock (dropped if it crashes first).
+   */
   attach(options: {
     readonly observer: KvObserver;
     readonly crash: CrashSwitch;
     readonly checkpointEveryApplies: number;
+    readonly later?: (task: () => void) => void;
   }): StateMachine<KvResult> {
     return new AttachedKv(this, options);
   }
@@ -125,13 +132,21 @@ class AttachedKv implements StateMachine<KvResult> {
     return results;
   }
 
-  snapshot(): Uint8Array {
-    return this.store.snapshotBytes();
+  /**
+   * The copy is taken now, at the applied index now, and reported only after a production
+   * time (`later`), as a worker's copy would be: meanwhile the member keeps applying, may
+   * install a newer snapshot from its leader, or crash (then the report never comes).
+   */
+  snapshotTo(draft: SnapshotDraft, done: (outcome: SnapshotOutcome) => void): void {
+    draft.write(this.store.snapshotBytes());
+    const outcome: SnapshotOutcome = { ok: true, index: this.store.appliedIndex };
+    const later = this.options.later ?? ((task: () => void) => { task(); });
+    later(() => { done(outcome); });
   }
 
-  restore(meta: SnapshotMeta, data: Uint8Array): void {
+  restoreFrom(snapshot: StoredSnapshot): void {
     const appliedBefore = this.store.appliedIndex;
-    this.store.restore(meta, data);
-    this.options.observer.snapshotInstalled(meta, appliedBefore);
+    this.store.restore(snapshot.meta, readSnapshotBytes(snapshot));
+    this.options.observer.snapshotInstalled(snapshot.meta, appliedBefore);
   }
 }

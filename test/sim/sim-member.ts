@@ -10,8 +10,10 @@ import type { KvResult } from "../../src/state-machine/kv-types.js";
 import type { MemoryLogStore } from "../../src/storage/memory-log-store.js";
 import type { MemorySnapshotStore } from "../../src/storage/memory-snapshot-store.js";
 import type { StoredSnapshot } from "../../src/storage/snapshot-store.js";
+import type { InstallSnapshotChunk__Output } from "../../src/gen/raftkv/raft/v1/InstallSnapshotChunk.js";
 import type { InboundHandler, PeerTransport } from "../../src/transport/peer-transport.js";
 import { CrashSwitch } from "./crash-points.js";
+import { receiveSnapshotChunks } from "./sim-codec.js";
 import { SimDisk, type DiskObserver } from "./sim-disk.js";
 import type { KvObserver, SimKvStore } from "./sim-kv.js";
 
@@ -38,6 +40,12 @@ export interface MemberHost extends DiskObserver, KvObserver {
   /** Draws one write's duration. */
   writeMicros(): number;
 }
+
+/**
+ * How long a state machine takes to produce a snapshot, in virtual time: a few disk writes,
+ * fixed so that it draws nothing from the run's random streams.
+ */
+const SNAPSHOT_PRODUCTION_MICROS = 5_000;
 
 export interface SimMemberOptions {
   readonly raftConfig: RaftConfig;
@@ -95,6 +103,7 @@ export class SimMember {
       stateMachine: options.durable.kv.attach({
         observer: host, crash: this.crash,
         checkpointEveryApplies: options.kvCheckpointEveryApplies,
+        later: (task) => host.schedule(SNAPSHOT_PRODUCTION_MICROS, task),
       }),
       snapshotStore: options.durable.snapshots,
       transport, scheduler, tickIntervalMs: options.tickIntervalMs, random: options.random,
@@ -111,10 +120,18 @@ export class SimMember {
     return this.node.status();
   }
 
-  /** Delivers a message that crossed the network (bytes first, as InstallSnapshot does). */
-  deliver(message: Message, snapshot: StoredSnapshot | undefined): void {
-    if (snapshot !== undefined) this.handler?.receiveSnapshotData(snapshot);
-    this.handler?.receive(message);
+  /**
+   * Delivers a message that crossed the network. A snapshot-request's chunks go first,
+   * through the production receiver into this member's snapshot store, as InstallSnapshot
+   * does.
+   */
+  deliver(message: Message, chunks: readonly InstallSnapshotChunk__Output[] | undefined): void {
+    const handler = this.handler;
+    if (handler === undefined) return;
+    if (chunks !== undefined) {
+      handler.receiveSnapshotData(receiveSnapshotChunks(chunks, message.to, handler));
+    }
+    handler.receive(message);
   }
 
   reportUnreachable(peer: NodeId): void {

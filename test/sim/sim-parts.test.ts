@@ -13,6 +13,7 @@ import { CALM_NETWORK, SimNetwork } from "./network.js";
 import { partitionLinks, PARTITION_SHAPES } from "./partitions.js";
 import { logIndex, term } from "../../src/core/ids.js";
 import { makeConfig } from "../../src/core/membership-config.js";
+import { MemorySnapshotStore } from "../../src/storage/memory-snapshot-store.js";
 
 const ids = (...values: number[]): NodeId[] => values.map(nodeId);
 
@@ -157,7 +158,10 @@ describe("SimKvStore power loss (synchronous=NORMAL, ADR 0005)", () => {
     const store = new SimKvStore();
     const target = attach(store, 100);
     target.apply([put(1, "v1")]);
-    target.restore(meta(10), kv.snapshot());
+    const snapshots = new MemorySnapshotStore({ retainCount: 1 });
+    const draft = snapshots.create();
+    kv.snapshotTo(draft, (outcome) => { expect(outcome).toEqual({ ok: true, index: 10 }); });
+    target.restoreFrom(draft.commit(meta(10)));
     target.apply([put(11, "v11")]);
     store.losePower(0);
     expect(store.appliedIndex).toBe(10);
