@@ -35,6 +35,7 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   { group: "Listening", flag: "--listen-client", env: "RAFTKV_LISTEN_CLIENT", value: "<host:port>", fallback: "host of --listen-peer, port one below it", meaning: "client gRPC listen address (KV, Cluster, Health, reflection)" },
   { group: "Listening", flag: "--advertise-peer", env: "RAFTKV_ADVERTISE_PEER", value: "<host:port>", fallback: "--listen-peer", meaning: "peer address given to others; must equal this member's --initial-cluster entry" },
   { group: "Listening", flag: "--advertise-client", env: "RAFTKV_ADVERTISE_CLIENT", value: "<host:port>", fallback: "--listen-client", meaning: "client address given to others" },
+  { group: "Listening", flag: "--listen-metrics", env: "RAFTKV_LISTEN_METRICS", value: "<host:port|none>", fallback: "none", meaning: "HTTP listen address for /metrics (Prometheus), /healthz and /readyz; none: off" },
   { group: "Storage", flag: "--data-dir", env: "RAFTKV_DATA_DIR", value: "<dir>", fallback: "./data/default", meaning: "directory for the SQLite log, state machine and snapshots" },
   { group: "Storage", flag: "--history-revisions", env: "RAFTKV_HISTORY_REVISIONS", value: "<n>", fallback: "10000", meaning: "revisions of change history kept for Watch and reads at a past revision (the same on every member)" },
   { group: "Storage", flag: "--snapshot-entries", env: "RAFTKV_SNAPSHOT_ENTRIES", value: "<n>", fallback: "10000", meaning: "snapshot and compact every this many applied entries (0 = never)" },

@@ -60,11 +60,14 @@ async function main(): Promise<void> {
     return;
   }
   const dataDir = resolve(settings.dataDir);
+  const metrics = member.metricsAddress === undefined ? {} : { metrics: member.metricsAddress };
   logger.info("raftkv member ready", {
-    client: member.clientAddress, peer: member.peerAddress, dataDir, clusterId: settings.clusterId,
+    client: member.clientAddress, peer: member.peerAddress, ...metrics, dataDir,
+    clusterId: settings.clusterId,
   });
   const ready = {
-    ready: true, id: settings.id, client: member.clientAddress, peer: member.peerAddress, dataDir,
+    ready: true, id: settings.id, client: member.clientAddress, peer: member.peerAddress,
+    ...metrics, dataDir,
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
 }

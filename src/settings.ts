@@ -19,6 +19,8 @@ export interface Settings {
   readonly listenPeer: string;
   readonly advertiseClient: string;
   readonly advertisePeer: string;
+  /** host:port of the HTTP metrics and health endpoints; undefined: off. */
+  readonly listenMetrics: string | undefined;
   readonly dataDir: string;
   readonly initialCluster: readonly PeerSpec[];
   /** Client addresses of running members to join through; empty: found or restart a cluster. */
@@ -90,6 +92,9 @@ export function loadSettings(flags: ReadonlyMap<string, string>, env: NodeJS.Pro
     promoteLagEntries: integer(raw, "--promote-lag-entries", 0),
     promoteAfterMs: integer(raw, "--promote-after-ms", 0),
     transferLeadershipOnStop: boolean(raw, "--transfer-leadership-on-stop"),
+    listenMetrics: optionalAddress(raw("--listen-metrics") ?? {
+      text: literalDefault("--listen-metrics"), subject: "--listen-metrics",
+    }),
     dataDir: raw("--data-dir")?.text ?? literalDefault("--data-dir"),
     tickMs: integer(raw, "--tick-ms", 1),
     electionTicks,
@@ -239,6 +244,11 @@ function joinAddresses(input: RawSetting | undefined): string[] {
 /** How errors name setting `flag`: as given (`--id 0`, `RAFTKV_ID=0`), else with its default. */
 function subjectOf(raw: Raw, flag: string): string {
   return raw(flag)?.subject ?? `${flag} ${literalDefault(flag)}`;
+}
+
+/** host:port, or undefined for "none". */
+function optionalAddress(input: RawSetting): string | undefined {
+  return input.text.trim() === "none" ? undefined : address(input);
 }
 
 /** The input as host:port, or undefined when it is absent. */

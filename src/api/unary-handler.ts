@@ -19,6 +19,8 @@ export function unaryHandler<Request, Response>(
     readonly logger: Logger;
     readonly nowMs: () => number;
     readonly leaderAddress: (id: number) => string | undefined;
+    /** Told of every call's outcome (gRPC code name) and duration, for metrics. */
+    readonly observe?: (method: string, code: string, durationMs: number) => void;
   },
   handle: (request: Request, call: CallContext) => Promise<Response> | Response,
 ): grpc.handleUnaryCall<Request, Response> {
@@ -28,11 +30,16 @@ export function unaryHandler<Request, Response>(
       forwarded: call.metadata.get(FORWARDED_KEY).length > 0,
     };
     let settled = false;
+    const startedMs = options.nowMs();
+    const observe = (code: grpc.status): void => {
+      options.observe?.(options.method, grpc.status[code], options.nowMs() - startedMs);
+    };
     Promise.resolve()
       .then(() => handle(requireWellFormed(call.request), context))
       .then(
         (response) => {
           settled = true;
+          observe(grpc.status.OK);
           callback(null, response);
         },
         (error: unknown) => {
@@ -44,6 +51,7 @@ export function unaryHandler<Request, Response>(
               method: options.method, error: detail,
             });
           }
+          observe(status.code);
           callback({ code: status.code, details: status.details, metadata: status.metadata }, null);
         },
       )
