@@ -1,206 +1,144 @@
 import { randomInt } from "node:crypto";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import * as grpc from "@grpc/grpc-js";
-import { ClusterService, type MemberAddresses } from "./api/cluster-service.js";
-import { MembershipService } from "./api/membership-service.js";
-import { MemberDirectory } from "./api/member-directory.js";
-import { KvService } from "./api/kv-service.js";
 import { LeaderForwarder } from "./api/leader-forwarder.js";
-import { guardedService } from "./api/request-guard.js";
-import { encodeHeader } from "./api/kv-codec.js";
-import { unaryHandler } from "./api/unary-handler.js";
-import { WatchHub } from "./api/watch-hub.js";
-import { watchHandler } from "./api/watch-service.js";
-import { PreconditionError } from "./api/errors.js";
-import type { CallContext } from "./api/kv-service.js";
+import { MemberDirectory } from "./api/member-directory.js";
 import { MembershipUpkeep } from "./api/membership-upkeep.js";
-import { snapshotDownloadHandler } from "./api/snapshot-download.js";
-import { bootstrapEntries } from "./core/bootstrap.js";
-import { NO_NODE, nodeId, type NodeId } from "./core/ids.js";
-import { makeConfig } from "./core/membership-config.js";
+import { WatchHub } from "./api/watch-hub.js";
+import { NO_NODE, nodeId, type LogIndex, type NodeId, type Term } from "./core/ids.js";
 import { DEFAULT_RAFT_CONFIG, type RaftConfig } from "./core/raft-config.js";
 import { SeededRandom } from "./core/random.js";
-import { SystemScheduler } from "./runtime/system-scheduler.js";
-import type { ClusterHandlers } from "./gen/raftkv/cluster/v1/Cluster.js";
-import type { KVHandlers } from "./gen/raftkv/kv/v1/KV.js";
-import { RaftNode } from "./node/raft-node.js";
-import type { Logger } from "./observability/logger.js";
-import type { Settings } from "./settings.js";
-import { handOffLeadership } from "./node/leader-handoff.js";
-import { clusterIdOfJoinTarget, requestMembership } from "./join-cluster.js";
-import { prepareDataDirectory } from "./startup-data-dir.js";
-import { describeBindError, StartupError } from "./startup-error.js";
-import { CLIENT_SESSIONS_MAX, type KvResult } from "./state-machine/kv-types.js";
-import { SqliteKvStateMachine } from "./state-machine/sqlite-kv-state-machine.js";
-import { withChangeListener } from "./state-machine/state-machine.js";
-import { SQLITE_LOG_STORE_SETTINGS, SqliteLogStore } from "./storage/sqlite/sqlite-log-store.js";
-import type { AsyncLogStore } from "./storage/async-log-store.js";
-import { WorkerSqliteLogStore } from "./storage/sqlite/worker-sqlite-log-store.js";
-import { FileSnapshotStore } from "./storage/sqlite/sqlite-snapshot-store.js";
-import { DEFAULT_PEER_CLIENT_LIMITS, GrpcPeerClient } from "./transport/grpc-peer-client.js";
+import type { Status } from "./core/ready.js";
+import { requestMembership } from "./join-cluster.js";
 import {
-  addRaftPeerService, DEFAULT_PEER_SERVER_LIMITS, type RaftPeerService,
-} from "./transport/grpc-peer-server.js";
-import { isKnownPeerOf } from "./transport/peer-envelope.js";
-import { HealthService } from "./transport/health-service.js";
-import { raftkvProtos, SERVICE_NAMES } from "./transport/proto-loading.js";
-import { addReflection, CLIENT_SERVICES } from "./transport/reflection.js";
+  addClientServices, addPeerServices, bind, buildHandlers, PEER_MESSAGE_BYTES_MAX, shutdown,
+} from "./member-services.js";
+import {
+  JOIN_TIMEOUT_MS, openStorage, resolveClusterId, type MemberSettings, type Storage,
+} from "./member-storage.js";
+import { handOffLeadership } from "./node/leader-handoff.js";
+import { RaftNode } from "./node/raft-node.js";
+import { startEventLoopProbe } from "./observability/event-loop-probe.js";
+import type { Logger } from "./observability/logger.js";
+import { MemberMetrics } from "./observability/member-metrics.js";
+import { MetricsServer, type HealthChecks } from "./observability/metrics-server.js";
+import { SystemScheduler } from "./runtime/system-scheduler.js";
+import type { Settings } from "./settings.js";
+import { describeBindError, StartupError } from "./startup-error.js";
+import type { KvResult } from "./state-machine/kv-types.js";
+import { withChangeListener } from "./state-machine/state-machine.js";
+import { DEFAULT_PEER_CLIENT_LIMITS, GrpcPeerClient } from "./transport/grpc-peer-client.js";
+import type { RaftPeerService } from "./transport/grpc-peer-server.js";
 
 /** A running member: its bound addresses and how to stop it. */
 export interface Member {
   readonly clientAddress: string;
   readonly peerAddress: string;
+  /** Where /metrics, /healthz and /readyz are served; undefined without --listen-metrics. */
+  readonly metricsAddress: string | undefined;
   readonly node: RaftNode<KvResult>;
   /** Stops accepting calls, fails pending ones, closes the servers and SQLite. */
   close(): Promise<void>;
 }
 
-/** Peer messages (AppendEntries batches, snapshot chunks) may be large; clients are bounded. */
-const PEER_MESSAGE_BYTES_MAX = 64 * 1024 * 1024;
-const RANGE_LIMIT_MAX = 10_000;
 const READS_PENDING_MAX = 10_000;
-const HEALTH_WATCHERS_MAX = 256;
 /** Ready writes queued for the log's writer thread; the core batches what comes meanwhile. */
 const READY_WRITES_IN_FLIGHT_MAX = 64;
-/** How long a stopping member lets calls in progress finish before cancelling them. */
-const SHUTDOWN_GRACE_MS = 2000;
 /** Responses queued per watch, events per response, progress ticks a stalled client gets. */
 const WATCH_LIMITS = { queuedBatchesMax: 64, batchEventsMax: 256, stalledTicksMax: 6 };
-/** What every call to a removed member hears. */
-const REMOVED_MESSAGE = "this member was removed from the cluster and serves nothing more; " +
-  "use another member";
+/** What the metrics read before the node exists (while storage opens). */
+const EMPTY_STATUS: Status = {
+  id: NO_NODE, role: "follower", term: 0 as Term, vote: NO_NODE, leader: NO_NODE,
+  commitIndex: 0 as LogIndex, appliedIndex: 0 as LogIndex, lastIndex: 0 as LogIndex,
+  firstIndex: 1 as LogIndex, snapshotIndex: 0 as LogIndex, isLearner: false,
+  leadershipTransferTarget: NO_NODE,
+};
 /** How often a watch that asked for progress notifications and got nothing hears the revision. */
 const WATCH_PROGRESS_INTERVAL_MS = 5000;
-
-interface Storage {
-  readonly logStore: AsyncLogStore;
-  readonly stateMachine: SqliteKvStateMachine;
-  readonly snapshotStore: FileSnapshotStore;
-  /** The log was empty: a brand-new member (bootstrapped now, or joining). */
-  readonly fresh: boolean;
-}
-
-/** Settings with the cluster id known (resolveClusterId). */
-type MemberSettings = Settings & { readonly clusterId: number };
-
-/** How long a member started with --join keeps asking to be added before giving up. */
-const JOIN_TIMEOUT_MS = 60_000;
 /** How often membership duties run (MembershipUpkeep): addresses, promotion, removal. */
 const MEMBERSHIP_UPKEEP_INTERVAL_MS = 250;
+
+/** Parts that exist only once the node does, read by callbacks created before it. */
+interface LateParts {
+  node?: RaftNode<KvResult>;
+  watches?: WatchHub;
+}
+
+/** The servers a member runs and the addresses they bound. */
+interface Servers {
+  readonly peer: grpc.Server;
+  readonly client: grpc.Server;
+  readonly health: ReturnType<typeof addClientServices>;
+  readonly metrics: { server: MetricsServer; port: number } | undefined;
+  readonly peerPort: number;
+  readonly clientPort: number;
+}
 
 /**
  * The composition root of one member: the only code that knows the concrete SQLite and gRPC
  * classes. Opens (or bootstraps) the data directory, wires node, transport and services,
- * binds both ports, and with --join on an empty data directory asks to be added.
+ * binds its ports, and with --join on an empty data directory asks to be added.
  */
 export async function startMember(given: Settings, logger: Logger): Promise<Member> {
   const settings: MemberSettings = { ...given, clusterId: await resolveClusterId(given) };
-  const selfId = nodeId(settings.id);
-  const joining = !given.founding;
-  const storage = await openStorage(settings, logger, joining);
+  const late: LateParts = {};
+  const metrics = createMetrics(late, settings.id);
+  const storage = await openStorage(settings, logger, !given.founding, metrics);
   const configuredPeers = new Map<NodeId, string>(
     settings.initialCluster.map((peer) => [nodeId(peer.id), peer.peerAddress]),
   );
-  const self = { id: selfId, clientAddress: settings.advertiseClient };
-  const directory = new MemberDirectory(self, configuredPeers);
+  const directory = new MemberDirectory(
+    { id: nodeId(settings.id), clientAddress: settings.advertiseClient }, configuredPeers);
   // ReadIndex answers produced after their RPC returned go to the call still waiting.
   const reply: { service: RaftPeerService | undefined } = { service: undefined };
-  const transport = new GrpcPeerClient({
-    ...DEFAULT_PEER_CLIENT_LIMITS,
-    clusterId: settings.clusterId, selfId, messageBytesMax: PEER_MESSAGE_BYTES_MAX,
-    rpcDeadlineMs: Math.max(1000, settings.tickMs * settings.electionTicks),
-    deliverReply: (message) => reply.service?.deliverReply(message) ?? false,
-  });
-  for (const [id, address] of configuredPeers) {
-    if (id !== selfId) transport.setPeerAddress(id, address);
-  }
+  const transport = createTransport(settings, configuredPeers, reply);
   const watches = new WatchHub(storage.stateMachine, {
     ...WATCH_LIMITS, watchersMax: settings.watchersMax,
   });
   const node = createNode(settings, storage, transport, watches);
+  Object.assign(late, { node, watches });
   const forwarder = new LeaderForwarder(
     (id) => directory.peerAddress(id), settings.requestBytesMax + 1024);
   const removal = { removed: false };
   const { handlers, membership } = buildHandlers({
-    settings, logger, node, storage, forwarder, directory, watches, removal,
+    settings, logger, node, storage, forwarder, directory, watches, removal, metrics,
+    snapshotReceiving: () => reply.service?.receivingSnapshot(),
   });
-  const peerServer = new grpc.Server({
-    "grpc.max_receive_message_length": PEER_MESSAGE_BYTES_MAX,
-    "grpc.max_send_message_length": PEER_MESSAGE_BYTES_MAX,
-  });
-  reply.service = addPeerServices(peerServer, { settings, logger, node, handlers });
-  const clientServer = new grpc.Server({
-    "grpc.max_receive_message_length": settings.requestBytesMax,
-    "grpc.max_send_message_length": PEER_MESSAGE_BYTES_MAX,
-  });
-  const health = addClientServices(clientServer, handlers);
-  const peerPort = await bind(peerServer, "--listen-peer", settings.listenPeer);
-  const clientPort = await bind(clientServer, "--listen-client", settings.listenClient);
-  const advertisedPeer = withBoundPort(settings.advertisePeer, peerPort);
-  const advertisedClient = withBoundPort(settings.advertiseClient, clientPort);
+  const servers = await startServers(settings, { logger, node, handlers, metrics, removal, reply });
+  const advertisedPeer = withBoundPort(settings.advertisePeer, servers.peerPort);
+  const advertisedClient = withBoundPort(settings.advertiseClient, servers.clientPort);
   node.start();
-  const healthTimer = setInterval(() => {
-    health.setStatus("", isServing(node) && !removal.removed ? "serving" : "not-serving");
-  }, settings.tickMs);
-  const watchProgressTimer = setInterval(() => watches.progressTick(), WATCH_PROGRESS_INTERVAL_MS);
-  const electionTimeoutMs = settings.tickMs * settings.electionTicks;
-  const upkeep = new MembershipUpkeep({
-    node, membership, directory, logger, advertisedPeer, advertisedClient,
-    promoteLagEntriesMax: settings.promoteLagEntries, promoteAfterMs: settings.promoteAfterMs,
-    electionTimeoutMs, changeTimeoutMs: settings.requestTimeoutMs,
-    intervalMs: MEMBERSHIP_UPKEEP_INTERVAL_MS, nowMs: () => performance.now(),
-    onConfig: (config) => {
-      directory.follow(config);
-      for (const id of [...config.voters, ...config.learners]) {
-        const address = directory.peerAddress(id);
-        if (id !== selfId && address !== undefined) transport.setPeerAddress(id, address);
-      }
-    },
-    onRemoved: () => {
-      removal.removed = true;
-      void node.stop();
-    },
+  const stopTimers = startTimers(settings, {
+    node, watches, metrics, health: servers.health, removal,
   });
-  logEvents(node, logger);
-  // Learn the new leader's client address early: it goes into UNAVAILABLE hints.
-  node.subscribe((event) => {
-    if (event.type === "leader-changed" && event.leader !== NO_NODE) directory.clientAddress(event.leader);
+  const upkeep = startUpkeep(settings, {
+    node, membership, directory, logger, transport, removal, advertisedPeer, advertisedClient,
   });
+  observeNode(node, logger, metrics, directory);
   let closing: Promise<void> | undefined;
   const member: Member = {
-    clientAddress: withPort(settings.listenClient, clientPort),
-    peerAddress: withPort(settings.listenPeer, peerPort),
+    clientAddress: withPort(settings.listenClient, servers.clientPort),
+    peerAddress: withPort(settings.listenPeer, servers.peerPort),
+    metricsAddress: servers.metrics === undefined || settings.listenMetrics === undefined
+      ? undefined : withPort(settings.listenMetrics, servers.metrics.port),
     node,
     close: () => {
       closing ??= (async () => {
         if (settings.transferLeadershipOnStop && !removal.removed) {
-          // Hand over first, while clients can still reach this member and retry elsewhere.
-          const handoff = await handOffLeadership(node, {
-            timeoutMs: 2 * electionTimeoutMs, scheduler: new SystemScheduler(),
-          });
-          logger.info("leadership handoff before stopping", { ...handoff });
+          await handOver(node, settings, logger);
         }
         upkeep.stop();
-        clearInterval(healthTimer);
-        clearInterval(watchProgressTimer);
+        stopTimers();
         watches.closeAll();
-        health.close();
-        await shutdown(clientServer);
-        await node.stop();
-        reply.service?.close();
-        await shutdown(peerServer);
-        forwarder.close();
-        directory.close();
-        await storage.logStore.close();
-        storage.stateMachine.close();
+        await closeServersAndStorage({
+          servers, node, reply, forwarder, directory, storage, metrics,
+        });
       })();
       return closing;
     },
   };
-  if (joining && storage.fresh) {
-    const joiner = { id: selfId, peerAddress: advertisedPeer, clientAddress: advertisedClient };
+  if (!given.founding && storage.fresh) {
+    const joiner = { id: node.id, peerAddress: advertisedPeer, clientAddress: advertisedClient };
     await joinThrough(settings, joiner, logger).catch(async (error: unknown) => {
       await member.close();
       throw error;
@@ -209,16 +147,163 @@ export async function startMember(given: Settings, logger: Logger): Promise<Memb
   return member;
 }
 
+/** Membership duties: follow configuration changes into the transport, and the rest. */
+function startUpkeep(settings: MemberSettings, parts: {
+  node: RaftNode<KvResult>; membership: ReturnType<typeof buildHandlers>["membership"];
+  directory: MemberDirectory; logger: Logger; transport: GrpcPeerClient;
+  removal: { removed: boolean }; advertisedPeer: string; advertisedClient: string;
+}): MembershipUpkeep {
+  const { node, directory, transport, removal } = parts;
+  return new MembershipUpkeep({
+    ...parts,
+    promoteLagEntriesMax: settings.promoteLagEntries, promoteAfterMs: settings.promoteAfterMs,
+    electionTimeoutMs: electionTimeoutMsOf(settings), changeTimeoutMs: settings.requestTimeoutMs,
+    intervalMs: MEMBERSHIP_UPKEEP_INTERVAL_MS, nowMs: () => performance.now(),
+    onConfig: (config) => {
+      directory.follow(config);
+      for (const id of [...config.voters, ...config.learners]) {
+        const address = directory.peerAddress(id);
+        if (id !== node.id && address !== undefined) transport.setPeerAddress(id, address);
+      }
+    },
+    onRemoved: () => {
+      removal.removed = true;
+      void node.stop();
+    },
+  });
+}
+
 /**
- * The cluster id: given, or for a member started with --join, the one its data directory
- * records, else the one the members it joins through report.
+ * The drain after the node's duties stopped: client calls finish or are cancelled, the node
+ * stops, then peers, then the log's writer thread and SQLite, then the metrics.
  */
-async function resolveClusterId(settings: Settings): Promise<number> {
-  if (settings.clusterId !== undefined) return settings.clusterId;
-  const logPath = join(settings.dataDir, "raft.db");
-  const stored = existsSync(logPath) ? SqliteLogStore.storedIdentity(logPath) : undefined;
-  if (stored !== undefined) return Number(stored.clusterId);
-  return clusterIdOfJoinTarget(settings.join, JOIN_TIMEOUT_MS);
+async function closeServersAndStorage(parts: {
+  servers: Servers; node: RaftNode<KvResult>; reply: { service: RaftPeerService | undefined };
+  forwarder: LeaderForwarder; directory: MemberDirectory; storage: Storage;
+  metrics: MemberMetrics;
+}): Promise<void> {
+  const { servers, storage } = parts;
+  servers.health.close();
+  await shutdown(servers.client);
+  await parts.node.stop();
+  parts.reply.service?.close();
+  await shutdown(servers.peer);
+  parts.forwarder.close();
+  parts.directory.close();
+  await storage.logStore.close();
+  storage.stateMachine.close();
+  await servers.metrics?.server.close();
+  await parts.metrics.close();
+}
+
+function electionTimeoutMsOf(settings: Settings): number {
+  return settings.tickMs * settings.electionTicks;
+}
+
+/** The metrics, reading the node through `late` once it exists. */
+function createMetrics(late: LateParts, memberId: number): MemberMetrics {
+  return new MemberMetrics({
+    status: () => late.node?.status() ?? EMPTY_STATUS,
+    pendingProposals: () => Number(late.node?.stats().pendingProposals ?? 0),
+    watchers: () => late.watches?.size ?? 0,
+    memberCount: () => {
+      const config = late.node?.membership();
+      return { voters: config?.voters.length ?? 0, learners: config?.learners.length ?? 0 };
+    },
+  }, memberId);
+}
+
+function createTransport(
+  settings: MemberSettings, configuredPeers: ReadonlyMap<NodeId, string>,
+  reply: { service: RaftPeerService | undefined },
+): GrpcPeerClient {
+  const selfId = nodeId(settings.id);
+  const transport = new GrpcPeerClient({
+    ...DEFAULT_PEER_CLIENT_LIMITS,
+    clusterId: settings.clusterId, selfId, messageBytesMax: PEER_MESSAGE_BYTES_MAX,
+    rpcDeadlineMs: Math.max(1000, electionTimeoutMsOf(settings)),
+    deliverReply: (message) => reply.service?.deliverReply(message) ?? false,
+  });
+  for (const [id, address] of configuredPeers) {
+    if (id !== selfId) transport.setPeerAddress(id, address);
+  }
+  return transport;
+}
+
+/** Binds the peer and client ports, and the metrics port when --listen-metrics is set. */
+async function startServers(settings: MemberSettings, parts: {
+  logger: Logger; node: RaftNode<KvResult>; handlers: Parameters<typeof addClientServices>[1];
+  metrics: MemberMetrics; removal: { readonly removed: boolean };
+  reply: { service: RaftPeerService | undefined };
+}): Promise<Servers> {
+  const { node, removal } = parts;
+  const peer = new grpc.Server({
+    "grpc.max_receive_message_length": PEER_MESSAGE_BYTES_MAX,
+    "grpc.max_send_message_length": PEER_MESSAGE_BYTES_MAX,
+  });
+  parts.reply.service = addPeerServices(peer, { settings, ...parts });
+  const client = new grpc.Server({
+    "grpc.max_receive_message_length": settings.requestBytesMax,
+    "grpc.max_send_message_length": PEER_MESSAGE_BYTES_MAX,
+  });
+  const health = addClientServices(client, parts.handlers);
+  const peerPort = await bind(peer, "--listen-peer", settings.listenPeer);
+  const clientPort = await bind(client, "--listen-client", settings.listenClient);
+  const metrics = await listenMetrics(settings, parts.metrics, {
+    live: () => (removal.removed
+      ? { ok: false, reason: "removed from the cluster" } : { ok: true, reason: "running" }),
+    ready: () => readiness(node, removal.removed),
+  });
+  return { peer, client, health, metrics, peerPort, clientPort };
+}
+
+/** The member's periodic work; returns how to stop it. */
+function startTimers(settings: MemberSettings, parts: {
+  node: RaftNode<KvResult>; watches: WatchHub; metrics: MemberMetrics;
+  health: Servers["health"]; removal: { readonly removed: boolean };
+}): () => void {
+  const { node, removal } = parts;
+  const healthTimer = setInterval(() => {
+    parts.health.setStatus("", isServing(node) && !removal.removed ? "serving" : "not-serving");
+  }, settings.tickMs);
+  const watchProgressTimer = setInterval(() => {
+    parts.watches.progressTick();
+  }, WATCH_PROGRESS_INTERVAL_MS);
+  const stopProbe = startEventLoopProbe((delayMs) => {
+    parts.metrics.recordEventLoopDelay(delayMs);
+  });
+  return () => {
+    clearInterval(healthTimer);
+    clearInterval(watchProgressTimer);
+    stopProbe();
+  };
+}
+
+/**
+ * A stopping leader hands leadership over first, while clients can still reach this member
+ * and retry elsewhere, so a rolling restart costs no election timeout.
+ */
+async function handOver(
+  node: RaftNode<KvResult>, settings: Settings, logger: Logger,
+): Promise<void> {
+  const handoff = await handOffLeadership(node, {
+    timeoutMs: 2 * electionTimeoutMsOf(settings), scheduler: new SystemScheduler(),
+  });
+  logger.info("leadership handoff before stopping", { ...handoff });
+}
+
+/** Logs what the node reports once, counts it in the metrics, learns leaders' addresses. */
+function observeNode(
+  node: RaftNode<KvResult>, logger: Logger, metrics: MemberMetrics, directory: MemberDirectory,
+): void {
+  logEvents(node, logger);
+  node.subscribe((event) => {
+    metrics.observeNode(event);
+    // Learn the new leader's client address early: it goes into UNAVAILABLE hints.
+    if (event.type === "leader-changed" && event.leader !== NO_NODE) {
+      directory.clientAddress(event.leader);
+    }
+  });
 }
 
 async function joinThrough(
@@ -231,7 +316,6 @@ async function joinThrough(
     leader: answer.member_id, members: answer.members.map((m) => m.id),
   });
 }
-
 
 /** The Raft node over the member's storage; every apply tells the watches. */
 function createNode(
@@ -246,181 +330,9 @@ function createNode(
     pendingProposalsMax: settings.pendingProposalsMax,
     pendingReadsMax: READS_PENDING_MAX,
     snapshotEveryEntries: settings.snapshotEveryEntries,
+    snapshotEveryBytes: settings.snapshotEveryBytes,
+    logTailEntries: settings.logTailEntries,
   });
-}
-
-/**
- * Opens the data directory. The Raft log's writes and fsyncs run on a worker thread
- * (WorkerSqliteLogStore), so a slow disk does not stall heartbeats, peer messages or client
- * calls on the event loop; a failed log write ends the process (Raft cannot go on once it
- * may have lost an acknowledged entry), and the restart recovers from what is durable.
- */
-async function openStorage(
-  settings: MemberSettings, logger: Logger, joining: boolean,
-): Promise<Storage> {
-  prepareDataDirectory(settings.dataDir);
-  const logOptions = {
-    ...SQLITE_LOG_STORE_SETTINGS,
-    path: join(settings.dataDir, "raft.db"),
-    identity: { clusterId: String(settings.clusterId), memberId: nodeId(settings.id) },
-  };
-  // Checked (identity, integrity) and bootstrapped on this thread, before the worker starts.
-  const bootstrapStore = SqliteLogStore.open(logOptions);
-  let fresh: boolean;
-  try {
-    fresh = bootstrapStore.lastIndex() === 0 && bootstrapStore.initialState().hardState.term === 0;
-    // A joining member gets its configuration from the leader, by snapshot or log.
-    if (fresh && !joining) bootstrap(bootstrapStore, settings, logger);
-  } finally {
-    bootstrapStore.close();
-  }
-  const asyncLogStore = await WorkerSqliteLogStore.open({
-    ...logOptions,
-    onFatal: (error) => {
-      logger.error("raft log write failed; stopping so that a restart recovers", {
-        error: error.message,
-      });
-      process.exit(1);
-    },
-  });
-  const stateMachine = SqliteKvStateMachine.open({
-    // NORMAL: after power loss the state machine may come back behind the log and is
-    // re-applied from it (docs/decisions/0005-sqlite-durability.md, decision 3).
-    path: join(settings.dataDir, "kv.db"), synchronous: "NORMAL", sessionsMax: CLIENT_SESSIONS_MAX,
-    historyRevisionsMax: settings.historyRevisions,
-    busyTimeoutMs: 5000, walAutocheckpointPages: 1000,
-  });
-  const snapshotStore = FileSnapshotStore.open({
-    directory: join(settings.dataDir, "snapshots"), retainCount: 2,
-  });
-  return { logStore: asyncLogStore, stateMachine, snapshotStore, fresh };
-}
-
-/** A brand-new data directory gets the founding configuration at index 1 (bootstrap.ts). */
-function bootstrap(logStore: SqliteLogStore, settings: Settings, logger: Logger): void {
-  const config = makeConfig(settings.initialCluster.map((peer) => peer.id));
-  logStore.persist(bootstrapEntries(config));
-  logger.info("bootstrapped a new cluster member", { voters: config.voters });
-}
-
-interface Handlers {
-  readonly kv: KVHandlers;
-  readonly cluster: ClusterHandlers;
-}
-
-function buildHandlers(parts: {
-  settings: MemberSettings; logger: Logger; node: RaftNode<KvResult>; storage: Storage;
-  forwarder: LeaderForwarder; directory: MemberDirectory; watches: WatchHub;
-  removal: { readonly removed: boolean };
-}): { handlers: Handlers; membership: MembershipService } {
-  const { settings, logger, node, directory: addresses, removal } = parts;
-  const nowMs = (): number => performance.now();
-  const limits = {
-    keyBytesMax: settings.keyBytesMax, valueBytesMax: settings.valueBytesMax,
-    rangeLimitMax: RANGE_LIMIT_MAX, txnOpsMax: settings.txnOpsMax,
-  };
-  const reader = parts.storage.stateMachine;
-  const kv = new KvService({
-    node, reader, forwarder: parts.forwarder, clusterId: settings.clusterId, nowMs, limits,
-  });
-  const cluster = new ClusterService({
-    node, clusterId: settings.clusterId, addresses, removed: () => removal.removed,
-    snapshotReceiving: () => undefined,
-  });
-  const membership = new MembershipService({
-    node, clusterId: settings.clusterId, directory: parts.directory, forwarder: parts.forwarder,
-    logger, nowMs, promoteLagEntriesMax: settings.promoteLagEntries,
-    reachableWithinMs: settings.tickMs * settings.electionTicks, scheduler: new SystemScheduler(),
-  });
-  const options = (method: string): Parameters<typeof unaryHandler>[0] => ({
-    method, defaultTimeoutMs: settings.requestTimeoutMs, logger, nowMs,
-    leaderAddress: (id) => addresses.clientAddress(nodeId(id)),
-  });
-  // A removed member answers nothing but Status and MemberList, which say it was removed.
-  const unlessRemoved = <Request, Response>(
-    handle: (request: Request, call: CallContext) => Promise<Response> | Response,
-  ) => (request: Request, call: CallContext): Promise<Response> | Response => {
-    if (removal.removed) throw new PreconditionError(REMOVED_MESSAGE);
-    return handle(request, call);
-  };
-  const handlers: Handlers = {
-    kv: {
-      Put: unaryHandler(options("Put"), unlessRemoved((request, call) => kv.put(request, call))),
-      Get: unaryHandler(options("Get"), unlessRemoved((request, call) => kv.get(request, call))),
-      Delete: unaryHandler(options("Delete"), unlessRemoved((request, call) => kv.delete(request, call))),
-      Range: unaryHandler(options("Range"), unlessRemoved((request, call) => kv.range(request, call))),
-      Txn: unaryHandler(options("Txn"), unlessRemoved((request, call) => kv.txn(request, call))),
-      Watch: watchHandler({
-        hub: parts.watches, limits, logger,
-        header: (revision) => encodeHeader({
-          clusterId: settings.clusterId, memberId: node.id, term: node.status().term,
-          revision: revision ?? reader.revision(),
-        }),
-      }),
-    },
-    cluster: {
-      Status: unaryHandler(options("Status"), () => cluster.status()),
-      MemberList: unaryHandler(options("MemberList"), async () => cluster.memberList()),
-      MemberAdd: unaryHandler(options("MemberAdd"), unlessRemoved((request, call) => membership.add(request, call))),
-      MemberPromote: unaryHandler(options("MemberPromote"),
-        unlessRemoved((request, call) => membership.promote(request, call))),
-      MemberRemove: unaryHandler(options("MemberRemove"),
-        unlessRemoved((request, call) => membership.remove(request, call))),
-      MemberUpdate: unaryHandler(options("MemberUpdate"),
-        unlessRemoved((request, call) => membership.update(request, call))),
-      TransferLeadership: unaryHandler(options("TransferLeadership"),
-        unlessRemoved((request, call) => membership.transferLeadership(request, call))),
-      Snapshot: snapshotDownloadHandler({
-        take: () => node.takeSnapshot(), logger,
-        admit: () => {
-          if (removal.removed) throw new PreconditionError(REMOVED_MESSAGE);
-        },
-      }),
-    },
-  };
-  return { handlers, membership };
-}
-
-/**
- * The peer port: RaftPeer; KV as the target of followers' forwarded calls; Cluster, so that
- * members learn each other's client addresses (MemberDirectory).
- */
-function addPeerServices(server: grpc.Server, parts: {
-  settings: MemberSettings; logger: Logger; node: RaftNode<KvResult>; handlers: Handlers;
-}): RaftPeerService {
-  const { settings, logger, node } = parts;
-  const service = addRaftPeerService(server, {
-    ...DEFAULT_PEER_SERVER_LIMITS,
-    clusterId: settings.clusterId, selfId: node.id, handler: node,
-    isKnownPeer: (id) => isKnownPeerOf(node.membership(), id),
-    currentTerm: () => node.status().term,
-    onHandlerError: (error) => {
-      // A handler threw: a broken invariant. Crash and restart from durable state.
-      logger.error("peer handler failed; exiting", { error: errorText(error) });
-      process.exit(70);
-    },
-  });
-  addKvAndCluster(server, parts.handlers);
-  return service;
-}
-
-/** The client port: KV, Cluster, Health and reflection (so grpcurl needs no proto files). */
-function addClientServices(server: grpc.Server, handlers: Handlers): HealthService {
-  addKvAndCluster(server, handlers);
-  const health = new HealthService({ services: [""], watchersMax: HEALTH_WATCHERS_MAX });
-  health.addToServer(server);
-  addReflection(server, CLIENT_SERVICES);
-  return health;
-}
-
-/**
- * KV and Cluster with guarded request decoding: bytes that are not a valid request (or hold
- * a key that is not UTF-8) are answered INVALID_ARGUMENT, not grpc-js's INTERNAL.
- */
-function addKvAndCluster(server: grpc.Server, handlers: Handlers): void {
-  const definition = raftkvProtos().packageDefinition;
-  server.addService(guardedService(definition, SERVICE_NAMES.kv), handlers.kv);
-  server.addService(guardedService(definition, SERVICE_NAMES.cluster), handlers.cluster);
 }
 
 function raftConfigOf(settings: Settings, id: NodeId): RaftConfig {
@@ -430,6 +342,33 @@ function raftConfigOf(settings: Settings, id: NodeId): RaftConfig {
     electionTicks: settings.electionTicks,
     heartbeatTicks: settings.heartbeatTicks,
   };
+}
+
+/** Starts the HTTP metrics and health endpoints when --listen-metrics is set. */
+async function listenMetrics(
+  settings: MemberSettings, metrics: MemberMetrics, checks: HealthChecks,
+): Promise<{ server: MetricsServer; port: number } | undefined> {
+  const address = settings.listenMetrics;
+  if (address === undefined) return undefined;
+  const split = /^(.*):(\d+)$/.exec(address);
+  if (split === null) throw new Error(`${address} was validated as host:port`);
+  const host = split[1]!.replace(/^\[(.*)\]$/, "$1");
+  try {
+    return await MetricsServer.listen(host, Number(split[2]), metrics, checks);
+  } catch (error: unknown) {
+    throw new StartupError(`--listen-metrics ${address}`, describeBindError(error), { cause: error });
+  }
+}
+
+/** /readyz: what gRPC health's SERVING means, said in words. */
+function readiness(node: RaftNode<KvResult>, removed: boolean): { ok: boolean; reason: string } {
+  if (removed) return { ok: false, reason: "removed from the cluster" };
+  const status = node.status();
+  if (status.leader === NO_NODE) return { ok: false, reason: "no leader known" };
+  if (status.appliedIndex < status.commitIndex) {
+    return { ok: false, reason: `applying: ${String(status.appliedIndex)} of ${String(status.commitIndex)}` };
+  }
+  return { ok: true, reason: `leader ${String(status.leader)}, applied ${String(status.appliedIndex)}` };
 }
 
 /** SERVING once a leader is known and this member has applied what it knows is committed. */
@@ -452,38 +391,6 @@ function logEvents(node: RaftNode<KvResult>, logger: Logger): void {
   });
 }
 
-/** Binds `address`; a failure is a StartupError naming `flag` (`--listen-client`) and it. */
-function bind(server: grpc.Server, flag: string, address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
-      if (error !== null) {
-        reject(new StartupError(`${flag} ${address}`, describeBindError(error), { cause: error }));
-      } else {
-        resolve(port);
-      }
-    });
-  });
-}
-
-/**
- * Lets calls in progress finish for up to SHUTDOWN_GRACE_MS, then cancels the rest. It does
- * not wait for grpc-js to report the forced shutdown done: with a client that stopped
- * reading (a frozen process), its sessions never report closing, and the drain would wait
- * for that client.
- */
-function shutdown(server: grpc.Server): Promise<void> {
-  return new Promise((resolve) => {
-    const force = setTimeout(() => {
-      server.forceShutdown();
-      resolve();
-    }, SHUTDOWN_GRACE_MS);
-    server.tryShutdown(() => {
-      clearTimeout(force);
-      resolve();
-    });
-  });
-}
-
 function withPort(address: string, port: number): string {
   return address.replace(/:\d+$/, `:${String(port)}`);
 }
@@ -491,8 +398,4 @@ function withPort(address: string, port: number): string {
 /** An advertised address with port 0 (bind any) names the port really bound. */
 function withBoundPort(address: string, port: number): string {
   return /:0$/.test(address) ? withPort(address, port) : address;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.stack ?? error.message : String(error);
 }
