@@ -61,7 +61,8 @@ async function fill(cluster: ClusterHarness, leader: number, keys: number): Prom
       for (let i = first; i < Math.min(first + KEYS_PER_TXN, keys); i++) {
         success.push({ request_put: { key: `key-${String(i).padStart(12, "0")}`, value } });
       }
-      await cluster.client(leader).txn({ compare: [], success, failure: [] }, { deadlineMs: 60_000 });
+      const txn = { compare: [], success, failure: [] };
+      await cluster.client(leader).txn(txn, { deadlineMs: 60_000 });
     }
   });
   await Promise.all(lanes);

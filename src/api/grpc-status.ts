@@ -1,7 +1,8 @@
 import { Metadata, status as GrpcCode, type ServiceError } from "@grpc/grpc-js";
 import { NO_NODE } from "../core/ids.js";
 import {
-  ChangeInProgressError, DeadlineExceededError, FailedPreconditionError, InvalidRequestError, LeadershipLostError,
+  ChangeInProgressError, DeadlineExceededError, FailedPreconditionError, InvalidRequestError,
+  LeadershipLostError,
   NodeStoppedError, NotLeaderError, ProposalDroppedError, QueueFullError,
 } from "../node/errors.js";
 import { RevisionUnavailableError } from "../state-machine/kv-read-at.js";

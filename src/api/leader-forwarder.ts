@@ -67,7 +67,8 @@ export class LeaderForwarder {
   }
 
   close(): void {
-    for (const client of [...this.clients.values(), ...this.clusterClients.values()]) client.close();
+    for (const client of this.clients.values()) client.close();
+    for (const client of this.clusterClients.values()) client.close();
     this.clients.clear();
     this.clusterClients.clear();
   }

@@ -47,7 +47,8 @@ export class RemovalDetector {
     const listed = isMember(config, node.id);
     if (node.leader() !== NO_NODE && listed) this.leaderSeenMs = now;
     const everConfigured = config.voters.length > 0;
-    const suspicious = everConfigured && (!listed || now - this.leaderSeenMs >= this.options.leaderlessMs);
+    const leaderless = now - this.leaderSeenMs >= this.options.leaderlessMs;
+    const suspicious = everConfigured && (!listed || leaderless);
     if (!suspicious || this.asking || this.removed) return;
     this.asking = true;
     void this.askPeers().finally(() => {
@@ -82,7 +83,8 @@ export class RemovalDetector {
   private ask<Response>(address: string, method: "Status" | "MemberList"): Promise<Response | undefined> {
     let client = this.clients.get(address);
     if (client === undefined) {
-      client = new (raftkvProtos().grpcObject.raftkv.cluster.v1.Cluster)(address, grpc.credentials.createInsecure());
+      const Cluster = raftkvProtos().grpcObject.raftkv.cluster.v1.Cluster;
+      client = new Cluster(address, grpc.credentials.createInsecure());
       this.clients.set(address, client);
     }
     const call = client[method].bind(client) as unknown as (

@@ -22,12 +22,12 @@ export function snapshotDownloadHandler(options: {
   readonly admit: () => void;
 }): grpc.handleServerStreamingCall<SnapshotRequest__Output, SnapshotChunk> {
   return (call) => {
-    let cancelled = false;
+    const state = { cancelled: false };
     call.on("cancelled", () => {
-      cancelled = true;
+      state.cancelled = true;
     });
     const fail = (error: unknown): void => {
-      if (cancelled) return;
+      if (state.cancelled) return;
       const status = toGrpcStatus(error, () => undefined);
       if (status.code === grpc.status.INTERNAL) {
         options.logger.error("snapshot download failed", {
@@ -41,7 +41,7 @@ export function snapshotDownloadHandler(options: {
       const snapshot = await options.take();
       let offset = 0;
       do {
-        if (cancelled) return;
+        if (state.cancelled) return;
         const data = snapshot.readChunk(offset, DOWNLOAD_CHUNK_BYTES);
         const chunk: SnapshotChunk = { offset: String(offset), data };
         if (offset === 0) {

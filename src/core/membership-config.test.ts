@@ -9,7 +9,9 @@ const at = (port: number, autoPromote = false): AddressRecord => ({
   peerAddress: `127.0.0.1:${port}`, clientAddress: `127.0.0.1:${port - 1}`, autoPromote,
 });
 
-function change(config: MembershipConfig, ...args: Parameters<typeof applyConfigChange>[1][]): MembershipConfig {
+function change(
+  config: MembershipConfig, ...args: Parameters<typeof applyConfigChange>[1][]
+): MembershipConfig {
   let current = config;
   for (const next of args) {
     const result = applyConfigChange(current, next);

@@ -101,7 +101,8 @@ export function applyConfigChange(
       if (isVoter(config, node)) return `node ${String(node)} is already a voter`;
       voters.push(node);
       const kept = addressOf(config, node);
-      address = change.address ?? (kept === undefined ? undefined : { ...kept, autoPromote: false });
+      const keptRecord = kept === undefined ? undefined : { ...kept, autoPromote: false };
+      address = change.address ?? keptRecord;
       break;
     }
     case "add-learner":
@@ -159,7 +160,9 @@ export function encodeMembershipConfig(config: MembershipConfig): Uint8Array {
 export function decodeMembershipConfig(data: Uint8Array): MembershipConfig {
   const parsed: unknown = JSON.parse(textDecoder.decode(data));
   assert(typeof parsed === "object" && parsed !== null, "config entry is not an object");
-  const record = parsed as { v?: unknown; voters?: unknown; learners?: unknown; addresses?: unknown };
+  const record = parsed as {
+    v?: unknown; voters?: unknown; learners?: unknown; addresses?: unknown;
+  };
   assert(record.v === 1 || record.v === 2, "unknown config entry version");
   assert(Array.isArray(record.voters) && Array.isArray(record.learners), "config lists missing");
   const ids = makeConfig(record.voters as number[], record.learners as number[]);

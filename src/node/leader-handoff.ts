@@ -45,10 +45,11 @@ export type HandoffPeer = PeerReplication & { readonly silentMs: number };
 /**
  * Leadership transfer (thesis 3.10), on a graceful stop or an operator's request: if `node`
  * leads and another voter is reachable, asks the most caught-up one (or `target`) to
- * campaign at once, and resolves when this member sees another leader, so the cluster skips the election timeout it would otherwise wait
- * out after this member goes silent. Call it before the node stops (RaftNode.stop()); the
- * node keeps running meanwhile. While the transfer runs the leader refuses proposals and
- * reads (they fail as NotLeaderError, which clients retry), for at most one election timeout.
+ * campaign at once, and resolves when this member sees another leader, so the cluster
+ * skips the election timeout it would otherwise wait out after this member goes silent.
+ * Call it before the node stops (RaftNode.stop()); the node keeps running meanwhile. While
+ * the transfer runs the leader refuses proposals and reads (they fail as NotLeaderError,
+ * which clients retry), for at most one election timeout.
  *
  * The promise never rejects for an expected condition (not the leader, no candidate, a
  * refusal, a timeout): a stopping member must stop regardless, so each is an outcome. A

@@ -61,7 +61,9 @@ export class ClusterHarness {
   /** The flags every member gets: timing and the test's extras (for members added later). */
   private readonly commonFlags: readonly string[];
 
-  private constructor(rootDir: string, members: readonly MemberProcess[], commonFlags: readonly string[]) {
+  private constructor(
+    rootDir: string, members: readonly MemberProcess[], commonFlags: readonly string[],
+  ) {
     this.rootDir = rootDir;
     this.memberList = [...members];
     this.commonFlags = commonFlags;
@@ -76,7 +78,9 @@ export class ClusterHarness {
    * addresses of `through` (default: every running member), on fresh ports; does not wait.
    * It is one of this harness's members from then on (restart, kill, destroy).
    */
-  async join(id: number, options: { through?: readonly number[]; extraFlags?: readonly string[] } = {}): Promise<MemberProcess> {
+  async join(
+    id: number, options: { through?: readonly number[]; extraFlags?: readonly string[] } = {},
+  ): Promise<MemberProcess> {
     if (this.memberList.some((member) => member.spec.id === id)) throw new Error(`member ${id} exists`);
     const [clientPort, peerPort] = await freePorts(2);
     const spec = {
@@ -84,7 +88,8 @@ export class ClusterHarness {
       dataDir: join(this.rootDir, `member-${id}`), logDir: this.rootDir,
     };
     mkdirSync(spec.dataDir, { recursive: true });
-    const through = (options.through ?? this.runningIds()).map((other) => this.member(other).spec.clientAddress);
+    const through = (options.through ?? this.runningIds())
+      .map((other) => this.member(other).spec.clientAddress);
     const member = new MemberProcess(spec, [
       process.execPath, "--enable-source-maps", raftkvBinary(),
       "--id", String(id),

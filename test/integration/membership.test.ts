@@ -106,9 +106,7 @@ describe("membership over the wire", () => {
         auto_promote: false,
       });
       const promote = c.client(leader).memberPromote(9);
-      await expect(promote).rejects.toMatchObject({
-        code: grpcStatus.FAILED_PRECONDITION, details: expect.stringMatching(/entries behind the leader/),
-      });
+      await expect(promote).rejects.toThrow(/FAILED_PRECONDITION: learner 9 is \d+ entries behind the leader/);
       // The same id again at the same addresses changes nothing; at another it is refused.
       const again = await c.client(voters[0]!).memberAdd({
         id: "9", peer_address: "127.0.0.1:9", client_address: "127.0.0.1:8", as_voter: false,
@@ -119,9 +117,7 @@ describe("membership over the wire", () => {
         id: "9", peer_address: "127.0.0.1:19", client_address: "127.0.0.1:18", as_voter: false,
         auto_promote: false,
       });
-      await expect(moved).rejects.toMatchObject({
-        code: grpcStatus.FAILED_PRECONDITION, details: expect.stringMatching(/already in the cluster/),
-      });
+      await expect(moved).rejects.toThrow(/FAILED_PRECONDITION: member 9 is already in the cluster/);
       await c.client(leader).memberRemove(9);
 
       // With one of three voters down, removing a live one would leave [leader, dead].
@@ -129,9 +125,7 @@ describe("membership over the wire", () => {
       await c.kill(down!);
       await new Promise((resolve) => setTimeout(resolve, 500)); // Past an election timeout.
       const removal = c.client(leader).memberRemove(live!);
-      await expect(removal).rejects.toMatchObject({
-        code: grpcStatus.FAILED_PRECONDITION, details: expect.stringMatching(/not a quorum/),
-      });
+      await expect(removal).rejects.toThrow(/FAILED_PRECONDITION: removing member \d+ would .* not a quorum/);
       const error = await removal.catch((e: unknown) => e);
       expect(isGrpcError(error)).toBe(true);
       c.restart(down!);

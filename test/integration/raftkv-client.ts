@@ -155,7 +155,9 @@ export class RaftkvClient {
     return unary(this.cluster.MemberList.bind(this.cluster), {}, options);
   }
 
-  memberAdd(request: MemberAddRequest, options: CallOptions = {}): Promise<MemberAddResponse__Output> {
+  memberAdd(
+    request: MemberAddRequest, options: CallOptions = {},
+  ): Promise<MemberAddResponse__Output> {
     return unary(this.cluster.MemberAdd.bind(this.cluster), request, options);
   }
 
@@ -163,12 +165,18 @@ export class RaftkvClient {
     return unary(this.cluster.MemberPromote.bind(this.cluster), { id: String(id) }, options);
   }
 
-  memberRemove(id: number, force = false, options: CallOptions = {}): Promise<MemberRemoveResponse__Output> {
-    return unary(this.cluster.MemberRemove.bind(this.cluster), { id: String(id), force }, options);
+  memberRemove(
+    id: number, force = false, options: CallOptions = {},
+  ): Promise<MemberRemoveResponse__Output> {
+    const request = { id: String(id), force };
+    return unary(this.cluster.MemberRemove.bind(this.cluster), request, options);
   }
 
-  transferLeadership(targetId: number, options: CallOptions = {}): Promise<TransferLeadershipResponse__Output> {
-    return unary(this.cluster.TransferLeadership.bind(this.cluster), { target_id: String(targetId) }, options);
+  transferLeadership(
+    targetId: number, options: CallOptions = {},
+  ): Promise<TransferLeadershipResponse__Output> {
+    const request = { target_id: String(targetId) };
+    return unary(this.cluster.TransferLeadership.bind(this.cluster), request, options);
   }
 
   /** The serving status of the whole server (service ""), a ServingStatus number. */
