@@ -115,7 +115,9 @@ export class SqliteLogStore implements LogStore {
    * The cluster and member a data directory's log belongs to, read without changing the
    * file; undefined when the log was never opened as a member's (no identity recorded).
    */
-  static storedIdentity(path: string): { readonly clusterId: string; readonly memberId: number } | undefined {
+  static storedIdentity(
+    path: string,
+  ): { readonly clusterId: string; readonly memberId: number } | undefined {
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
       const hasTable = db.prepare(
