@@ -43,7 +43,12 @@ export type PlantedBug =
    * Find the configuration entries at startup by reading the whole log into memory, as
    * startup once did, instead of LogReader.configEntries().
    */
-  | "read-whole-log-at-startup";
+  | "read-whole-log-at-startup"
+  /**
+   * The driver's stall watchdog never fires: a leader whose log writes stall keeps leading
+   * (heartbeats still flow) while it can apply nothing, holding every client's write.
+   */
+  | "ignore-stalls";
 
 /** Raft tuning for one core. Validated by validateRaftConfig(); all limits are explicit. */
 export interface RaftConfig {

@@ -16,7 +16,7 @@ import { acknowledgeReady, acknowledgeWrite, collectReady, readyPending } from "
 import type { PeerReplication, Ready, Status, StorageWrite } from "./ready.js";
 import { requestRead } from "./read-index.js";
 import { appendLeaderEntry, sendAppend } from "./replication.js";
-import { syncProgressWithConfig } from "./role-transitions.js";
+import { becomeFollower, syncProgressWithConfig } from "./role-transitions.js";
 import { maybeFinishTransfer } from "./step-leader.js";
 import { checkInvariants } from "./invariants.js";
 import { stepFollowerOrLeader, tick } from "./step-dispatch.js";
@@ -217,6 +217,22 @@ export class RaftCore {
       isLearner: isLearner(s.currentConfig(), s.id),
       leadershipTransferTarget: s.leadTransferee,
     };
+  }
+
+  /**
+   * A leader gives up leadership at once, in its term (no new term, no vote): used when its
+   * own disk or event loop stalls, so that it stops holding the cluster while heartbeats
+   * still flow. Followers elect another leader once their election timeout passes; this
+   * member does not campaign for `backoffTicks` more. Returns whether it was leader.
+   */
+  stepDown(backoffTicks: number): boolean {
+    assert(Number.isSafeInteger(backoffTicks) && backoffTicks >= 0, "backoff is a tick count");
+    const s = this.s;
+    if (s.role !== "leader") return false;
+    becomeFollower(s, s.term, NO_NODE);
+    s.campaignBackoffTicks = backoffTicks;
+    checkInvariants(s);
+    return true;
   }
 
   /**

@@ -43,6 +43,11 @@ export class RaftState {
   /** Ticks since the last valid leader contact (follower) or the last quorum check (leader). */
   electionElapsed = 0;
   heartbeatElapsed = 0;
+  /**
+   * Ticks this member still waits before it may campaign, after it gave up leadership
+   * because its disk or event loop stalled (RaftCore.stepDown): a healthy member should win.
+   */
+  campaignBackoffTicks = 0;
   /** Drawn from [electionTicks, 2 * electionTicks) on every reset (§5.2). */
   randomizedElectionTicks: number;
 

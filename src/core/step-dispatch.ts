@@ -26,6 +26,10 @@ export function tick(s: RaftState): void {
 }
 
 function tickElection(s: RaftState): void {
+  if (s.campaignBackoffTicks > 0) {
+    s.campaignBackoffTicks -= 1;
+    return;
+  }
   s.electionElapsed += 1;
   if (!isPromotable(s) || s.electionElapsed < s.randomizedElectionTicks) return;
   s.electionElapsed = 0;

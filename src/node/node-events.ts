@@ -11,7 +11,12 @@ export type NodeEvent =
   | { readonly type: "member-removed"; readonly member: NodeId }
   | { readonly type: "heartbeat-failure"; readonly peer: NodeId }
   | { readonly type: "snapshot-taken"; readonly index: number; readonly bytes: number }
-  | { readonly type: "snapshot-installed"; readonly index: number };
+  | { readonly type: "snapshot-installed"; readonly index: number }
+  /** The stall watchdog made this leader give up leadership (stall-watchdog.ts). */
+  | {
+    readonly type: "stepped-down"; readonly kind: "log-write" | "event-loop";
+    readonly stalledMs: number;
+  };
 
 export type NodeEventListener = (event: NodeEvent) => void;
 

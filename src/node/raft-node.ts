@@ -26,6 +26,7 @@ import type { Scheduler } from "./scheduler.js";
 import { SnapshotProduction } from "./snapshot-production.js";
 import { TickClock } from "./tick-clock.js";
 import { WaiterTable } from "./waiters.js";
+import { StallWatchdog } from "./stall-watchdog.js";
 import { WritePipeline } from "./write-pipeline.js";
 
 /** The parts a member is built from (hashicorp/raft's NewRaft arguments). */
@@ -63,6 +64,11 @@ export interface RaftNodeParts<Result> {
    * log instead of a whole snapshot; 0 or absent: to the snapshot just taken.
    */
   readonly logTailEntries?: number;
+  /**
+   * The stall watchdog's bound (stall-watchdog.ts): a leader whose log write or event loop
+   * stalls longer steps down. 0 or absent: off.
+   */
+  readonly stallStepDownMs?: number;
 }
 
 /** Received snapshots kept waiting for the Ready that names them; more are discarded. */
@@ -115,6 +121,9 @@ export class RaftNode<Result> implements InboundHandler {
   private membershipSeen: MembershipConfig;
   /** When (scheduler ms) each peer's last message arrived: who is reachable now. */
   private readonly heardFromMs = new Map<NodeId, number>();
+  private readonly watchdog: StallWatchdog;
+  /** When the tick timer last fired: a late one means the event loop was blocked. */
+  private lastTickMs: number;
 
   constructor(private readonly options: RaftNodeParts<Result>) {
     this.scheduler = options.scheduler;
@@ -128,7 +137,11 @@ export class RaftNode<Result> implements InboundHandler {
     this.clock = new TickClock(options.tickIntervalMs, catchUpTicksMax, this.scheduler.nowMs());
     this.writes = new WritePipeline(
       options.logStore, options.writesInFlightMax, (write) => this.onWriteDurable(write),
+      () => this.scheduler.nowMs(),
     );
+    this.watchdog = new StallWatchdog(
+      options.raftConfig.plantedBugs.has("ignore-stalls") ? 0 : options.stallStepDownMs ?? 0);
+    this.lastTickMs = this.scheduler.nowMs();
     this.readIdBase = (1 + options.random.intBelow(2 ** 31)) * READ_IDS_PER_INCARNATION;
     this.proposals = new WaiterTable(options.pendingProposalsMax, "proposals");
     this.reads = new WaiterTable(options.pendingReadsMax, "reads");
@@ -361,6 +374,15 @@ export class RaftNode<Result> implements InboundHandler {
     return promise;
   }
 
+  /** The stall watchdog: a leader that stalls gives up leadership (stall-watchdog.ts). */
+  private stepDownIfStalled(loopLateMs: number): void {
+    if (this.core.status().role !== "leader") return;
+    const stall = this.watchdog.check(this.writes.oldestInFlightMs(), loopLateMs);
+    if (stall === undefined) return;
+    const backoffTicks = 2 * this.options.raftConfig.electionTicks;
+    if (this.core.stepDown(backoffTicks)) this.events.emit({ type: "stepped-down", ...stall });
+  }
+
   /** Ticks owed since the last tick (a pause, a blocked loop) come before any input. */
   private catchUpTicks(): void {
     this.tickCore(this.clock.beforeInput(this.scheduler.nowMs()));
@@ -376,7 +398,11 @@ export class RaftNode<Result> implements InboundHandler {
 
   private onTick(): void {
     if (this.stopped) return;
-    this.tickCore(this.clock.onTimer(this.scheduler.nowMs()));
+    const nowMs = this.scheduler.nowMs();
+    const loopLateMs = nowMs - this.lastTickMs - this.options.tickIntervalMs;
+    this.lastTickMs = nowMs;
+    this.tickCore(this.clock.onTimer(nowMs));
+    this.stepDownIfStalled(loopLateMs);
     this.drain();
     const now = this.scheduler.nowMs();
     this.proposals.expire(now);

@@ -5,6 +5,8 @@ import type { AsyncLogStore } from "../storage/async-log-store.js";
 interface PendingWrite {
   readonly write: StorageWrite;
   durable: boolean;
+  /** When it was started (the pipeline's clock), for the stall watchdog. */
+  readonly startedMs: number;
 }
 
 /**
@@ -25,6 +27,7 @@ export class WritePipeline {
     private readonly writesInFlightMax: number,
     /** Called once per write, in order, when it and every earlier write are durable. */
     private readonly onDurable: (write: StorageWrite) => void,
+    private readonly nowMs: () => number,
   ) {
     assert(Number.isSafeInteger(writesInFlightMax) && writesInFlightMax > 0,
       "writesInFlightMax must be a positive integer");
@@ -43,7 +46,7 @@ export class WritePipeline {
     assert(this.hasRoom(), "the driver starts a write only when the pipeline has room");
     const last = this.pending[this.pending.length - 1];
     assert(last === undefined || last.write.id < write.id, "writes start in id order");
-    const pending: PendingWrite = { write, durable: isEmptyWrite(write) };
+    const pending: PendingWrite = { write, durable: isEmptyWrite(write), startedMs: this.nowMs() };
     this.pending.push(pending);
     if (pending.durable) return;
     const { snapshot, entries, hardState } = write;
@@ -51,6 +54,12 @@ export class WritePipeline {
       pending.durable = true;
       this.flush();
     });
+  }
+
+  /** How long the oldest write not yet durable has been in flight; 0 when none is. */
+  oldestInFlightMs(): number {
+    const oldest = this.pending.find((pending) => !pending.durable);
+    return oldest === undefined ? 0 : this.nowMs() - oldest.startedMs;
   }
 
   /** Reports, in order, every write at the head of the pipeline that is durable. */

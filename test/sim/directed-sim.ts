@@ -124,6 +124,8 @@ export interface DirectedSimOptions {
   /** Planted port faults (ClusterOptions). */
   readonly randomRepeatsAcrossRestarts?: boolean;
   readonly refuseRequestsFromNonMembers?: boolean;
+  /** RaftNode's stall watchdog bound in ms (of the members' tick clocks); default off. */
+  readonly stallStepDownMs?: number;
   readonly traceSink?: (line: string) => void;
 }
 
@@ -182,6 +184,7 @@ export class DirectedSim {
         reportUnreachableProbability: 0,
         randomRepeatsAcrossRestarts: options.randomRepeatsAcrossRestarts === true,
         refuseRequestsFromNonMembers: options.refuseRequestsFromNonMembers === true,
+        stallStepDownMs: options.stallStepDownMs ?? 0,
       },
       new SimNetwork<Delivery>(root.fork("network"), CALM_NETWORK),
       root.fork("nodes"),
@@ -217,6 +220,11 @@ export class DirectedSim {
 
   crash(id: number): void {
     this.cluster.crash(nodeId(id), false);
+  }
+
+  /** From now on, `id`'s log writes take `durationMicros` of virtual time to complete. */
+  stallDisk(id: number, durationMicros: number): void {
+    this.cluster.stallDisk(nodeId(id), this.ctx.nowMicros + durationMicros);
   }
 
   restart(id: number): void {

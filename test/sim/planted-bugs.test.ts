@@ -19,6 +19,7 @@ import { runNonMemberLeaderScenario } from "./non-member-leader-scenario.js";
 import { runPrevoteLossScenario } from "./prevote-loss-scenario.js";
 import { runReadIdScenario } from "./read-id-scenario.js";
 import { runSnapshotResendScenario } from "./snapshot-resend-scenario.js";
+import { runStallScenario } from "./stall-scenario.js";
 import { DEFAULT_FAULTS, type FaultProfile } from "./faults.js";
 import { sweepInWorker, type SweepFailure } from "./seed-sweep.js";
 import { DEFAULT_SIM_OPTIONS, type SimOptions } from "./simulator.js";
@@ -30,7 +31,7 @@ type PortFault =
   | "new-sequence-retries";
 type Scenario =
   | "figure-8" | "lease" | "read-ids" | "prevote-loss" | "change-room" | "non-member-leader"
-  | "snapshot-resend";
+  | "snapshot-resend" | "stall";
 
 interface BugCase {
   readonly seedsMax: number;
@@ -140,6 +141,12 @@ const CASES: Readonly<Record<BugName, BugCase>> = {
     run: { kind: "directed", scenario: "change-room" },
     why: "a full waiter table needs more waiting proposals than the random clients make",
   },
+  "ignore-stalls": {
+    seedsMax: 3,
+    run: { kind: "directed", scenario: "stall" },
+    why: "a leader's disk must stall while it can still heartbeat (few writes in flight); " +
+      "random runs keep the watchdog off so their schedules stay as measured",
+  },
   "read-whole-log-at-startup": {
     seedsMax: 3,
     run: { kind: "random", shape: { plantedBugs: ["read-whole-log-at-startup"] } },
@@ -205,6 +212,8 @@ async function runDirected(
       return runChangeRoomScenario(options);
     case "snapshot-resend":
       return runSnapshotResendScenario(options);
+    case "stall":
+      return runStallScenario(options);
     case "non-member-leader":
       return runNonMemberLeaderScenario({ ...options, refuseRequestsFromNonMembers: name === "refuse-non-members" });
   }

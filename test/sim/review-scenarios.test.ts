@@ -10,6 +10,7 @@ import { runNonMemberLeaderScenario } from "./non-member-leader-scenario.js";
 import { runPrevoteLossScenario } from "./prevote-loss-scenario.js";
 import { runReadIdScenario } from "./read-id-scenario.js";
 import { runSnapshotResendScenario } from "./snapshot-resend-scenario.js";
+import { runStallScenario } from "./stall-scenario.js";
 
 const SEEDS = [1, 2, 3, 4, 5];
 
@@ -46,5 +47,13 @@ describe("directed scenarios of the review findings, on the shipped code", () =>
 describe("the slow snapshot scenario, on the shipped code", () => {
   it.each(SEEDS)("one snapshot at a time, and the follower catches up (seed %i)", async (seed) => {
     expectClean(await runSnapshotResendScenario({ seed, plantedBugs: [] }));
+  });
+});
+
+describe("the disk-stall scenario, on the shipped code", () => {
+  it.each(SEEDS)("a leader whose disk stalls steps down and another leads (seed %i)", async (seed) => {
+    const result = await runStallScenario({ seed, plantedBugs: [] });
+    expectClean(result);
+    expect(result.newLeaderAtTick).toBeDefined();
   });
 });

@@ -95,6 +95,8 @@ export interface ClusterOptions {
    * in the receiver's latest configuration is refused, not only vote requests.
    */
   readonly refuseRequestsFromNonMembers: boolean;
+  /** RaftNode's stall watchdog bound (stall-watchdog.ts); 0: off. */
+  readonly stallStepDownMs: number;
 }
 
 /** One node id's life: its durable state, and the running incarnation if any. */
@@ -117,6 +119,8 @@ interface Slot {
   ticksFired: number;
   /** The crash armed inside the member is a power loss. */
   powerLossArmed: boolean;
+  /** No log write of this node completes before this virtual time (a stalled disk). */
+  diskStalledUntilMicros: number;
 }
 
 /**
@@ -222,6 +226,11 @@ export class SimCluster {
     const slot = this.slot(id);
     slot.member?.crash.disarm();
     slot.powerLossArmed = false;
+  }
+
+  /** Makes the node's log writes take until `untilMicros` (virtual time) to complete. */
+  stallDisk(id: NodeId, untilMicros: number): void {
+    this.slot(id).diskStalledUntilMicros = untilMicros;
   }
 
   pause(id: NodeId): void {
@@ -408,7 +417,10 @@ export class SimCluster {
       },
       stopTicking: () => { slot.tick = undefined; },
       send: (message, snapshot) => { if (live()) this.send(slot, message, snapshot); },
-      writeMicros: () => min + diskRandom.intBelow(max - min + 1),
+      writeMicros: () => {
+        const drawn = min + diskRandom.intBelow(max - min + 1); // Drawn always: determinism.
+        return Math.max(drawn, slot.diskStalledUntilMicros - ctx.nowMicros);
+      },
       persisted: (batch, lastIndexBefore) => this.persisted(slot, batch, lastIndexBefore),
       compacted: (snapshot) => this.compacted(slot, snapshot),
       applied: (entry, result) => this.applied(slot, entry, result),
@@ -455,6 +467,7 @@ export class SimCluster {
       startedMicros: 0,
       ticksFired: 0,
       powerLossArmed: false,
+      diskStalledUntilMicros: 0,
     };
     this.slots.set(id, slot);
     this.start(slot);
@@ -490,6 +503,7 @@ export class SimCluster {
       tickIntervalMs: this.options.tickMicros / 1000,
       kvCheckpointEveryApplies: checkpointEvery,
       diskLiesAboutDurability: this.options.diskLiesAboutDurability,
+      stallStepDownMs: this.options.stallStepDownMs,
       host: this.host(slot, slot.incarnation),
     });
     slot.member = member;

@@ -56,6 +56,7 @@ export interface SimMemberOptions {
   readonly tickIntervalMs: number;
   readonly kvCheckpointEveryApplies: number;
   readonly diskLiesAboutDurability: boolean;
+  readonly stallStepDownMs: number;
   readonly host: MemberHost;
 }
 
@@ -109,6 +110,7 @@ export class SimMember {
       transport, scheduler, tickIntervalMs: options.tickIntervalMs, random: options.random,
       writesInFlightMax: 8, pendingProposalsMax: 64, pendingReadsMax: 64,
       snapshotEveryEntries: options.snapshotEveryEntries,
+      stallStepDownMs: options.stallStepDownMs,
     });
   }
 
