@@ -26,6 +26,7 @@ import type { Scheduler } from "./scheduler.js";
 import { SnapshotProduction } from "./snapshot-production.js";
 import { TickClock } from "./tick-clock.js";
 import { WaiterTable } from "./waiters.js";
+import type { LogProgressObserver } from "./log-progress.js";
 import { StallWatchdog } from "./stall-watchdog.js";
 import { WritePipeline } from "./write-pipeline.js";
 
@@ -69,6 +70,8 @@ export interface RaftNodeParts<Result> {
    * stalls longer steps down. 0 or absent: off.
    */
   readonly stallStepDownMs?: number;
+  /** Told where client writes' entries are (tracing); optional. */
+  readonly progressObserver?: LogProgressObserver;
 }
 
 /** Received snapshots kept waiting for the Ready that names them; more are discarded. */
@@ -238,7 +241,9 @@ export class RaftNode<Result> implements InboundHandler {
     const refusal = this.proposalRoomRefusal();
     if (refusal !== undefined) return Promise.reject(refusal);
     this.catchUpTicks();
-    return this.track(this.core.propose(data), timeoutMs);
+    const proposed = this.core.propose(data);
+    if (proposed.ok) this.options.progressObserver?.proposed(proposed.index);
+    return this.track(proposed, timeoutMs);
   }
 
   /** Proposes a single-server membership change; resolves once it is applied here. */
@@ -317,6 +322,9 @@ export class RaftNode<Result> implements InboundHandler {
     }
     assert(!this.draining, "the transport delivers outside the Ready loop");
     this.heardFromMs.set(message.from, this.scheduler.nowMs());
+    if (message.type === "append-response" && message.success) {
+      this.options.progressObserver?.matched(message.from, message.matchIndex);
+    }
     this.catchUpTicks();
     // Only a request's handling can produce the RPC's answer. While stepping a response, any
     // message for that peer is a new one-way message and goes through the transport.
@@ -466,6 +474,8 @@ export class RaftNode<Result> implements InboundHandler {
       this.options.stateMachine.restoreFrom(stored);
     }
     this.core.persisted(write);
+    const lastWritten = write.entries[write.entries.length - 1];
+    if (lastWritten !== undefined) this.options.progressObserver?.persisted(lastWritten.index);
     if (snapshot !== undefined) {
       // Only now, with the log naming the received snapshot, may older ones go.
       this.options.snapshotStore.prune(snapshot.index);
@@ -529,6 +539,11 @@ export class RaftNode<Result> implements InboundHandler {
 
   private afterReady(): void {
     const status = this.core.status();
+    const observer = this.options.progressObserver;
+    if (observer !== undefined) {
+      observer.committed(status.commitIndex);
+      observer.applied(status.appliedIndex);
+    }
     const applied = status.appliedIndex;
     this.reads.settleWhere((_, extra) =>
       extra.index !== undefined && extra.index <= applied ? { value: extra.index } : undefined);
