@@ -51,8 +51,8 @@ describe("the slow snapshot scenario, on the shipped code", () => {
 });
 
 describe("the disk-stall scenario, on the shipped code", () => {
-  it.each(SEEDS)("a leader whose disk stalls steps down and another leads (seed %i)", async (seed) => {
-    const result = await runStallScenario({ seed, plantedBugs: [] });
+  it.each(SEEDS)("a leader whose disk stalls steps down and another leads (seed %i)", (seed) => {
+    const result = runStallScenario({ seed, plantedBugs: [] });
     expectClean(result);
     expect(result.newLeaderAtTick).toBeDefined();
   });

@@ -8,7 +8,8 @@ import { DELIVER_ALL, DirectedSim, type DirectedViolation } from "./directed-sim
  * answered; meanwhile its heartbeats keep 2 and 3 from electing anyone. With the watchdog,
  * 1 gives up leadership once its oldest write is older than the bound, 2 or 3 leads within
  * the bound plus an election (1 cannot vote: its answers wait on its disk, so 2 and 3 may
- * split their votes once), and commits a write of its own. The planted "ignore-stalls" keeps 1 leading.
+ * split their votes once), and commits a write of its own. The planted "ignore-stalls"
+ * keeps 1 leading.
  */
 export interface StallScenarioResult {
   readonly violations: readonly DirectedViolation[];
@@ -29,11 +30,11 @@ const STALL_MICROS = 3_600_000_000;
  */
 const NEW_LEADER_TICKS_MAX = STALL_BOUND_TICKS + 4 * ELECTION_TICKS + 5;
 
-export async function runStallScenario(options: {
+export function runStallScenario(options: {
   readonly seed: number;
   readonly plantedBugs: readonly PlantedBug[];
   readonly traceSink?: (line: string) => void;
-}): Promise<StallScenarioResult> {
+}): StallScenarioResult {
   const sim = new DirectedSim({
     ...options, voters: 3, appendEntriesMax: 64, preVote: true,
     stallStepDownMs: STALL_BOUND_TICKS * TICK_MS,
