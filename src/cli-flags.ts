@@ -3,7 +3,7 @@ import { StartupError } from "./startup-error.js";
 
 /** The sections of `raftkv --help` and of README's configuration table, in their order. */
 export const FLAG_GROUPS = [
-  "Identity and cluster", "Listening", "Storage", "Raft timing", "Limits", "Logging",
+  "Identity and cluster", "Listening", "TLS", "Storage", "Raft timing", "Limits", "Logging",
 ] as const;
 
 export type FlagGroup = (typeof FLAG_GROUPS)[number];
@@ -30,12 +30,19 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   { group: "Identity and cluster", flag: "--join", env: "RAFTKV_JOIN", value: "<host:port,...>", fallback: "none", meaning: "client addresses of running members: a member with an empty data directory that --initial-cluster does not list asks them to add it as a learner, promoted once caught up" },
   { group: "Identity and cluster", flag: "--promote-lag-entries", env: "RAFTKV_PROMOTE_LAG_ENTRIES", value: "<n>", fallback: "1000", meaning: "a learner within this many entries of the leader counts as caught up (auto-promotion, MemberPromote)" },
   { group: "Identity and cluster", flag: "--promote-after-ms", env: "RAFTKV_PROMOTE_AFTER_MS", value: "<ms>", fallback: "2000", meaning: "an auto-promoting learner is promoted after staying caught up this long" },
-  { group: "Identity and cluster", flag: "--transfer-leadership-on-stop", env: "RAFTKV_TRANSFER_LEADERSHIP_ON_STOP", value: "<true|false>", fallback: "true", meaning: "a leader asked to stop (SIGTERM) hands leadership to the most caught-up voter first" },
+  { group: "Identity and cluster", flag: "--transfer-leadership-on-stop", env: "RAFTKV_TRANSFER_LEADERSHIP_ON_STOP", value: "<bool>", fallback: "true", meaning: "a leader asked to stop (SIGTERM) hands leadership to the most caught-up voter first" },
   { group: "Listening", flag: "--listen-peer", env: "RAFTKV_LISTEN_PEER", value: "<host:port>", fallback: "this member's --initial-cluster entry, else 127.0.0.1:7380", meaning: "peer gRPC listen address (RaftPeer, forwarded calls)" },
   { group: "Listening", flag: "--listen-client", env: "RAFTKV_LISTEN_CLIENT", value: "<host:port>", fallback: "host of --listen-peer, port one below it", meaning: "client gRPC listen address (KV, Cluster, Health, reflection)" },
   { group: "Listening", flag: "--advertise-peer", env: "RAFTKV_ADVERTISE_PEER", value: "<host:port>", fallback: "--listen-peer", meaning: "peer address given to others; must equal this member's --initial-cluster entry" },
   { group: "Listening", flag: "--advertise-client", env: "RAFTKV_ADVERTISE_CLIENT", value: "<host:port>", fallback: "--listen-client", meaning: "client address given to others" },
   { group: "Listening", flag: "--listen-metrics", env: "RAFTKV_LISTEN_METRICS", value: "<host:port|none>", fallback: "none", meaning: "HTTP listen address for /metrics (Prometheus), /healthz and /readyz; none: off" },
+  { group: "TLS", flag: "--peer-cert", env: "RAFTKV_PEER_CERT", value: "<file>", fallback: "none: plaintext peer port", meaning: "certificate (PEM) of the peer port, also presented when this member calls peers; needs --peer-key" },
+  { group: "TLS", flag: "--peer-key", env: "RAFTKV_PEER_KEY", value: "<file>", fallback: "none", meaning: "private key (PEM) of --peer-cert" },
+  { group: "TLS", flag: "--peer-ca", env: "RAFTKV_PEER_CA", value: "<file>", fallback: "none: Node's root CAs verify peers, and peers need no certificate", meaning: "CA bundle (PEM) that verifies peers; makes peer TLS mutual (a peer must present a certificate it issued)" },
+  { group: "TLS", flag: "--client-cert", env: "RAFTKV_CLIENT_CERT", value: "<file>", fallback: "none: plaintext client port", meaning: "certificate (PEM) of the client port, also presented to the members --join names; needs --client-key" },
+  { group: "TLS", flag: "--client-key", env: "RAFTKV_CLIENT_KEY", value: "<file>", fallback: "none", meaning: "private key (PEM) of --client-cert" },
+  { group: "TLS", flag: "--client-ca", env: "RAFTKV_CLIENT_CA", value: "<file>", fallback: "none: Node's root CAs verify --join members, and clients need no certificate", meaning: "CA bundle (PEM) that verifies clients; makes client TLS mutual (a client must present a certificate it issued); also verifies the members --join names" },
+  { group: "TLS", flag: "--tls-reload-ms", env: "RAFTKV_TLS_RELOAD_MS", value: "<ms>", fallback: "10000", meaning: "certificate files are read again this often, and on SIGHUP; new connections use changed files, open ones keep theirs" },
   { group: "Storage", flag: "--data-dir", env: "RAFTKV_DATA_DIR", value: "<dir>", fallback: "./data/default", meaning: "directory for the SQLite log, state machine and snapshots" },
   { group: "Storage", flag: "--history-revisions", env: "RAFTKV_HISTORY_REVISIONS", value: "<n>", fallback: "10000", meaning: "revisions of change history kept for Watch and reads at a past revision (the same on every member)" },
   { group: "Storage", flag: "--snapshot-entries", env: "RAFTKV_SNAPSHOT_ENTRIES", value: "<n>", fallback: "10000", meaning: "snapshot and compact every this many applied entries (0 = never)" },

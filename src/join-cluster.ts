@@ -17,6 +17,13 @@ export interface JoinRequest {
 }
 
 /**
+ * How a joining member calls the client ports --join names: with the client port's TLS
+ * files when it has them (member.ts: it presents its --client-cert, and verifies the members
+ * with --client-ca), else plaintext.
+ */
+export type JoinCredentials = grpc.ChannelCredentials;
+
+/**
  * `raftkv --join`: a member with an empty data directory asks a running member (any; the
  * call is routed to the leader) to add it as a learner that is promoted once caught up. The
  * leader then replicates to it, by snapshot and log, like to any lagging follower. A retried
@@ -26,20 +33,26 @@ export interface JoinRequest {
  */
 export async function requestMembership(
   joinAddresses: readonly string[], request: JoinRequest, timeoutMs: number,
+  credentials: JoinCredentials,
 ): Promise<MemberAddResponse__Output> {
   const wire = {
     id: String(request.id), peer_address: request.peerAddress,
     client_address: request.clientAddress, as_voter: false, auto_promote: true,
   };
-  return untilAnswered(joinAddresses, timeoutMs, (client, deadline, done) =>
+  return untilAnswered({ joinAddresses, timeoutMs, credentials }, (client, deadline, done) =>
     client.MemberAdd(wire, { deadline }, done));
 }
 
-/** The cluster id the members named by --join belong to (for a member that has none yet). */
+/**
+ * The cluster id the members named by --join belong to (for a member that has none yet).
+ * Plaintext unless `credentials` are given.
+ */
 export async function clusterIdOfJoinTarget(
   joinAddresses: readonly string[], timeoutMs: number,
+  credentials: JoinCredentials = grpc.credentials.createInsecure(),
 ): Promise<number> {
-  const status = await untilAnswered<StatusResponse__Output>(joinAddresses, timeoutMs,
+  const status = await untilAnswered<StatusResponse__Output>(
+    { joinAddresses, timeoutMs, credentials },
     (client, deadline, done) => client.Status({}, { deadline }, done));
   return Number(status.cluster_id);
 }
@@ -55,13 +68,14 @@ type Call<Response> = (
 ) => void;
 
 /** Retries transient failures (unreachable, no leader, a change in progress) until timeout. */
-async function untilAnswered<Response>(
-  joinAddresses: readonly string[], timeoutMs: number, call: Call<Response>,
-): Promise<Response> {
+async function untilAnswered<Response>(target: {
+  joinAddresses: readonly string[]; timeoutMs: number; credentials: JoinCredentials;
+}, call: Call<Response>): Promise<Response> {
+  const { joinAddresses, timeoutMs } = target;
   const subject = `--join ${joinAddresses.join(",")}`;
   const Cluster = raftkvProtos().grpcObject.raftkv.cluster.v1.Cluster;
   const clients = joinAddresses.map((address) =>
-    new Cluster(address, grpc.credentials.createInsecure()));
+    new Cluster(address, target.credentials));
   const giveUpAt = Date.now() + timeoutMs;
   let lastError = "no member answered";
   try {

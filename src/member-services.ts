@@ -191,10 +191,15 @@ function addKvAndCluster(server: grpc.Server, handlers: Handlers): void {
   server.addService(guardedService(definition, SERVICE_NAMES.cluster), handlers.cluster);
 }
 
-/** Binds `address`; a failure is a StartupError naming `flag` (`--listen-client`) and it. */
-export function bind(server: grpc.Server, flag: string, address: string): Promise<number> {
+/**
+ * Binds `address` with `credentials` (transport/tls.ts: plaintext, TLS or mutual TLS); a
+ * failure is a StartupError naming `flag` (`--listen-client`) and the address.
+ */
+export function bind(
+  server: grpc.Server, flag: string, address: string, credentials: grpc.ServerCredentials,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) => {
+    server.bindAsync(address, credentials, (error, port) => {
       if (error !== null) {
         reject(new StartupError(`${flag} ${address}`, describeBindError(error), { cause: error }));
       } else {

@@ -1,3 +1,4 @@
+import type * as grpc from "@grpc/grpc-js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -35,12 +36,14 @@ export interface Storage {
  * The cluster id: given, or for a member started with --join, the one its data directory
  * records, else the one the members it joins through report.
  */
-export async function resolveClusterId(settings: Settings): Promise<number> {
+export async function resolveClusterId(
+  settings: Settings, credentials: grpc.ChannelCredentials,
+): Promise<number> {
   if (settings.clusterId !== undefined) return settings.clusterId;
   const logPath = join(settings.dataDir, "raft.db");
   const stored = existsSync(logPath) ? SqliteLogStore.storedIdentity(logPath) : undefined;
   if (stored !== undefined) return Number(stored.clusterId);
-  return clusterIdOfJoinTarget(settings.join, JOIN_TIMEOUT_MS);
+  return clusterIdOfJoinTarget(settings.join, JOIN_TIMEOUT_MS, credentials);
 }
 
 /**

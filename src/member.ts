@@ -29,6 +29,9 @@ import type { KvResult } from "./state-machine/kv-types.js";
 import { withChangeListener } from "./state-machine/state-machine.js";
 import { DEFAULT_PEER_CLIENT_LIMITS, GrpcPeerClient } from "./transport/grpc-peer-client.js";
 import type { RaftPeerService } from "./transport/grpc-peer-server.js";
+import {
+  startMemberTls, TlsFilesError, type MemberTls, type ReloadOutcome,
+} from "./transport/tls.js";
 
 /** A running member: its bound addresses and how to stop it. */
 export interface Member {
@@ -80,31 +83,36 @@ interface Servers {
  * binds its ports, and with --join on an empty data directory asks to be added.
  */
 export async function startMember(given: Settings, logger: Logger): Promise<Member> {
-  const settings: MemberSettings = { ...given, clusterId: await resolveClusterId(given) };
+  const tls = startTls(given, logger);
+  const settings: MemberSettings = {
+    ...given, clusterId: await resolveClusterId(given, tls.clientChannel),
+  };
   const late: LateParts = {};
   const metrics = createMetrics(late, settings.id);
   const storage = await openStorage(settings, logger, !given.founding, metrics);
   const configuredPeers = new Map<NodeId, string>(
     settings.initialCluster.map((peer) => [nodeId(peer.id), peer.peerAddress]),
   );
-  const directory = new MemberDirectory(
-    { id: nodeId(settings.id), clientAddress: settings.advertiseClient }, configuredPeers);
+  const directory = new MemberDirectory({ id: nodeId(settings.id),
+    clientAddress: settings.advertiseClient }, configuredPeers, tls.peerChannel);
   // ReadIndex answers produced after their RPC returned go to the call still waiting.
   const reply: { service: RaftPeerService | undefined } = { service: undefined };
-  const transport = createTransport(settings, configuredPeers, reply);
+  const transport = createTransport(settings, configuredPeers, reply, tls.peerChannel);
   const watches = new WatchHub(storage.stateMachine, {
     ...WATCH_LIMITS, watchersMax: settings.watchersMax,
   });
   const node = createNode(settings, storage, transport, watches);
   Object.assign(late, { node, watches });
   const forwarder = new LeaderForwarder(
-    (id) => directory.peerAddress(id), settings.requestBytesMax + 1024);
+    (id) => directory.peerAddress(id), settings.requestBytesMax + 1024, tls.peerChannel);
   const removal = { removed: false };
   const { handlers, membership } = buildHandlers({
     settings, logger, node, storage, forwarder, directory, watches, removal, metrics,
     snapshotReceiving: () => reply.service?.receivingSnapshot(),
   });
-  const servers = await startServers(settings, { logger, node, handlers, metrics, removal, reply });
+  const servers = await startServers(settings, {
+    logger, node, handlers, metrics, removal, reply, tls,
+  });
   const advertisedPeer = withBoundPort(settings.advertisePeer, servers.peerPort);
   const advertisedClient = withBoundPort(settings.advertiseClient, servers.clientPort);
   node.start();
@@ -113,6 +121,7 @@ export async function startMember(given: Settings, logger: Logger): Promise<Memb
   });
   const upkeep = startUpkeep(settings, {
     node, membership, directory, logger, transport, removal, advertisedPeer, advertisedClient,
+    peerCredentials: tls.peerChannel,
   });
   observeNode(node, logger, metrics, directory);
   let closing: Promise<void> | undefined;
@@ -131,7 +140,7 @@ export async function startMember(given: Settings, logger: Logger): Promise<Memb
         stopTimers();
         watches.closeAll();
         await closeServersAndStorage({
-          servers, node, reply, forwarder, directory, storage, metrics,
+          servers, node, reply, forwarder, directory, storage, metrics, tls,
         });
       })();
       return closing;
@@ -139,7 +148,7 @@ export async function startMember(given: Settings, logger: Logger): Promise<Memb
   };
   if (!given.founding && storage.fresh) {
     const joiner = { id: node.id, peerAddress: advertisedPeer, clientAddress: advertisedClient };
-    await joinThrough(settings, joiner, logger).catch(async (error: unknown) => {
+    await joinThrough(settings, joiner, logger, tls).catch(async (error: unknown) => {
       await member.close();
       throw error;
     });
@@ -147,11 +156,52 @@ export async function startMember(given: Settings, logger: Logger): Promise<Memb
   return member;
 }
 
+/**
+ * Loads the TLS files (a bad one is a StartupError naming its flag), logs what each port
+ * serves, and reads the files again on SIGHUP until close() (reloads also run on a timer).
+ * Without TLS, SIGHUP keeps Node's default (it ends the process).
+ */
+function startTls(settings: Settings, logger: Logger): MemberTls {
+  const log = (port: string, outcome: ReloadOutcome): void => {
+    if (outcome.kind === "reloaded") {
+      logger.info("TLS files reloaded; new connections use them", { port, ...outcome });
+    } else if (outcome.kind === "refused") {
+      logger.warn("TLS files not reloaded; the ones in use stay", {
+        port, path: outcome.error.path, error: outcome.error.message,
+      });
+    }
+  };
+  let tls: MemberTls;
+  try {
+    tls = startMemberTls(settings.tls, settings.tlsReloadMs, log);
+  } catch (error: unknown) {
+    if (!(error instanceof TlsFilesError) || error.port === undefined) throw error;
+    throw new StartupError(`--${error.port}-${error.role} ${error.path}`, error.message,
+      { cause: error });
+  }
+  if (!tls.enabled) return tls;
+  logger.info("TLS on", tls.describe());
+  const onHangup = (): void => {
+    logger.info("SIGHUP: reading the TLS files again");
+    tls.reload();
+  };
+  process.on("SIGHUP", onHangup);
+  return {
+    ...tls,
+    close: () => {
+      process.off("SIGHUP", onHangup);
+      tls.close();
+    },
+  };
+}
+
 /** Membership duties: follow configuration changes into the transport, and the rest. */
 function startUpkeep(settings: MemberSettings, parts: {
   node: RaftNode<KvResult>; membership: ReturnType<typeof buildHandlers>["membership"];
   directory: MemberDirectory; logger: Logger; transport: GrpcPeerClient;
   removal: { removed: boolean }; advertisedPeer: string; advertisedClient: string;
+  /** For its calls to peer ports (RemovalDetector). */
+  peerCredentials: grpc.ChannelCredentials;
 }): MembershipUpkeep {
   const { node, directory, transport, removal } = parts;
   return new MembershipUpkeep({
@@ -180,7 +230,7 @@ function startUpkeep(settings: MemberSettings, parts: {
 async function closeServersAndStorage(parts: {
   servers: Servers; node: RaftNode<KvResult>; reply: { service: RaftPeerService | undefined };
   forwarder: LeaderForwarder; directory: MemberDirectory; storage: Storage;
-  metrics: MemberMetrics;
+  metrics: MemberMetrics; tls: MemberTls;
 }): Promise<void> {
   const { servers, storage } = parts;
   servers.health.close();
@@ -194,6 +244,7 @@ async function closeServersAndStorage(parts: {
   storage.stateMachine.close();
   await servers.metrics?.server.close();
   await parts.metrics.close();
+  parts.tls.close();
 }
 
 function electionTimeoutMsOf(settings: Settings): number {
@@ -215,7 +266,7 @@ function createMetrics(late: LateParts, memberId: number): MemberMetrics {
 
 function createTransport(
   settings: MemberSettings, configuredPeers: ReadonlyMap<NodeId, string>,
-  reply: { service: RaftPeerService | undefined },
+  reply: { service: RaftPeerService | undefined }, credentials: grpc.ChannelCredentials,
 ): GrpcPeerClient {
   const selfId = nodeId(settings.id);
   const transport = new GrpcPeerClient({
@@ -223,6 +274,7 @@ function createTransport(
     clusterId: settings.clusterId, selfId, messageBytesMax: PEER_MESSAGE_BYTES_MAX,
     rpcDeadlineMs: Math.max(1000, electionTimeoutMsOf(settings)),
     deliverReply: (message) => reply.service?.deliverReply(message) ?? false,
+    credentials,
   });
   for (const [id, address] of configuredPeers) {
     if (id !== selfId) transport.setPeerAddress(id, address);
@@ -234,7 +286,7 @@ function createTransport(
 async function startServers(settings: MemberSettings, parts: {
   logger: Logger; node: RaftNode<KvResult>; handlers: Parameters<typeof addClientServices>[1];
   metrics: MemberMetrics; removal: { readonly removed: boolean };
-  reply: { service: RaftPeerService | undefined };
+  reply: { service: RaftPeerService | undefined }; tls: MemberTls;
 }): Promise<Servers> {
   const { node, removal } = parts;
   const peer = new grpc.Server({
@@ -247,8 +299,9 @@ async function startServers(settings: MemberSettings, parts: {
     "grpc.max_send_message_length": PEER_MESSAGE_BYTES_MAX,
   });
   const health = addClientServices(client, parts.handlers);
-  const peerPort = await bind(peer, "--listen-peer", settings.listenPeer);
-  const clientPort = await bind(client, "--listen-client", settings.listenClient);
+  const peerPort = await bind(peer, "--listen-peer", settings.listenPeer, parts.tls.peerServer);
+  const clientPort = await bind(
+    client, "--listen-client", settings.listenClient, parts.tls.clientServer);
   const metrics = await listenMetrics(settings, parts.metrics, {
     live: () => (removal.removed
       ? { ok: false, reason: "removed from the cluster" } : { ok: true, reason: "running" }),
@@ -308,10 +361,11 @@ function observeNode(
 
 async function joinThrough(
   settings: MemberSettings, request: { id: NodeId; peerAddress: string; clientAddress: string },
-  logger: Logger,
+  logger: Logger, tls: MemberTls,
 ): Promise<void> {
   logger.info("asking the cluster to add this member", { join: settings.join, ...request });
-  const answer = await requestMembership(settings.join, request, JOIN_TIMEOUT_MS);
+  const answer = await requestMembership(
+    settings.join, request, JOIN_TIMEOUT_MS, tls.clientChannel);
   logger.info("added to the cluster as a learner; catching up, then promoted", {
     leader: answer.member_id, members: answer.members.map((m) => m.id),
   });

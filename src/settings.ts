@@ -1,5 +1,7 @@
+import { existsSync, statSync } from "node:fs";
 import { literalDefault, rawSettings, type RawSetting } from "./cli-flags.js";
 import { StartupError } from "./startup-error.js";
+import type { MemberTlsFiles, TlsFiles } from "./transport/tls.js";
 
 /** One member of --initial-cluster: its id and the peer address others reach it at. */
 export interface PeerSpec {
@@ -21,6 +23,10 @@ export interface Settings {
   readonly advertisePeer: string;
   /** host:port of the HTTP metrics and health endpoints; undefined: off. */
   readonly listenMetrics: string | undefined;
+  /** TLS of the peer and client ports (--peer-*, --client-*); undefined files: plaintext. */
+  readonly tls: MemberTlsFiles;
+  /** How often the TLS files are read again (also on SIGHUP). */
+  readonly tlsReloadMs: number;
   readonly dataDir: string;
   readonly initialCluster: readonly PeerSpec[];
   /** Client addresses of running members to join through; empty: found or restart a cluster. */
@@ -95,6 +101,8 @@ export function loadSettings(flags: ReadonlyMap<string, string>, env: NodeJS.Pro
     listenMetrics: optionalAddress(raw("--listen-metrics") ?? {
       text: literalDefault("--listen-metrics"), subject: "--listen-metrics",
     }),
+    tls: { peer: tlsFilesOf(raw, "peer"), client: tlsFilesOf(raw, "client") },
+    tlsReloadMs: integer(raw, "--tls-reload-ms", 100),
     dataDir: raw("--data-dir")?.text ?? literalDefault("--data-dir"),
     tickMs: integer(raw, "--tick-ms", 1),
     electionTicks,
@@ -229,6 +237,38 @@ function boolean(raw: Raw, flag: string): boolean {
   const text = (raw(flag)?.text ?? literalDefault(flag)).trim();
   if (text === "true" || text === "false") return text === "true";
   throw new StartupError(subjectOf(raw, flag), "must be true or false");
+}
+
+/**
+ * One port's --<port>-cert, --<port>-key and --<port>-ca: all absent (plaintext), or a
+ * certificate with its key and maybe a CA. Each named file must exist; whether it holds
+ * valid PEM is checked when the member loads it (member.ts).
+ */
+function tlsFilesOf(raw: Raw, port: "peer" | "client"): TlsFiles | undefined {
+  const [cert, key, ca] = (["cert", "key", "ca"] as const).map((part) => {
+    const input = raw(`--${port}-${part}`);
+    if (input !== undefined) existingFile(input);
+    return input;
+  });
+  if (cert === undefined && key === undefined) {
+    if (ca !== undefined) {
+      throw new StartupError(ca.subject, `needs --${port}-cert and --${port}-key ` +
+        `(the CA verifies the other side of a TLS port)`);
+    }
+    return undefined;
+  }
+  if (cert === undefined || key === undefined) {
+    const given = cert ?? key;
+    const missing = cert === undefined ? "cert" : "key";
+    throw new StartupError(given!.subject, `needs --${port}-${missing} too`);
+  }
+  return { certFile: cert.text, keyFile: key.text, caFile: ca?.text };
+}
+
+/** Refuses a path that is not an existing file. */
+function existingFile(input: RawSetting): void {
+  if (!existsSync(input.text)) throw new StartupError(input.subject, "no such file");
+  if (!statSync(input.text).isFile()) throw new StartupError(input.subject, "is not a file");
 }
 
 /** --join's comma-separated host:port list; empty when it is not given. */

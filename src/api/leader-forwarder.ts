@@ -18,7 +18,9 @@ type AnyClient = KVClient | ClusterClient;
 /**
  * Forwards client calls to the leader's peer port, which serves the KV service for exactly
  * this purpose (thesis 6.2: route requests to the leader). One channel per leader address,
- * reused; each call carries the client's remaining deadline.
+ * reused; each call carries the client's remaining deadline. `credentials` are the peer
+ * port's (transport/tls.ts): the leader's peer port may require this member's peer
+ * certificate.
  */
 export class LeaderForwarder {
   private readonly clients = new Map<string, KVClient>();
@@ -27,6 +29,7 @@ export class LeaderForwarder {
   constructor(
     private readonly peerAddressOf: (id: NodeId) => string | undefined,
     private readonly messageBytesMax: number,
+    private readonly credentials: grpc.ChannelCredentials,
   ) {}
 
   forward<Response>(
@@ -77,7 +80,7 @@ export class LeaderForwarder {
     let client = this.clients.get(address);
     if (client === undefined) {
       const { grpcObject } = raftkvProtos();
-      client = new grpcObject.raftkv.kv.v1.KV(address, grpc.credentials.createInsecure(), {
+      client = new grpcObject.raftkv.kv.v1.KV(address, this.credentials, {
         "grpc.max_send_message_length": this.messageBytesMax,
         "grpc.max_receive_message_length": this.messageBytesMax,
       });
@@ -90,7 +93,7 @@ export class LeaderForwarder {
     let client = this.clusterClients.get(address);
     if (client === undefined) {
       const { grpcObject } = raftkvProtos();
-      client = new grpcObject.raftkv.cluster.v1.Cluster(address, grpc.credentials.createInsecure());
+      client = new grpcObject.raftkv.cluster.v1.Cluster(address, this.credentials);
       this.clusterClients.set(address, client);
     }
     return client;

@@ -23,6 +23,8 @@ export class MemberDirectory {
   constructor(
     private readonly self: { readonly id: NodeId; readonly clientAddress: string },
     private readonly configuredPeers: ReadonlyMap<NodeId, string>,
+    /** For Status calls to peer ports (transport/tls.ts: the peer port's credentials). */
+    private readonly credentials: grpc.ChannelCredentials,
   ) {
     this.clientAddresses.set(self.id, self.clientAddress);
   }
@@ -84,7 +86,7 @@ export class MemberDirectory {
     let client = this.clients.get(address);
     if (client === undefined) {
       const Cluster = raftkvProtos().grpcObject.raftkv.cluster.v1.Cluster;
-      client = new Cluster(address, grpc.credentials.createInsecure());
+      client = new Cluster(address, this.credentials);
       this.clients.set(address, client);
     }
     return client;

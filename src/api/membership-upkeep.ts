@@ -1,3 +1,4 @@
+import type * as grpc from "@grpc/grpc-js";
 import type { MembershipConfig } from "../core/entry.js";
 import type { RaftNode } from "../node/raft-node.js";
 import type { Logger } from "../observability/logger.js";
@@ -25,6 +26,8 @@ export interface MembershipUpkeepOptions {
   /** The configuration changed: where members are reached may have changed. */
   readonly onConfig: (config: MembershipConfig) => void;
   readonly onRemoved: () => void;
+  /** For its calls to other members' peer ports (transport/tls.ts). */
+  readonly peerCredentials: grpc.ChannelCredentials;
 }
 
 /**
@@ -52,6 +55,7 @@ export class MembershipUpkeep {
     });
     this.detector = new RemovalDetector({
       node, nowMs, peerAddress: (id) => options.directory.peerAddress(id),
+      credentials: options.peerCredentials,
       leaderlessMs: 2 * options.electionTimeoutMs,
       onRemoved: (evidence) => {
         logger.error("this member was removed from the cluster; it serves nothing more " +

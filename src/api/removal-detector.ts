@@ -18,6 +18,11 @@ export interface RemovalDetectorOptions {
   readonly nowMs: () => number;
   /** Called once, when a peer that follows a leader lists this member no more. */
   readonly onRemoved: (evidence: { readonly askedMember: NodeId; readonly leader: NodeId }) => void;
+  /**
+   * For the calls to peer ports: the peer port's credentials (transport/tls.ts). Plaintext
+   * when absent, which a member with --peer-cert must not rely on: its peers refuse it.
+   */
+  readonly credentials?: grpc.ChannelCredentials;
 }
 
 /**
@@ -84,7 +89,8 @@ export class RemovalDetector {
     let client = this.clients.get(address);
     if (client === undefined) {
       const Cluster = raftkvProtos().grpcObject.raftkv.cluster.v1.Cluster;
-      client = new Cluster(address, grpc.credentials.createInsecure());
+      client = new Cluster(address,
+        this.options.credentials ?? grpc.credentials.createInsecure());
       this.clients.set(address, client);
     }
     const call = client[method].bind(client) as unknown as (

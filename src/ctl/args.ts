@@ -4,8 +4,8 @@ import { commandsStartingWith, findCommand } from "./commands.js";
 import { UsageError } from "./errors.js";
 import {
   DEFAULT_COMMAND_TIMEOUT, DEFAULT_DIAL_TIMEOUT, DEFAULT_ENDPOINTS, ENDPOINTS_ENV, LOCAL_FLAGS,
-  OUTPUT_FORMATS, parseArgsOptions, stringFlag, type FlagValues, type LocalFlagName,
-  type OutputFormat,
+  OUTPUT_FORMATS, parseArgsOptions, stringFlag, tlsFlagFiles, type FlagValues,
+  type LocalFlagName, type OutputFormat,
 } from "./flags.js";
 import { commandUsage, TOOL_USAGE } from "./help.js";
 
@@ -128,6 +128,8 @@ function globalOptions(
     throw new UsageError(`${command.name} cannot print -w ${output} (it prints ` +
       `${command.outputs.join(", ")})`, usage);
   }
+  const tls = tlsFlagFiles(values);
+  if (tls !== undefined && "error" in tls) throw new UsageError(tls.error, usage);
   const envEndpoints = env[ENDPOINTS_ENV];
   const endpointsText = stringFlag(values, "endpoints") ??
     (envEndpoints !== undefined && envEndpoints !== "" ? envEndpoints : DEFAULT_ENDPOINTS);
@@ -139,6 +141,7 @@ function globalOptions(
       stringFlag(values, "command-timeout") ?? DEFAULT_COMMAND_TIMEOUT, usage),
     output,
     hex: values.hex === true,
+    tls,
   };
 }
 

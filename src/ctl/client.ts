@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { raftkvProtos } from "../transport/proto-loading.js";
-import { CallError } from "./errors.js";
+import { CallError, LocalError } from "./errors.js";
+import type { TlsFlagFiles } from "./flags.js";
 import type { StreamRpc, UnaryRpc } from "./rpcs.js";
 
 /** Where to call and how long to wait; validated by args.ts. */
@@ -11,6 +13,8 @@ export interface ClientOptions {
   readonly dialTimeoutMs: number;
   /** The deadline of one call to one endpoint, counted once it is connected. */
   readonly commandTimeoutMs: number;
+  /** TLS to the members' client ports (--cacert, --cert, --key); plaintext when absent. */
+  readonly tls?: TlsFlagFiles | undefined;
 }
 
 /** A response and the endpoint that gave it. */
@@ -66,7 +70,8 @@ type UnaryMethod = (
 ) => grpc.ClientUnaryCall;
 
 /**
- * Calls raftkv's client API over plaintext gRPC, one channel per endpoint, with failover.
+ * Calls raftkv's client API over gRPC (plaintext, or TLS with options.tls), one channel per
+ * endpoint, with failover.
  *
  * Each attempt first connects (at most dialTimeoutMs) and then calls (deadline
  * commandTimeoutMs), so a dead port or a stopped process costs one dial timeout at most,
@@ -79,10 +84,13 @@ export class EndpointClient {
   private readonly options: ClientOptions;
   private readonly channels = new Map<string, grpc.Channel>();
   private readonly stubs = new Map<string, grpc.Client>();
+  private readonly credentials: grpc.ChannelCredentials;
 
+  /** Throws LocalError when a TLS file cannot be read. */
   constructor(options: ClientOptions) {
     if (options.endpoints.length === 0) throw new Error("EndpointClient needs an endpoint");
     this.options = options;
+    this.credentials = channelCredentials(options.tls);
   }
 
   get endpoints(): readonly string[] {
@@ -186,7 +194,7 @@ export class EndpointClient {
     if (stub === undefined) {
       const constructor = serviceConstructor(service);
       const channelOverride = this.channel(endpoint);
-      stub = new constructor(endpoint, grpc.credentials.createInsecure(), { channelOverride });
+      stub = new constructor(endpoint, this.credentials, { channelOverride });
       this.stubs.set(key, stub);
     }
     return stub;
@@ -195,10 +203,31 @@ export class EndpointClient {
   private channel(endpoint: string): grpc.Channel {
     let channel = this.channels.get(endpoint);
     if (channel === undefined) {
-      channel = new grpc.Channel(endpoint, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      channel = new grpc.Channel(endpoint, this.credentials, CHANNEL_OPTIONS);
       this.channels.set(endpoint, channel);
     }
     return channel;
+  }
+}
+
+/** Plaintext without files; TLS verifying with the CA (else Node's roots), maybe mutual. */
+function channelCredentials(tls: TlsFlagFiles | undefined): grpc.ChannelCredentials {
+  if (tls === undefined) return grpc.credentials.createInsecure();
+  const read = (flag: string, path: string | undefined): Buffer | null => {
+    if (path === undefined) return null;
+    try {
+      return readFileSync(path);
+    } catch (error: unknown) {
+      const code = (error as { code?: unknown }).code;
+      throw new LocalError(`--${flag} ${path}: cannot read it (${String(code ?? error)})`);
+    }
+  };
+  try {
+    return grpc.credentials.createSsl(
+      read("cacert", tls.caFile), read("key", tls.keyFile), read("cert", tls.certFile));
+  } catch (error: unknown) {
+    if (error instanceof LocalError) throw error;
+    throw new LocalError(`--cacert/--cert/--key: ${error instanceof Error ? error.message : ""}`);
   }
 }
 

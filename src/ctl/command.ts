@@ -1,3 +1,4 @@
+import type { TlsFlagFiles } from "./flags.js";
 import type { EndpointClient } from "./client.js";
 import type { FlagValues, LocalFlagName, OutputFormat } from "./flags.js";
 import type { Terminal } from "./output.js";
@@ -10,6 +11,8 @@ export interface GlobalOptions {
   readonly commandTimeoutMs: number;
   readonly output: OutputFormat;
   readonly hex: boolean;
+  /** --cacert, --cert, --key; undefined: plaintext. */
+  readonly tls: TlsFlagFiles | undefined;
 }
 
 /** What a command gets to run: its arguments and flags, and where to call and print. */

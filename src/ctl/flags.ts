@@ -47,6 +47,16 @@ export const GLOBAL_FLAGS: readonly FlagDoc[] = [
     help: "output format: simple (default), json or table",
   },
   { name: "hex", type: "boolean", help: "read and print keys and values as hex (666f6f for foo)" },
+  // etcdctl's names. TLS is on when any of the three is given.
+  {
+    name: "cacert", type: "string", value: "FILE",
+    help: "TLS: verify the members with this CA bundle (PEM; default: Node's root CAs)",
+  },
+  {
+    name: "cert", type: "string", value: "FILE",
+    help: "TLS: present this client certificate (PEM), for members with --client-ca",
+  },
+  { name: "key", type: "string", value: "FILE", help: "TLS: the private key (PEM) of --cert" },
   { name: "help", short: "h", type: "boolean", help: "print help (of a command, after its name)" },
   { name: "version", type: "boolean", help: "print the version" },
 ];
@@ -127,6 +137,28 @@ export function parseArgsOptions(): Record<string, { type: "boolean" | "string";
 export function flagUsage(flag: FlagDoc): string {
   const long = `--${flag.name}${flag.value === undefined ? "" : ` ${flag.value}`}`;
   return flag.short === undefined ? `    ${long}` : `-${flag.short}, ${long}`;
+}
+
+/** --cacert, --cert and --key: the files of a TLS connection to the members. */
+export interface TlsFlagFiles {
+  readonly caFile: string | undefined;
+  readonly certFile: string | undefined;
+  readonly keyFile: string | undefined;
+}
+
+/**
+ * The TLS files the flags name, or undefined for plaintext (none given). --cert and --key
+ * go together; a problem is a message for a UsageError, returned as `{ error }`.
+ */
+export function tlsFlagFiles(values: FlagValues): TlsFlagFiles | undefined | { error: string } {
+  const caFile = stringFlag(values, "cacert");
+  const certFile = stringFlag(values, "cert");
+  const keyFile = stringFlag(values, "key");
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    return { error: certFile === undefined ? "--key needs --cert" : "--cert needs --key" };
+  }
+  if (caFile === undefined && certFile === undefined) return undefined;
+  return { caFile, certFile, keyFile };
 }
 
 /** A boolean flag's value: false when absent. */

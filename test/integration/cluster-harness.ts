@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import type * as grpc from "@grpc/grpc-js";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +31,10 @@ export interface ClusterOptions {
   readonly timing?: Timing | "production";
   /** More flags for every member, e.g. ["--max-key-bytes", "64"]. */
   readonly extraFlags?: readonly string[];
+  /** More flags for member `id` only, after extraFlags (e.g. its own certificate files). */
+  readonly memberFlags?: (id: number) => readonly string[];
+  /** What the harness's clients use; plaintext unless given (members with --client-cert). */
+  readonly clientCredentials?: grpc.ChannelCredentials;
   /** How long start() waits for every member to report SERVING. */
   readonly readyTimeoutMs?: number;
 }
@@ -60,13 +65,16 @@ export class ClusterHarness {
   private keepFiles = false;
   /** The flags every member gets: timing and the test's extras (for members added later). */
   private readonly commonFlags: readonly string[];
+  private readonly clientCredentials: grpc.ChannelCredentials | undefined;
 
   private constructor(
     rootDir: string, members: readonly MemberProcess[], commonFlags: readonly string[],
+    clientCredentials?: grpc.ChannelCredentials,
   ) {
     this.rootDir = rootDir;
     this.memberList = [...members];
     this.commonFlags = commonFlags;
+    this.clientCredentials = clientCredentials;
   }
 
   get members(): readonly MemberProcess[] {
@@ -159,9 +167,10 @@ export class ClusterHarness {
         "--data-dir", spec.dataDir,
         "--initial-cluster", initialCluster,
         ...commonFlags,
+        ...(options.memberFlags?.(spec.id) ?? []),
       ]);
     });
-    const cluster = new ClusterHarness(rootDir, members, commonFlags);
+    const cluster = new ClusterHarness(rootDir, members, commonFlags, options.clientCredentials);
     for (const member of members) member.start();
     return cluster;
   }
@@ -184,7 +193,8 @@ export class ClusterHarness {
   client(id: number): RaftkvClient {
     let client = this.clients.get(id);
     if (client === undefined) {
-      client = new RaftkvClient(this.member(id).spec.clientAddress, RECONNECT_QUICKLY);
+      client = new RaftkvClient(
+        this.member(id).spec.clientAddress, RECONNECT_QUICKLY, this.clientCredentials);
       this.clients.set(id, client);
     }
     return client;

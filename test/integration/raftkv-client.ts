@@ -102,8 +102,9 @@ function unary<Request, Response>(
 
 /**
  * A typed client of one raftkv member's client port: KV, Cluster and Health, over one
- * plaintext channel. Keys are strings and values bytes, as in the proto. Every call has a
- * deadline (CALL_DEADLINE_MS unless given) and rejects with the server's GrpcError.
+ * channel (plaintext unless credentials are given). Keys are strings and values bytes, as
+ * in the proto. Every call has a deadline (CALL_DEADLINE_MS unless given) and rejects with
+ * the server's GrpcError.
  */
 export class RaftkvClient {
   readonly address: string;
@@ -111,10 +112,15 @@ export class RaftkvClient {
   private readonly cluster: ClusterClient;
   private readonly health: HealthClient;
 
-  /** `channelOptions` go to grpc-js unchanged, e.g. message size limits. */
-  constructor(address: string, channelOptions: grpc.ChannelOptions = {}) {
+  /**
+   * `channelOptions` go to grpc-js unchanged, e.g. message size limits; `credentials` are
+   * plaintext unless given (a member with --client-cert needs TLS ones).
+   */
+  constructor(
+    address: string, channelOptions: grpc.ChannelOptions = {},
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  ) {
     const loaded = clientProtos();
-    const credentials = grpc.credentials.createInsecure();
     this.address = address;
     this.kv = new loaded.raftkv.kv.v1.KV(address, credentials, channelOptions);
     // The three stubs share one connection: grpc-js pools subchannels by address and options.
