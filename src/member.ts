@@ -22,6 +22,8 @@ import { startEventLoopProbe } from "./observability/event-loop-probe.js";
 import type { Logger } from "./observability/logger.js";
 import { MemberMetrics } from "./observability/member-metrics.js";
 import { MetricsServer, type HealthChecks } from "./observability/metrics-server.js";
+import { startTracing, type Tracing } from "./observability/tracing.js";
+import { WriteTracer } from "./observability/write-tracer.js";
 import { SystemScheduler } from "./runtime/system-scheduler.js";
 import type { Settings } from "./settings.js";
 import { describeBindError, StartupError } from "./startup-error.js";
@@ -58,6 +60,8 @@ const EMPTY_STATUS: Status = {
 };
 /** How often a watch that asked for progress notifications and got nothing hears the revision. */
 const WATCH_PROGRESS_INTERVAL_MS = 5000;
+/** Writes traced at once (WriteTracer): past it, the oldest spans end incomplete. */
+const TRACED_WRITES_MAX = 10_000;
 /** How often membership duties run (MembershipUpkeep): addresses, promotion, removal. */
 const MEMBERSHIP_UPKEEP_INTERVAL_MS = 250;
 
@@ -90,18 +94,15 @@ export async function startMember(given: Settings, logger: Logger): Promise<Memb
   const late: LateParts = {};
   const metrics = createMetrics(late, settings.id);
   const storage = await openStorage(settings, logger, !given.founding, metrics);
-  const configuredPeers = new Map<NodeId, string>(
-    settings.initialCluster.map((peer) => [nodeId(peer.id), peer.peerAddress]),
-  );
-  const directory = new MemberDirectory({ id: nodeId(settings.id),
-    clientAddress: settings.advertiseClient }, configuredPeers, tls.peerChannel);
+  const configuredPeers = peersOf(settings);
+  const self = { id: nodeId(settings.id), clientAddress: settings.advertiseClient };
+  const directory = new MemberDirectory(self, configuredPeers, tls.peerChannel);
   // ReadIndex answers produced after their RPC returned go to the call still waiting.
   const reply: { service: RaftPeerService | undefined } = { service: undefined };
   const transport = createTransport(settings, configuredPeers, reply, tls.peerChannel);
-  const watches = new WatchHub(storage.stateMachine, {
-    ...WATCH_LIMITS, watchersMax: settings.watchersMax,
-  });
-  const node = createNode(settings, storage, transport, watches);
+  const watchLimits = { ...WATCH_LIMITS, watchersMax: settings.watchersMax };
+  const watches = new WatchHub(storage.stateMachine, watchLimits);
+  const { node, tracing } = createNode(settings, storage, transport, watches);
   Object.assign(late, { node, watches });
   const forwarder = new LeaderForwarder(
     (id) => directory.peerAddress(id), settings.requestBytesMax + 1024, tls.peerChannel);
@@ -142,6 +143,7 @@ export async function startMember(given: Settings, logger: Logger): Promise<Memb
         await closeServersAndStorage({
           servers, node, reply, forwarder, directory, storage, metrics, tls,
         });
+        await tracing?.shutdown();
       })();
       return closing;
     },
@@ -245,6 +247,18 @@ async function closeServersAndStorage(parts: {
   await servers.metrics?.server.close();
   await parts.metrics.close();
   parts.tls.close();
+}
+
+/** --initial-cluster's peer addresses: where members without an address record are. */
+function peersOf(settings: Settings): Map<NodeId, string> {
+  return new Map(settings.initialCluster.map((peer) => [nodeId(peer.id), peer.peerAddress]));
+}
+
+/** The members a leader replicates to: every member of its configuration but itself. */
+function followersOf(node: RaftNode<KvResult> | undefined): NodeId[] {
+  if (node === undefined) return [];
+  const config = node.membership();
+  return [...config.voters, ...config.learners].filter((id) => id !== node.id);
 }
 
 function electionTimeoutMsOf(settings: Settings): number {
@@ -371,11 +385,18 @@ async function joinThrough(
   });
 }
 
-/** The Raft node over the member's storage; every apply tells the watches. */
+/**
+ * The Raft node over the member's storage; every apply tells the watches. With tracing on
+ * (OTEL_EXPORTER_OTLP_ENDPOINT), the node reports its writes' progress to a WriteTracer.
+ */
 function createNode(
   settings: MemberSettings, storage: Storage, transport: GrpcPeerClient, watches: WatchHub,
-): RaftNode<KvResult> {
-  return new RaftNode<KvResult>({
+): { node: RaftNode<KvResult>; tracing: Tracing | undefined } {
+  const tracing = startTracing(settings.id, process.env);
+  const built: { node?: RaftNode<KvResult> } = {};
+  const writeTracer = tracing === undefined ? undefined : new WriteTracer(
+    tracing.tracer, () => followersOf(built.node), TRACED_WRITES_MAX);
+  built.node = new RaftNode<KvResult>({
     raftConfig: raftConfigOf(settings, nodeId(settings.id)), ...storage, transport,
     stateMachine: withChangeListener(storage.stateMachine, () => watches.applied()),
     scheduler: new SystemScheduler(), tickIntervalMs: settings.tickMs,
@@ -386,7 +407,10 @@ function createNode(
     snapshotEveryEntries: settings.snapshotEveryEntries,
     snapshotEveryBytes: settings.snapshotEveryBytes,
     logTailEntries: settings.logTailEntries,
+    stallStepDownMs: settings.stallStepDownMs,
+    ...(writeTracer === undefined ? {} : { progressObserver: writeTracer }),
   });
+  return { node: built.node, tracing };
 }
 
 function raftConfigOf(settings: Settings, id: NodeId): RaftConfig {

@@ -1,4 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
+import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { injectTraceContext } from "../observability/grpc-trace-context.js";
 import type { ClusterClient } from "../gen/raftkv/cluster/v1/Cluster.js";
 import type { KVClient } from "../gen/raftkv/kv/v1/KV.js";
 import type { NodeId } from "../core/ids.js";
@@ -52,16 +54,23 @@ export class LeaderForwarder {
   private call<Response>(
     client: AnyClient, method: string, request: unknown, deadlineMs: number,
   ): Promise<Response> {
-    const metadata = new grpc.Metadata();
-    metadata.set(FORWARDED_KEY, "1");
     const call = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!
       .bind(client) as unknown as (
       request: unknown, metadata: grpc.Metadata, options: grpc.CallOptions,
       callback: (error: grpc.ServiceError | null, response?: Response) => void,
     ) => grpc.ClientUnaryCall;
+    // The hop to the leader is a client span of the caller's trace; the leader continues it.
+    const span = trace.getTracer("raftkv").startSpan(`raftkv.forward/${method}`, {
+      kind: SpanKind.CLIENT, attributes: { "rpc.system": "grpc", "rpc.method": method },
+    });
+    const metadata = new grpc.Metadata();
+    metadata.set(FORWARDED_KEY, "1");
+    context.with(trace.setSpan(context.active(), span), () => injectTraceContext(metadata));
     return new Promise<Response>((resolve, reject) => {
       const options = { deadline: Date.now() + Math.max(0, deadlineMs) };
       call(request, metadata, options, (error, response) => {
+        if (error !== null) span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+        span.end();
         if (error !== null) reject(error);
         else if (response === undefined) reject(new Error("forwarded call returned no response"));
         else resolve(response);

@@ -31,6 +31,8 @@ export interface ClusterOptions {
   readonly timing?: Timing | "production";
   /** More flags for every member, e.g. ["--max-key-bytes", "64"]. */
   readonly extraFlags?: readonly string[];
+  /** Environment variables for every member, beside this process's own. */
+  readonly env?: Readonly<Record<string, string>>;
   /** More flags for member `id` only, after extraFlags (e.g. its own certificate files). */
   readonly memberFlags?: (id: number) => readonly string[];
   /** What the harness's clients use; plaintext unless given (members with --client-cert). */
@@ -168,7 +170,7 @@ export class ClusterHarness {
         "--initial-cluster", initialCluster,
         ...commonFlags,
         ...(options.memberFlags?.(spec.id) ?? []),
-      ]);
+      ], options.env);
     });
     const cluster = new ClusterHarness(rootDir, members, commonFlags, options.clientCredentials);
     for (const member of members) member.start();

@@ -44,8 +44,15 @@ export class MemberProcess {
   private exited: Promise<ExitStatus> = Promise.resolve({ code: null, signal: null });
   private starts = 0;
 
-  /** `command` is the argv to run (executable first); flags are fixed for every start. */
-  constructor(spec: MemberSpec, command: readonly string[]) {
+  /**
+   * `command` is the argv to run (executable first); flags are fixed for every start.
+   * `env` is added to this process's environment for the child (jest's process.env is a
+   * copy, so a test's own assignments to it never reach a spawned child).
+   */
+  constructor(
+    spec: MemberSpec, command: readonly string[],
+    private readonly env: Readonly<Record<string, string>> = {},
+  ) {
     this.spec = spec;
     this.command = command;
   }
@@ -84,7 +91,9 @@ export class MemberProcess {
     writeSync(stderr, banner);
     const [executable, ...args] = this.command;
     if (executable === undefined) throw new Error("empty member command");
-    const child = spawn(executable, args, { stdio: ["ignore", stdout, stderr] });
+    const child = spawn(executable, args, {
+      stdio: ["ignore", stdout, stderr], env: { ...process.env, ...this.env },
+    });
     // The child holds its own copies of the descriptors.
     closeSync(stdout);
     closeSync(stderr);
