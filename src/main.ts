@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     throw asStartupError(error, settings);
   });
   state.member = member;
+  logger.withContext(() => ({ term: member.node.status().term }));
   grpcLog.started = true;
   if (state.stopSignal !== undefined) {
     drain(member, state.stopSignal, logger); // Asked to stop while starting.

@@ -10,13 +10,23 @@ export type LogLevel = "debug" | "info" | "warn" | "error";
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** JSON lines on a writable stream (stderr by default), with a fixed set of base fields. */
+/**
+ * JSON lines on a writable stream (stderr by default), with a fixed set of base fields and
+ * the fields `context()` gives at each line (the member's current term, once it runs).
+ */
 export class JsonLogger implements Logger {
+  private context: () => Record<string, unknown> = () => ({});
+
   constructor(
     private readonly level: LogLevel,
     private readonly base: Record<string, unknown> = {},
     private readonly write: (line: string) => void = (line) => process.stderr.write(line),
   ) {}
+
+  /** Adds fields read at every line, e.g. the Raft term: `() => ({ term })`. */
+  withContext(context: () => Record<string, unknown>): void {
+    this.context = context;
+  }
 
   debug(message: string, fields?: Record<string, unknown>): void {
     this.log("debug", message, fields);
@@ -36,7 +46,10 @@ export class JsonLogger implements Logger {
 
   private log(level: LogLevel, message: string, fields: Record<string, unknown> | undefined): void {
     if (LEVEL_RANK[level] < LEVEL_RANK[this.level]) return;
-    const record = { time: new Date().toISOString(), level, msg: message, ...this.base, ...fields };
+    const record = {
+      time: new Date().toISOString(), level, msg: message, ...this.base, ...this.context(),
+      ...fields,
+    };
     this.write(`${JSON.stringify(record)}\n`);
   }
 }
