@@ -51,6 +51,7 @@ export const FLAG_DOCS: readonly FlagDoc[] = [
   { group: "Raft timing", flag: "--tick-ms", env: "RAFTKV_TICK_MS", value: "<ms>", fallback: "50", meaning: "length of one Raft tick in milliseconds" },
   { group: "Raft timing", flag: "--election-ticks", env: "RAFTKV_ELECTION_TICKS", value: "<n>", fallback: "20", meaning: "base election timeout in ticks (randomized up to 2x)" },
   { group: "Raft timing", flag: "--heartbeat-ticks", env: "RAFTKV_HEARTBEAT_TICKS", value: "<n>", fallback: "2", meaning: "heartbeat interval in ticks (below --election-ticks)" },
+  { group: "Raft timing", flag: "--stall-step-down-ms", env: "RAFTKV_STALL_STEP_DOWN_MS", value: "<ms>", fallback: "2000", meaning: "a leader whose log write or event loop stalls this long steps down so a healthy member leads (0 = never)" },
   { group: "Limits", flag: "--max-key-bytes", env: "RAFTKV_MAX_KEY_BYTES", value: "<bytes>", fallback: "4096", meaning: "largest accepted key" },
   { group: "Limits", flag: "--max-value-bytes", env: "RAFTKV_MAX_VALUE_BYTES", value: "<bytes>", fallback: "1048576", meaning: "largest accepted value" },
   { group: "Limits", flag: "--max-request-bytes", env: "RAFTKV_MAX_REQUEST_BYTES", value: "<bytes>", fallback: "2097152", meaning: "largest accepted gRPC request" },

@@ -16,6 +16,7 @@ import type { AsyncLogStore } from "./storage/async-log-store.js";
 import { FileSnapshotStore } from "./storage/sqlite/sqlite-snapshot-store.js";
 import { SQLITE_LOG_STORE_SETTINGS, SqliteLogStore } from "./storage/sqlite/sqlite-log-store.js";
 import { WorkerSqliteLogStore } from "./storage/sqlite/worker-sqlite-log-store.js";
+import { withLogWriteFailpoint } from "./storage/failpoint-log-store.js";
 import { withWriteTiming } from "./storage/timed-log-store.js";
 
 /** How long a member started with --join keeps asking to be added before giving up. */
@@ -90,10 +91,37 @@ export async function openStorage(
   const snapshotStore = FileSnapshotStore.open({
     directory: join(settings.dataDir, "snapshots"), retainCount: 2,
   });
-  const logStore = withWriteTiming(asyncLogStore,
-    (durationMs, entries, bytes) => metrics.recordLogWrite(durationMs, entries, bytes),
+  const slowWrites = slowWriteReporter(logger);
+  const logStore = withWriteTiming(
+    withLogWriteFailpoint(asyncLogStore, process.env, settings.dataDir),
+    (durationMs, entries, bytes) => {
+      metrics.recordLogWrite(durationMs, entries, bytes);
+      slowWrites(durationMs);
+    },
     () => performance.now());
   return { logStore, stateMachine, snapshotStore, fresh };
+}
+
+/** A log write slower than this is worth an operator's attention. */
+const SLOW_LOG_WRITE_MS = 500;
+/** At most one slow-write line per this long; the count says how many were slow. */
+const SLOW_LOG_WRITE_REPORT_MS = 60_000;
+
+/** Logs slow log writes at most once a minute, never per write (a slow disk is one fact). */
+function slowWriteReporter(logger: Logger): (durationMs: number) => void {
+  let slowSinceReport = 0;
+  let lastReportMs = -Infinity;
+  return (durationMs) => {
+    if (durationMs < SLOW_LOG_WRITE_MS) return;
+    slowSinceReport += 1;
+    const now = performance.now();
+    if (now - lastReportMs < SLOW_LOG_WRITE_REPORT_MS) return;
+    logger.warn("slow Raft log writes (write and fsync)", {
+      slowWrites: slowSinceReport, latestMs: Math.round(durationMs), thresholdMs: SLOW_LOG_WRITE_MS,
+    });
+    slowSinceReport = 0;
+    lastReportMs = now;
+  };
 }
 
 /** A brand-new data directory gets the founding configuration at index 1 (bootstrap.ts). */

@@ -463,6 +463,14 @@ function logEvents(node: RaftNode<KvResult>, logger: Logger): void {
       logger.info("role changed", { role: event.role, term: event.term });
     } else if (event.type === "snapshot-installed") {
       logger.info("snapshot installed from the leader", { index: event.index });
+    } else if (event.type === "member-added") {
+      logger.info("member added to the configuration", { added: event.member, learner: event.learner });
+    } else if (event.type === "member-removed") {
+      logger.info("member removed from the configuration", { removed: event.member });
+    } else if (event.type === "stepped-down") {
+      logger.warn("stepped down as leader: this member stalled past --stall-step-down-ms", {
+        stall: event.kind, stalledMs: Math.round(event.stalledMs),
+      });
     } else if (event.type === "snapshot-taken") {
       logger.info("snapshot taken, log compacted", { index: event.index, bytes: event.bytes });
     }

@@ -42,6 +42,8 @@ export interface Settings {
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
+  /** The disk-stall watchdog's bound (node/stall-watchdog.ts); 0: off. */
+  readonly stallStepDownMs: number;
   readonly keyBytesMax: number;
   readonly valueBytesMax: number;
   readonly requestBytesMax: number;
@@ -107,6 +109,7 @@ export function loadSettings(flags: ReadonlyMap<string, string>, env: NodeJS.Pro
     tickMs: integer(raw, "--tick-ms", 1),
     electionTicks,
     heartbeatTicks,
+    stallStepDownMs: integer(raw, "--stall-step-down-ms", 0),
     keyBytesMax: integer(raw, "--max-key-bytes", 1),
     valueBytesMax: integer(raw, "--max-value-bytes", 1),
     requestBytesMax: integer(raw, "--max-request-bytes", 1024),
