@@ -158,6 +158,7 @@ export function addPeerServices(server: grpc.Server, parts: {
 }): RaftPeerService {
   const { settings, logger, node } = parts;
   const service = addRaftPeerService(server, {
+    logger,
     ...DEFAULT_PEER_SERVER_LIMITS,
     clusterId: settings.clusterId, selfId: node.id, handler: node,
     isKnownPeer: (id) => isKnownPeerOf(node.membership(), id),

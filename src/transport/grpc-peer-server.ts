@@ -15,6 +15,7 @@ import {
 import {
   PeerRequestError, type InboundContext, type PeerRequestErrorCode,
 } from "./peer-envelope.js";
+import type { Logger } from "../observability/logger.js";
 import type { InboundHandler } from "./peer-transport.js";
 import { raftkvProtos } from "./proto-loading.js";
 import {
@@ -62,6 +63,8 @@ export interface RaftPeerServiceOptions {
    * (docs/style.md, Programmer errors crash).
    */
   readonly onHandlerError?: (error: unknown) => void;
+  /** Where a resumed InstallSnapshot stream is reported (once per stream); none if absent. */
+  readonly logger?: Pick<Logger, "info">;
 }
 
 export const DEFAULT_PEER_SERVER_LIMITS: Pick<
@@ -183,6 +186,7 @@ class PeerServer {
    */
   replicate(call: Call<"Replicate">): void {
     let ended = false;
+    let awaitingDrain = false; // One "drain" listener at most, however many answers wait.
     // The node answers requests in the order it received them (AnswerRequest), so the
     // answers leave in order even though each waits for its own write.
     const answerOne = (request: { readonly from: NodeId }) =>
@@ -191,9 +195,13 @@ class PeerServer {
       const answer = this.answerTo(responses, request.from, isAppendAnswer);
       const response = encodeAppendResponse(answer ?? this.appendRejection(request.from),
         this.options.clusterId);
-      if (!call.write(response)) {
+      if (!call.write(response) && !awaitingDrain) {
+        awaitingDrain = true;
         call.pause();
-        call.once("drain", () => call.resume());
+        call.once("drain", () => {
+          awaitingDrain = false;
+          call.resume();
+        });
       }
     };
     call.on("data", (wire: Parameters<typeof decodeAppendEntriesRequest>[0]) => {
@@ -231,12 +239,27 @@ class PeerServer {
       this.receivers.delete(receiver);
       this.guard(callback, body);
     };
+    let startOffset: number | undefined;
     call.on("data", (chunk: Parameters<SnapshotReceiver["add"]>[0]) => {
       if (settled) return;
       try {
         receiver.add(chunk);
       } catch (error) {
         settle(() => { throw error; });
+        return;
+      }
+      const progress = receiver.progress();
+      const received = progress?.receivedBytes ?? 0;
+      if (startOffset === undefined) {
+        startOffset = received - chunk.data.byteLength;
+        if (startOffset > 0) {
+          this.options.logger?.info(`resuming InstallSnapshot at offset ${String(startOffset)} ` +
+            `of ${String(progress?.totalBytes ?? 0)}`, { from: chunk.from, index: progress?.index });
+        }
+      }
+      if (failpointDropsStream(startOffset, received)) {
+        reportFailpoint(received, progress?.totalBytes ?? 0);
+        settle(() => callback({ code: grpc.status.UNAVAILABLE, details: FAILPOINT_DETAILS }));
       }
     });
     call.on("end", () => settle(() => {
@@ -385,6 +408,37 @@ class PeerServer {
     const report = this.options.onHandlerError ?? rethrowOutsideGrpc;
     report(error);
   }
+}
+
+/**
+ * TEST-ONLY failpoint, off unless the environment sets RAFTKV_FAILPOINT_SNAPSHOT_DROP_AT_BYTES
+ * to a positive byte count (test/integration/snapshot-transfer.test.ts breaks a stream this
+ * way, since loopback cannot): an InstallSnapshot stream that started at offset 0 is dropped,
+ * answered UNAVAILABLE as a broken connection is, once the partial copy holds that many bytes.
+ * What it wrote stays. A stream that resumes (starts past 0) is never dropped, so a sender
+ * that did not resume would be dropped every time and never finish. Read here only, once.
+ */
+const FAILPOINT_DROP_AT_BYTES = ((text: string | undefined): number | undefined => {
+  if (text === undefined || text === "") return undefined;
+  const bytes = Number(text);
+  assert(Number.isSafeInteger(bytes) && bytes > 0,
+    `RAFTKV_FAILPOINT_SNAPSHOT_DROP_AT_BYTES must be a positive integer, got ${text}`);
+  return bytes;
+})(process.env.RAFTKV_FAILPOINT_SNAPSHOT_DROP_AT_BYTES);
+
+const FAILPOINT_DETAILS = "test failpoint RAFTKV_FAILPOINT_SNAPSHOT_DROP_AT_BYTES dropped the stream";
+
+function failpointDropsStream(startOffset: number, receivedBytes: number): boolean {
+  return FAILPOINT_DROP_AT_BYTES !== undefined && startOffset === 0 &&
+    receivedBytes >= FAILPOINT_DROP_AT_BYTES;
+}
+
+/** One JSON line on stderr, as the member's logger writes them, so a test sees it fired. */
+function reportFailpoint(receivedBytes: number, totalBytes: number): void {
+  process.stderr.write(`${JSON.stringify({
+    time: new Date().toISOString(), level: "warn", msg: FAILPOINT_DETAILS, receivedBytes,
+    totalBytes,
+  })}\n`);
 }
 
 function waiterKey(from: NodeId, requestId: number): string {

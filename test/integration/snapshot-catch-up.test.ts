@@ -1,7 +1,8 @@
 // Goal: a follower that falls behind the leader's compaction point catches up through
 // InstallSnapshot between real processes: the leader streams its snapshot file in chunks,
 // the follower installs it into its SQLite state machine and then follows the log again.
-// Method: three members with a tiny snapshot threshold (--snapshot-entries 40); kill one
+// Method: three members with a tiny snapshot threshold and log tail (--snapshot-entries 40,
+// --log-tail-entries 4, so the leader compacts past a follower that is away); kill one
 // follower (SIGKILL by PID), write 200 keys through the leader so it snapshots and compacts
 // several times, restart the follower on its data directory, then wait until its applied
 // index reaches the leader's commit and its log says it installed a snapshot; finally read
@@ -20,7 +21,7 @@ describe("snapshot catch-up", () => {
   let cluster: ClusterHarness | undefined;
 
   beforeAll(async () => {
-    cluster = await ClusterHarness.start({ size: 3, extraFlags: ["--snapshot-entries", "40"] });
+    cluster = await ClusterHarness.start({ size: 3, extraFlags: ["--snapshot-entries", "40", "--log-tail-entries", "4"] });
   });
 
   afterAll(async () => {
