@@ -217,9 +217,7 @@ class Simulation {
         reportUnreachableProbability: 0.3,
         randomRepeatsAcrossRestarts: options.randomRepeatsAcrossRestarts,
         refuseRequestsFromNonMembers: options.refuseRequestsFromNonMembers,
-        // Off in random runs: the directed stall scenario covers the rule, and random
-        // schedules (and the planted bugs' budgets measured on them) stay as they were.
-        stallStepDownMs: 0,
+        stallStepDownMs: 0, // Off: stall-scenario.ts covers it; schedules stay as measured.
       },
       this.network,
       streams.nodes,
