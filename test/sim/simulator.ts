@@ -236,13 +236,7 @@ class Simulation {
       const spares = range(firstSpare, firstSpare + options.spareNodes - 1).map(nodeId);
       const schedule = (delay: number, action: SimEvent & { kind: "nemesis" }): void => this.push(delay, action);
       this.nemesis = new NemesisRunner(
-        this.ctx,
-        this.cluster,
-        this.network,
-        options.faults,
-        streams.faults,
-        spares,
-        schedule,
+        this.ctx, this.cluster, this.network, options.faults, streams.faults, spares, schedule,
       );
       this.push(this.nemesis.gapMicros(), { kind: "nemesis-decide" });
     } else {

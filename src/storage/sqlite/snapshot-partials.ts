@@ -10,9 +10,10 @@ import { appendToFile, hashFilePrefix } from "./snapshot-files.js";
  * The partial files of snapshots arriving from a leader, in the snapshot directory:
  * `partial-<index>-<term>-<sha256>-<size>.part`, keyed by what identifies the leader's
  * snapshot, so that a broken stream resumes where the file ends and a different snapshot
- * never continues another's bytes. A partial file is never a snapshot: only commit(), after checking size and
- * SHA-256 of the whole, turns it into one (through the store's own atomic commit), so a
- * kill -9 at any moment leaves at most a partial file, which a restart resumes or deletes.
+ * never continues another's bytes. A partial file is never a snapshot: only commit(),
+ * after checking size and SHA-256 of the whole, turns it into one (through the store's own
+ * atomic commit), so a kill -9 at any moment leaves at most a partial file, which a
+ * restart resumes or deletes.
  *
  * Bounds: receive() deletes every partial but its own and the newest complete one (which a
  * driver may be about to commit), and open() keeps only the newest partial above the latest
