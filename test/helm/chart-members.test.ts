@@ -28,7 +28,7 @@ import { chartDir, findHelm, whyNoHelm, type HelmTool } from "./helm-tool.js";
 import { containerArgv, containerEnvironment } from "./pod-environment.js";
 
 /** Where values.yaml's image.entrypoint puts raftkv inside the image. */
-const IMAGE_MAIN = "/app/dist/src/main.js";
+const IMAGE_MAIN = "/opt/raftkv/dist/src/main.js";
 const HEADLESS = "raftkv-headless.default.svc.cluster.local";
 const PODS_MAX = 5;
 const RECONNECT_QUICKLY = {
