@@ -99,7 +99,7 @@ export async function startMember(given: Settings, logger: Logger): Promise<Memb
   const directory = new MemberDirectory(self, configuredPeers, tls.peerChannel);
   // ReadIndex answers produced after their RPC returned go to the call still waiting.
   const reply: { service: RaftPeerService | undefined } = { service: undefined };
-  const transport = createTransport(settings, configuredPeers, reply, tls.peerChannel);
+  const transport = createTransport(settings, configuredPeers, reply, tls.peerChannel, metrics);
   const watchLimits = { ...WATCH_LIMITS, watchersMax: settings.watchersMax };
   const watches = new WatchHub(storage.stateMachine, watchLimits);
   const { node, tracing } = createNode(settings, storage, transport, watches);
@@ -281,6 +281,7 @@ function createMetrics(late: LateParts, memberId: number): MemberMetrics {
 function createTransport(
   settings: MemberSettings, configuredPeers: ReadonlyMap<NodeId, string>,
   reply: { service: RaftPeerService | undefined }, credentials: grpc.ChannelCredentials,
+  metrics: MemberMetrics,
 ): GrpcPeerClient {
   const selfId = nodeId(settings.id);
   const transport = new GrpcPeerClient({
@@ -288,7 +289,7 @@ function createTransport(
     clusterId: settings.clusterId, selfId, messageBytesMax: PEER_MESSAGE_BYTES_MAX,
     rpcDeadlineMs: Math.max(1000, electionTimeoutMsOf(settings)),
     deliverReply: (message) => reply.service?.deliverReply(message) ?? false,
-    credentials,
+    credentials, observer: metrics.peerObserver(),
   });
   for (const [id, address] of configuredPeers) {
     if (id !== selfId) transport.setPeerAddress(id, address);

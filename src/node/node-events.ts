@@ -10,7 +10,11 @@ export type NodeEvent =
   | { readonly type: "member-added"; readonly member: NodeId; readonly learner: boolean }
   | { readonly type: "member-removed"; readonly member: NodeId }
   | { readonly type: "heartbeat-failure"; readonly peer: NodeId }
-  | { readonly type: "snapshot-taken"; readonly index: number; readonly bytes: number }
+  | {
+    readonly type: "snapshot-taken"; readonly index: number; readonly bytes: number;
+    /** From asking the state machine for a copy to the snapshot being stored. */
+    readonly durationMs: number;
+  }
   | { readonly type: "snapshot-installed"; readonly index: number }
   /** The stall watchdog made this leader give up leadership (stall-watchdog.ts). */
   | {

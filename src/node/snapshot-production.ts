@@ -32,6 +32,8 @@ interface Production {
   /** appliedBytes when it started: what it will cover, at least. */
   readonly bytesAtStart: number;
   readonly waiters: { resolve: (s: StoredSnapshot) => void; reject: (e: Error) => void }[];
+  /** The scheduler's clock when the state machine was asked for its copy. */
+  readonly startedMs: number;
 }
 
 /**
@@ -97,7 +99,9 @@ export class SnapshotProduction {
 
   private start(): Production {
     assert(this.production === undefined, "one snapshot is produced at a time");
-    const production: Production = { bytesAtStart: this.appliedBytes, waiters: [] };
+    const production: Production = {
+      bytesAtStart: this.appliedBytes, waiters: [], startedMs: this.parts.scheduler.nowMs(),
+    };
     this.production = production;
     const draft = this.parts.snapshotStore.create();
     // Handled on a turn of our own, whenever and however the state machine reports.
@@ -140,7 +144,8 @@ export class SnapshotProduction {
     this.lastSnapshotIndex = index;
     this.appliedBytes = Math.max(0, this.appliedBytes - production.bytesAtStart);
     this.compactToTail(status.appliedIndex);
-    this.parts.emit({ type: "snapshot-taken", index, bytes: stored.sizeBytes });
+    const durationMs = this.parts.scheduler.nowMs() - production.startedMs;
+    this.parts.emit({ type: "snapshot-taken", index, bytes: stored.sizeBytes, durationMs });
     settle(stored);
   }
 

@@ -6,6 +6,7 @@ import type { Counter, Histogram, Meter } from "@opentelemetry/api";
 import { NO_NODE } from "../core/ids.js";
 import type { NodeEvent } from "../node/node-events.js";
 import type { Status } from "../core/ready.js";
+import type { PeerCallObserver } from "../transport/grpc-peer-client.js";
 
 /** Latency buckets in seconds: 0.5 ms to 8 s, roughly doubling (etcd's fsync buckets). */
 const LATENCY_BUCKETS_S = [
@@ -117,6 +118,7 @@ export class MemberMetrics {
     if (event.type === "snapshot-taken") {
       this.snapshotsTaken.add(1);
       this.snapshotBytes.add(event.bytes);
+      this.snapshotDuration.record(event.durationMs / 1000);
     }
     if (event.type === "snapshot-installed") this.snapshotsInstalled.add(1);
   }
@@ -142,8 +144,13 @@ export class MemberMetrics {
     this.eventLoopDelay.record(Math.max(0, delayMs) / 1000);
   }
 
-  recordSnapshotDuration(durationMs: number): void {
-    this.snapshotDuration.record(durationMs / 1000);
+  /** What the peer transport reports (GrpcPeerClient's observer). */
+  peerObserver(): PeerCallObserver {
+    return {
+      roundTrip: (peer, ms) => this.recordPeerRoundTrip(peer, ms),
+      failed: (peer) => this.recordPeerFailure(peer),
+      snapshotBytesSent: (peer, bytes) => this.recordPeerSnapshotBytes(peer, bytes),
+    };
   }
 
   recordPeerRoundTrip(peer: number, durationMs: number): void {

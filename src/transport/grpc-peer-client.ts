@@ -51,6 +51,8 @@ export interface GrpcPeerClientOptions {
   readonly deliverReply?: (message: Message) => boolean;
   /** Insecure (plaintext) unless given. */
   readonly credentials?: grpc.ChannelCredentials;
+  /** Told of each peer's round trips, failures and snapshot bytes (metrics); optional. */
+  readonly observer?: PeerCallObserver;
 }
 
 /** The limits of GrpcPeerClientOptions, which have defaults. */
@@ -113,6 +115,16 @@ interface PeerLink {
  * handler.reportSnapshot(peer, "finished" | "failed") on a later turn, after its answer was
  * stepped (etcd's ReportSnapshot); a failed stream is reported only that way.
  */
+/** What a member's metrics learn from its calls to each peer. */
+export interface PeerCallObserver {
+  /** A request to `peer` was answered after `ms`. */
+  roundTrip(peer: NodeId, ms: number): void;
+  /** A call or stream to `peer` failed (it is reported unreachable). */
+  failed(peer: NodeId): void;
+  /** `bytes` of a snapshot were streamed to `peer`. */
+  snapshotBytesSent(peer: NodeId, bytes: number): void;
+}
+
 export class GrpcPeerClient implements PeerTransport {
   private handler: InboundHandler | undefined;
   private readonly links = new Map<NodeId, PeerLink>();
@@ -227,6 +239,7 @@ export class GrpcPeerClient implements PeerTransport {
       queueMessagesMax: this.options.queueMessagesMax,
       windowRequestsMax: this.options.replicateWindowMax,
       open: () => this.clientOf(link).Replicate(),
+      onRoundTrip: (ms) => this.options.observer?.roundTrip(link.peer, ms),
       onAnswer: (answer) => {
         if (!this.closed) this.step(answer);
       },
@@ -272,12 +285,14 @@ export class GrpcPeerClient implements PeerTransport {
       clusterId: this.options.clusterId, selfId: this.options.selfId, peer: link.peer,
     };
     const options = { deadline: Date.now() + this.options.rpcDeadlineMs };
+    const startedMs = performance.now();
     const failed = (): void => this.onCallFailed(link.peer, message);
     // Each arm decodes the answer of its own RPC; `done` steps it or reports the failure.
     const done = <T>(decode: (wire: T) => Message | undefined) =>
       (error: grpc.ServiceError | null, wire?: T): void => {
         this.finish(link, flight, () => {
           if (error !== null || wire === undefined) return failed();
+          this.options.observer?.roundTrip(link.peer, performance.now() - startedMs);
           const answer = this.decodeOrUndefined(() => decode(wire));
           if (answer === false) return failed();
           if (answer !== undefined) this.step(answer);
@@ -323,6 +338,7 @@ export class GrpcPeerClient implements PeerTransport {
       step: (answer) => {
         if (!this.closed) this.step(answer);
       },
+      onBytesSent: (bytes) => this.options.observer?.snapshotBytesSent(peer, bytes),
     }, send, (status) => ended(this.closed ? "failed" : status));
   }
 
@@ -361,6 +377,7 @@ export class GrpcPeerClient implements PeerTransport {
 
   /** Reports on a later turn, once per peer per turn: the node may be handling a Ready. */
   private reportUnreachable(peer: NodeId): void {
+    this.options.observer?.failed(peer);
     if (this.unreachable.size === 0) {
       setImmediate(() => {
         const peers = [...this.unreachable];

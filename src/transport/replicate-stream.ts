@@ -38,6 +38,8 @@ export interface ReplicateStreamOptions {
    * not serve Replicate (an older member), so the caller can fall back to unary calls.
    */
   readonly onFailure: (unimplemented: boolean) => void;
+  /** An answer arrived `ms` after its request was written (metrics); optional. */
+  readonly onRoundTrip?: (ms: number) => void;
 }
 
 /**
@@ -149,7 +151,8 @@ export class ReplicateStream {
   private onData(call: ReplicateCall, wire: AppendEntriesResponse__Output): void {
     if (this.call !== call) return;
     if (this.writtenAtMs.length === 0) return this.fail(false); // An answer nobody asked for.
-    this.writtenAtMs.shift();
+    const writtenAtMs = this.writtenAtMs.shift()!;
+    this.options.onRoundTrip?.(performance.now() - writtenAtMs);
     let answer: Message;
     try {
       answer = decodeAppendResponse(wire, this.options.context, "Replicate");

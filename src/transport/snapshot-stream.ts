@@ -21,6 +21,8 @@ export interface SnapshotStreamOptions {
   readonly chunkBytesMax: number;
   /** Steps the follower's answer (before `ended` reports the stream finished). */
   readonly step: (answer: Message) => void;
+  /** `bytes` of snapshot data were written to the stream (metrics); optional. */
+  readonly onBytesSent?: (bytes: number) => void;
 }
 
 /**
@@ -115,6 +117,7 @@ function install(
         return;
       }
       if (chunk === undefined) break;
+      if (chunk.data instanceof Uint8Array) options.onBytesSent?.(chunk.data.byteLength);
       if (!call.write(chunk)) {
         call.once("drain", writeMore);
         return;

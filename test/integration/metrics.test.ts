@@ -59,6 +59,10 @@ describe("metrics and HTTP health", () => {
       expect(sample(body, "raftkv_disk_wal_fsync_duration_seconds_count")).toBeGreaterThan(0);
       expect(body).toMatch(/raftkv_server_proposal_duration_seconds_bucket\{le="0.001"\}/);
       expect(body).toMatch(/raftkv_nodejs_eventloop_delay_seconds_count/);
+      const roundTrips = body.split("\n")
+        .filter((line) => line.startsWith("raftkv_network_peer_round_trip_time_seconds_count{"));
+      expect(roundTrips.length).toBe(2); // One series per follower (label `to`).
+      for (const line of roundTrips) expect(Number(line.split(" ")[1])).toBeGreaterThan(0);
       const follower = c.ids().find((id) => id !== leader)!;
       const followerBody = (await get(metricsAddress(c, follower), "/metrics")).body;
       expect(sample(followerBody, "raftkv_server_is_leader")).toBe(0);
