@@ -6,9 +6,9 @@
 // no server is up in this process.
 
 import { execFileSync } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
+import { join } from "node:path";
 import { repoRoot } from "../integration/repo-paths.js";
+import { findToolOrStandIn } from "../tools/stand-in.js";
 
 /** How one rendering is asked for. Both tools take `template RELEASE CHART -n NS --set k=v`. */
 export interface RenderOptions {
@@ -31,23 +31,6 @@ type HelmSearch =
   | { readonly tool?: undefined; readonly reason: string };
 
 const RENDER_TIMEOUT_MS = 60_000;
-const BUILD_TIMEOUT_MS = 10 * 60_000;
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (dir !== "" && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
 
 function tool(description: string, path: string): HelmTool {
   return {
@@ -70,32 +53,16 @@ function tool(description: string, path: string): HelmTool {
   };
 }
 
-/** Builds (or reuses) the stand-in; its build script prints the directory holding it. */
-function buildStandIn(): HelmSearch {
-  const script = resolve(repoRoot(), "..", "shared", "tools", "build.sh");
-  if (!existsSync(script)) {
-    return { reason: `no helm on PATH, and no stand-in build script at ${script}` };
-  }
-  try {
-    const output = execFileSync("bash", [script], {
-      timeout: BUILD_TIMEOUT_MS, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"],
-    });
-    const dir = output.trim().split("\n").pop() ?? "";
-    const path = join(dir, "minihelm");
-    if (isExecutable(path)) return { tool: tool(`minihelm (the offline helm stand-in) at ${path}`, path) };
-    return { reason: `${script} ran but left no executable ${path}` };
-  } catch (error: unknown) {
-    const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    return { reason: `no helm on PATH, and ${script} failed: ${String(detail)}` };
-  }
-}
-
 let search: HelmSearch | undefined;
 
 function searchOnce(): HelmSearch {
   if (search === undefined) {
-    const real = onPath("helm");
-    search = real !== undefined ? { tool: tool(`helm at ${real}`, real) } : buildStandIn();
+    const found = findToolOrStandIn("helm", "minihelm");
+    search = found.path === undefined ? { reason: found.reason } : {
+      tool: tool(found.standIn
+        ? `minihelm (the offline helm stand-in) at ${found.path}` : `helm at ${found.path}`,
+      found.path),
+    };
   }
   return search;
 }

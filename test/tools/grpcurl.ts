@@ -7,9 +7,8 @@
 // the server under test runs on this same event loop and must keep answering while the tool
 // talks to it.
 
-import { execFile, execFileSync } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
-import { delimiter, join, resolve } from "node:path";
+import { execFile } from "node:child_process";
+import { findToolOrStandIn } from "./stand-in.js";
 
 /** A grpcurl-compatible client speaking plaintext gRPC with server reflection. */
 export interface GrpcurlTool {
@@ -31,34 +30,6 @@ type GrpcurlSearch =
   | { readonly tool?: undefined; readonly reason: string };
 
 const COMMAND_TIMEOUT_MS = 30_000;
-const BUILD_TIMEOUT_MS = 10 * 60_000;
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string): string | undefined {
-  for (const dir of (process.env["PATH"] ?? "").split(delimiter)) {
-    if (dir !== "" && isExecutable(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
-
-/** The checkout's root: the nearest directory upward holding package.json and src/core. */
-function repoRoot(): string {
-  let dir = process.cwd();
-  while (!existsSync(join(dir, "package.json")) || !existsSync(join(dir, "src", "core"))) {
-    const parent = resolve(dir, "..");
-    if (parent === dir) throw new Error("run the tests from inside the raftkv checkout");
-    dir = parent;
-  }
-  return dir;
-}
 
 function run(path: string, args: readonly string[]): Promise<string> {
   return new Promise((done, fail) => {
@@ -102,32 +73,13 @@ function standIn(path: string): GrpcurlTool {
   }, path);
 }
 
-/** Builds (or reuses) the stand-in; its build script prints the directory holding it. */
-function buildStandIn(): GrpcurlSearch {
-  const script = resolve(repoRoot(), "..", "shared", "tools", "build.sh");
-  if (!existsSync(script)) {
-    return { reason: `no grpcurl on PATH, and no stand-in build script at ${script}` };
-  }
-  try {
-    const output = execFileSync("bash", [script], {
-      timeout: BUILD_TIMEOUT_MS, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"],
-    });
-    const dir = output.trim().split("\n").pop() ?? "";
-    const path = join(dir, "minigrpcurl");
-    if (isExecutable(path)) return { tool: standIn(path) };
-    return { reason: `${script} ran but left no executable ${path}` };
-  } catch (error) {
-    const detail = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    return { reason: `no grpcurl on PATH, and ${script} failed: ${String(detail)}` };
-  }
-}
-
 let search: GrpcurlSearch | undefined;
 
 function searchOnce(): GrpcurlSearch {
   if (search === undefined) {
-    const real = onPath("grpcurl");
-    search = real !== undefined ? { tool: realGrpcurl(real) } : buildStandIn();
+    const found = findToolOrStandIn("grpcurl", "minigrpcurl");
+    search = found.path === undefined ? { reason: found.reason }
+      : { tool: found.standIn ? standIn(found.path) : realGrpcurl(found.path) };
   }
   return search;
 }
