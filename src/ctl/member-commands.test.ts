@@ -9,11 +9,9 @@
 // terminal that captures output; a "dead" endpoint is a port that was freed.
 
 import * as grpc from "@grpc/grpc-js";
-import { createServer } from "node:net";
 import type { Member } from "../gen/raftkv/cluster/v1/Member.js";
 import { raftkvProtos } from "../transport/proto-loading.js";
-import type { Terminal } from "./output.js";
-import { runCtl } from "./run-ctl.js";
+import { ctl, deadEndpoint, type Captured } from "../../test/tools/ctl-capture.js";
 
 const MEMBERS: readonly Member[] = [
   { id: 1, peer_address: "127.0.0.1:7380", client_address: "127.0.0.1:7379", is_learner: false },
@@ -93,44 +91,6 @@ async function startCluster(kind: "recording" | "unavailable"): Promise<FakeClus
     calls,
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
-}
-
-/** A port nobody listens on: bound once by the OS, then released. */
-function deadEndpoint(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(`127.0.0.1:${port}`));
-    });
-  });
-}
-
-interface Captured {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function ctl(args: readonly string[]): Promise<Captured> {
-  let stdout = "";
-  let stderr = "";
-  const terminal: Terminal = {
-    stdout: (chunk) => {
-      stdout += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
-    },
-    stderr: (line) => {
-      stderr += line;
-    },
-    stdinLines: async function* () {
-      // Nothing to read: these commands never read stdin.
-    },
-    onInterrupt: () => () => undefined,
-  };
-  const code = await runCtl(args, {}, terminal, "test");
-  return { code, stdout, stderr };
 }
 
 describe("membership and leadership verbs against fake Cluster servers", () => {

@@ -11,8 +11,7 @@ import type { PutRequest__Output } from "../gen/raftkv/kv/v1/PutRequest.js";
 import type { RangeRequest__Output } from "../gen/raftkv/kv/v1/RangeRequest.js";
 import type { RangeResponse } from "../gen/raftkv/kv/v1/RangeResponse.js";
 import { raftkvProtos } from "../transport/proto-loading.js";
-import type { Terminal } from "./output.js";
-import { runCtl } from "./run-ctl.js";
+import { ctl } from "../../test/tools/ctl-capture.js";
 
 const PAGE_PAIRS = 2;
 
@@ -83,31 +82,6 @@ async function startServer(kind: "unavailable" | "store"): Promise<FakeServer> {
     ranges,
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
-}
-
-interface Captured {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function ctl(args: readonly string[]): Promise<Captured> {
-  let stdout = "";
-  let stderr = "";
-  const terminal: Terminal = {
-    stdout: (chunk) => {
-      stdout += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
-    },
-    stderr: (line) => {
-      stderr += line;
-    },
-    stdinLines: async function* () {
-      // Nothing to read: these commands never read stdin.
-    },
-    onInterrupt: () => () => undefined,
-  };
-  const code = await runCtl(args, {}, terminal, "test");
-  return { code, stdout, stderr };
 }
 
 describe("raftkvctl failover and paging against fake servers", () => {

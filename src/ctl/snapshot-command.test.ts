@@ -10,14 +10,12 @@
 import * as grpc from "@grpc/grpc-js";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SnapshotChunk } from "../gen/raftkv/cluster/v1/SnapshotChunk.js";
 import { raftkvProtos } from "../transport/proto-loading.js";
-import type { Terminal } from "./output.js";
-import { runCtl } from "./run-ctl.js";
+import { ctl, deadEndpoint, type Captured } from "../../test/tools/ctl-capture.js";
 
 const CHUNK_BYTES = 1024;
 const PAYLOAD = Buffer.from(Array.from({ length: 3584 }, (_, i) => (i * 7 + 3) % 256));
@@ -56,43 +54,6 @@ function serveSnapshot(call: grpc.ServerWritableStream<unknown, SnapshotChunk>):
     return;
   }
   call.end();
-}
-
-function deadEndpoint(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(`127.0.0.1:${port}`));
-    });
-  });
-}
-
-interface Captured {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function ctl(args: readonly string[]): Promise<Captured> {
-  let stdout = "";
-  let stderr = "";
-  const terminal: Terminal = {
-    stdout: (chunk) => {
-      stdout += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
-    },
-    stderr: (line) => {
-      stderr += line;
-    },
-    stdinLines: async function* () {
-      // Nothing to read: snapshot save never reads stdin.
-    },
-    onInterrupt: () => () => undefined,
-  };
-  const code = await runCtl(args, {}, terminal, "test");
-  return { code, stdout, stderr };
 }
 
 describe("snapshot save against a fake Cluster/Snapshot server", () => {
