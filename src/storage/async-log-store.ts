@@ -30,3 +30,27 @@ export interface AsyncLogStore extends LogReader {
   /** Waits for every started write, then releases the store. Idempotent. */
   close(): Promise<void>;
 }
+
+/**
+ * `store` with persist() replaced by `persist`, which gets the original store to call;
+ * every other method passes through unchanged. For decorators of the write path (timing,
+ * test failpoints) that must not copy the rest of the interface.
+ */
+export function withPersist(
+  store: AsyncLogStore,
+  persist: (target: AsyncLogStore, batch: PersistBatch, onDurable: () => void) => void,
+): AsyncLogStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === "persist") {
+        const replaced: AsyncLogStore["persist"] = (batch, onDurable) => {
+          persist(target, batch, onDurable);
+        };
+        return replaced;
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function"
+        ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

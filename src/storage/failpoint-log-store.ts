@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { AsyncLogStore } from "./async-log-store.js";
+import { withPersist, type AsyncLogStore } from "./async-log-store.js";
 
 /** The environment variable naming the failpoint file; unset in production. */
 export const LOG_WRITE_DELAY_FAILPOINT = "RAFTKV_FAILPOINT_LOG_WRITE_DELAY_FILE";
@@ -33,18 +33,8 @@ export function withLogWriteFailpoint(
   poll();
   // Unreferenced: the poll never keeps a stopping member alive.
   setInterval(poll, FAILPOINT_POLL_MS).unref();
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === "persist") {
-        const persist: AsyncLogStore["persist"] = (batch, onDurable) => {
-          const delay = delayMs;
-          target.persist(batch, delay === 0 ? onDurable : () => setTimeout(onDurable, delay));
-        };
-        return persist;
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === "function"
-        ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
+  return withPersist(store, (target, batch, onDurable) => {
+    const delay = delayMs;
+    target.persist(batch, delay === 0 ? onDurable : () => setTimeout(onDurable, delay));
   });
 }

@@ -1,5 +1,5 @@
 import { entrySizeBytes } from "../core/entry.js";
-import type { AsyncLogStore } from "./async-log-store.js";
+import { withPersist, type AsyncLogStore } from "./async-log-store.js";
 
 /** What one durable log write cost: its time to durable, entries and their bytes. */
 export type LogWriteObserver = (durationMs: number, entries: number, bytes: number) => void;
@@ -12,21 +12,12 @@ export type LogWriteObserver = (durationMs: number, entries: number, bytes: numb
 export function withWriteTiming(
   store: AsyncLogStore, observe: LogWriteObserver, nowMs: () => number,
 ): AsyncLogStore {
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === "persist") {
-        const persist: AsyncLogStore["persist"] = (batch, onDurable) => {
-          const startedMs = nowMs();
-          target.persist(batch, () => {
-            const bytes = batch.entries.reduce((sum, entry) => sum + entrySizeBytes(entry), 0);
-            observe(nowMs() - startedMs, batch.entries.length, bytes);
-            onDurable();
-          });
-        };
-        return persist;
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
+  return withPersist(store, (target, batch, onDurable) => {
+    const startedMs = nowMs();
+    target.persist(batch, () => {
+      const bytes = batch.entries.reduce((sum, entry) => sum + entrySizeBytes(entry), 0);
+      observe(nowMs() - startedMs, batch.entries.length, bytes);
+      onDurable();
+    });
   });
 }
