@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { injectTraceContext } from "../observability/grpc-trace-context.js";
+import { ClusterClientPool } from "./cluster-client-pool.js";
 import type { ClusterClient } from "../gen/raftkv/cluster/v1/Cluster.js";
 import type { KVClient } from "../gen/raftkv/kv/v1/KV.js";
 import type { NodeId } from "../core/ids.js";
@@ -26,13 +27,15 @@ type AnyClient = KVClient | ClusterClient;
  */
 export class LeaderForwarder {
   private readonly clients = new Map<string, KVClient>();
-  private readonly clusterClients = new Map<string, ClusterClient>();
+  private readonly clusterClients: ClusterClientPool;
 
   constructor(
     private readonly peerAddressOf: (id: NodeId) => string | undefined,
     private readonly messageBytesMax: number,
     private readonly credentials: grpc.ChannelCredentials,
-  ) {}
+  ) {
+    this.clusterClients = new ClusterClientPool(credentials);
+  }
 
   forward<Response>(
     leader: NodeId, method: KvMethod, request: unknown, deadlineMs: number,
@@ -48,7 +51,7 @@ export class LeaderForwarder {
   ): Promise<Response> {
     const address = this.peerAddressOf(leader);
     if (address === undefined) return Promise.reject(new NotLeaderError(leader, "the leader's address is unknown"));
-    return this.call(this.clusterClient(address), method, request, deadlineMs);
+    return this.call(this.clusterClients.get(address), method, request, deadlineMs);
   }
 
   private call<Response>(
@@ -80,9 +83,8 @@ export class LeaderForwarder {
 
   close(): void {
     for (const client of this.clients.values()) client.close();
-    for (const client of this.clusterClients.values()) client.close();
     this.clients.clear();
-    this.clusterClients.clear();
+    this.clusterClients.close();
   }
 
   private kvClient(address: string): KVClient {
@@ -98,13 +100,4 @@ export class LeaderForwarder {
     return client;
   }
 
-  private clusterClient(address: string): ClusterClient {
-    let client = this.clusterClients.get(address);
-    if (client === undefined) {
-      const { grpcObject } = raftkvProtos();
-      client = new grpcObject.raftkv.cluster.v1.Cluster(address, this.credentials);
-      this.clusterClients.set(address, client);
-    }
-    return client;
-  }
 }

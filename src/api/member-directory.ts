@@ -1,8 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { MemberAddress, MembershipConfig } from "../core/entry.js";
 import type { NodeId } from "../core/ids.js";
-import type { ClusterClient } from "../gen/raftkv/cluster/v1/Cluster.js";
-import { raftkvProtos } from "../transport/proto-loading.js";
+import { ClusterClientPool } from "./cluster-client-pool.js";
 
 /** How long a lookup of another member's client address may take. */
 const LOOKUP_DEADLINE_MS = 500;
@@ -17,7 +16,7 @@ const LOOKUP_DEADLINE_MS = 500;
 export class MemberDirectory {
   private readonly clientAddresses = new Map<NodeId, string>();
   private readonly lookups = new Map<NodeId, Promise<void>>();
-  private readonly clients = new Map<string, ClusterClient>();
+  private readonly clients: ClusterClientPool;
   private records = new Map<NodeId, MemberAddress>();
 
   constructor(
@@ -27,6 +26,7 @@ export class MemberDirectory {
     private readonly credentials: grpc.ChannelCredentials,
   ) {
     this.clientAddresses.set(self.id, self.clientAddress);
+    this.clients = new ClusterClientPool(credentials);
   }
 
   /** Adopts the address records of the configuration now in force. */
@@ -59,8 +59,7 @@ export class MemberDirectory {
   }
 
   close(): void {
-    for (const client of this.clients.values()) client.close();
-    this.clients.clear();
+    this.clients.close();
   }
 
   private learn(id: NodeId): Promise<void> {
@@ -70,7 +69,7 @@ export class MemberDirectory {
     if (address === undefined || id === this.self.id) return Promise.resolve();
     const lookup = new Promise<void>((resolve) => {
       const options = { deadline: Date.now() + LOOKUP_DEADLINE_MS };
-      this.client(address).Status({}, options, (error, status) => {
+      this.clients.get(address).Status({}, options, (error, status) => {
         if (error === null && status !== undefined && status.member_id === String(id) &&
             status.client_address !== "") {
           this.clientAddresses.set(id, status.client_address);
@@ -82,13 +81,4 @@ export class MemberDirectory {
     return lookup;
   }
 
-  private client(address: string): ClusterClient {
-    let client = this.clients.get(address);
-    if (client === undefined) {
-      const Cluster = raftkvProtos().grpcObject.raftkv.cluster.v1.Cluster;
-      client = new Cluster(address, this.credentials);
-      this.clients.set(address, client);
-    }
-    return client;
-  }
 }

@@ -1,11 +1,10 @@
 import * as grpc from "@grpc/grpc-js";
 import { NO_NODE, type NodeId } from "../core/ids.js";
 import { isMember } from "../core/membership-config.js";
-import type { ClusterClient } from "../gen/raftkv/cluster/v1/Cluster.js";
 import type { MemberListResponse__Output } from "../gen/raftkv/cluster/v1/MemberListResponse.js";
 import type { StatusResponse__Output } from "../gen/raftkv/cluster/v1/StatusResponse.js";
 import type { RaftNode } from "../node/raft-node.js";
-import { raftkvProtos } from "../transport/proto-loading.js";
+import { ClusterClientPool } from "./cluster-client-pool.js";
 
 /** How long one question to a peer may take. */
 const ASK_DEADLINE_MS = 1000;
@@ -38,10 +37,11 @@ export class RemovalDetector {
   private leaderSeenMs: number;
   private asking = false;
   private removed = false;
-  private readonly clients = new Map<string, ClusterClient>();
+  private readonly clients: ClusterClientPool;
 
   constructor(private readonly options: RemovalDetectorOptions) {
     this.leaderSeenMs = options.nowMs();
+    this.clients = new ClusterClientPool(options.credentials ?? grpc.credentials.createInsecure());
   }
 
   /** Called periodically. */
@@ -62,8 +62,7 @@ export class RemovalDetector {
   }
 
   close(): void {
-    for (const client of this.clients.values()) client.close();
-    this.clients.clear();
+    this.clients.close();
   }
 
   private async askPeers(): Promise<void> {
@@ -86,13 +85,7 @@ export class RemovalDetector {
   }
 
   private ask<Response>(address: string, method: "Status" | "MemberList"): Promise<Response | undefined> {
-    let client = this.clients.get(address);
-    if (client === undefined) {
-      const Cluster = raftkvProtos().grpcObject.raftkv.cluster.v1.Cluster;
-      client = new Cluster(address,
-        this.options.credentials ?? grpc.credentials.createInsecure());
-      this.clients.set(address, client);
-    }
+    const client = this.clients.get(address);
     const call = client[method].bind(client) as unknown as (
       request: object, options: grpc.CallOptions,
       callback: (error: grpc.ServiceError | null, response?: Response) => void,
