@@ -124,6 +124,8 @@ export class RaftNode<Result> implements InboundHandler {
   private membershipSeen: MembershipConfig;
   /** When (scheduler ms) each peer's last message arrived: who is reachable now. */
   private readonly heardFromMs = new Map<NodeId, number>();
+  /** When this member last became leader (scheduler ms); -Infinity if it never was. */
+  private leaderSinceMs = -Infinity;
   private readonly watchdog: StallWatchdog;
   /** When the tick timer last fired: a late one means the event loop was blocked. */
   private lastTickMs: number;
@@ -225,14 +227,16 @@ export class RaftNode<Result> implements InboundHandler {
   }
 
   /**
-   * Leader only (empty otherwise): each other member's match index and how long ago it was
-   * last heard from (Infinity if never, in this process).
+   * Leader only (empty otherwise): each other member's match index and how long it has been
+   * silent: since its last message, or since this leadership began if that is later.
    */
   replication(): Array<PeerReplication & { readonly silentMs: number }> {
     const now = this.scheduler.nowMs();
     return this.core.replication().map((peer) => {
-      const heard = this.heardFromMs.get(peer.id);
-      return { ...peer, silentMs: heard === undefined ? Infinity : now - heard };
+      // Silence counts from the start of this leadership at the earliest: a new leader has
+      // not yet had a round trip with every peer (etcd's recentActive starts true too).
+      const heard = Math.max(this.heardFromMs.get(peer.id) ?? -Infinity, this.leaderSinceMs);
+      return { ...peer, silentMs: now - heard };
     });
   }
 
@@ -558,6 +562,7 @@ export class RaftNode<Result> implements InboundHandler {
         this.proposals.rejectAll(new LeadershipLostError("leadership was lost; the write may or may not be applied"));
       }
       this.lastRole = status.role;
+      if (status.role === "leader") this.leaderSinceMs = this.scheduler.nowMs();
       this.events.emit({ type: "role-changed", role: status.role, term: status.term });
     }
     if (status.leader !== this.lastLeader) {
