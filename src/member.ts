@@ -356,6 +356,7 @@ async function handOver(
 ): Promise<void> {
   const handoff = await handOffLeadership(node, {
     timeoutMs: 2 * electionTimeoutMsOf(settings), scheduler: new SystemScheduler(),
+    retryWithinMs: electionTimeoutMsOf(settings),
   });
   logger.info("leadership handoff before stopping", { ...handoff });
 }

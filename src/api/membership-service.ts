@@ -182,6 +182,7 @@ export class MembershipService {
     if (target === node.id) return node.id;
     const handoff = await handOffLeadership(node, {
       timeoutMs: this.remainingMs(call), scheduler: this.deps.scheduler,
+      retryWithinMs: this.deps.reachableWithinMs,
       ...(target === NO_NODE ? {} : { target }),
     });
     switch (handoff.outcome) {

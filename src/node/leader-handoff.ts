@@ -37,6 +37,11 @@ export interface HandoffOptions {
   readonly scheduler: Scheduler;
   /** The voter to hand over to (an operator's choice); by default pickHandoffTarget's. */
   readonly target?: NodeId;
+  /**
+   * Start the transfer again when the core aborted it (after an election timeout), while at
+   * least this long remains: the core's election timeout. Absent: one attempt.
+   */
+  readonly retryWithinMs?: number;
 }
 
 /** What the choice needs of each peer: RaftNode.replication()'s view of it. */
@@ -73,22 +78,39 @@ export async function handOffLeadership(
     if (event.leader === node.id) return; // Still (or again) us: keep waiting.
     settle({ outcome: "handed-over", target, leader: event.leader, term: event.term });
   });
+  const start = (): void => {
+    try {
+      node.transferLeadership(target);
+    } catch (error: unknown) {
+      if (!(error instanceof NodeError)) throw error;
+      settle(error instanceof NotLeaderError
+        ? { outcome: "not-leader", leader: error.leaderHint }
+        : { outcome: "refused", target, reason: error.message });
+    }
+  };
   // Scheduler.every rejects a zero or fractional interval; one firing is the timeout.
   const stopTimer = options.scheduler.every(Math.max(1, Math.ceil(options.timeoutMs)), () => {
     settle({ outcome: "timed-out", target, timeoutMs: options.timeoutMs });
   });
-  try {
-    node.transferLeadership(target);
-  } catch (error: unknown) {
-    if (!(error instanceof NodeError)) throw error;
-    settle(error instanceof NotLeaderError
-      ? { outcome: "not-leader", leader: error.leaderHint }
-      : { outcome: "refused", target, reason: error.message });
-  }
+  // The core gives a transfer one election timeout (the target may have been behind, or its
+  // TimeoutNow lost). With retryWithinMs, an aborted transfer is started again while that
+  // much of the timeout remains, so no transfer outlives the handoff (a leader refuses
+  // writes while one runs).
+  const startedMs = options.scheduler.nowMs();
+  const retry = options.retryWithinMs;
+  const stopRetry = retry === undefined ? () => undefined
+    : options.scheduler.every(Math.max(1, Math.ceil(options.timeoutMs / 10)), () => {
+      const remainingMs = options.timeoutMs - (options.scheduler.nowMs() - startedMs);
+      const aborted = node.state() === "leader" &&
+        node.status().leadershipTransferTarget === NO_NODE;
+      if (aborted && remainingMs >= retry) start();
+    });
+  start();
   try {
     return await outcome;
   } finally {
     stopTimer();
+    stopRetry();
     unsubscribe();
   }
 }
