@@ -39,6 +39,7 @@ describe("a three-member raftkv cluster on loopback", () => {
       const clusterIds = new Set(statuses.map((s) => s.cluster_id));
       expect(clusterIds.size).toBe(1);
       expect(clusterIds.has("0")).toBe(false);
+      await c.waitForClientAddresses();
       for (const id of c.ids()) {
         const list = await c.client(id).memberList();
         expect(list.member_id).toBe(String(id));

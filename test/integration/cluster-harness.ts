@@ -240,6 +240,24 @@ export class ClusterHarness {
     });
   }
 
+  /**
+   * Waits until every running member's MemberList names a client address for every member.
+   * Founding members start with peer addresses only and publish their client addresses
+   * through the log (docs/api.md, Membership), so a list taken right after the election may
+   * still show one empty, as etcd's does before a member publishes.
+   */
+  async waitForClientAddresses(timeoutMs = 15_000): Promise<void> {
+    const among = this.runningIds();
+    await waitUntil(`every member of ${among.join(",")} to list every client address`,
+      timeoutMs, async () => {
+        const lists = await Promise.all(among.map((id) =>
+          this.client(id).memberList({ deadlineMs: STATUS_DEADLINE_MS })));
+        const complete = lists.every((list) =>
+          list.members.every((member) => member.client_address !== ""));
+        return complete ? true : undefined;
+      });
+  }
+
   /** Sends `signal` to member `id` by PID: SIGKILL, SIGTERM, SIGSTOP or SIGCONT. */
   signal(id: number, signal: NodeJS.Signals): void {
     this.member(id).signal(signal);

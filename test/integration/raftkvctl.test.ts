@@ -175,6 +175,7 @@ describe("raftkvctl against a three-member cluster", () => {
 
   test("member list shows the three members in every format", () =>
     theCluster().withLogs(async () => {
+      await theCluster().waitForClientAddresses();
       const expected = theCluster().members.map((m) =>
         `${m.spec.id}, ${m.spec.peerAddress}, ${m.spec.clientAddress}, false, false`);
       expect((await ok("member", "list")).trim().split("\n").sort()).toEqual(expected.sort());
