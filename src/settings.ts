@@ -1,6 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { literalDefault, rawSettings, type RawSetting } from "./cli-flags.js";
 import { StartupError } from "./startup-error.js";
+import { portOf } from "./transport/host-port.js";
 import type { MemberTlsFiles, TlsFiles } from "./transport/tls.js";
 
 /** One member of --initial-cluster: its id and the peer address others reach it at. */
@@ -302,6 +303,5 @@ function address(input: RawSetting | undefined): string | undefined {
 }
 
 function isAddress(text: string): boolean {
-  const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text.trim());
-  return match !== null && Number(match[2]) <= 65535;
+  return portOf(text) !== undefined;
 }

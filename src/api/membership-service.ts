@@ -15,6 +15,7 @@ import { handOffLeadership } from "../node/leader-handoff.js";
 import type { RaftNode } from "../node/raft-node.js";
 import type { Scheduler } from "../node/scheduler.js";
 import type { Logger } from "../observability/logger.js";
+import { portOf } from "../transport/host-port.js";
 import { describeMembers } from "./cluster-service.js";
 import { InvalidArgumentError, PreconditionError } from "./errors.js";
 import type { CallContext } from "./kv-service.js";
@@ -270,8 +271,8 @@ function memberId(text: string, field: string): NodeId {
 
 /** A host:port from the wire. */
 function hostPort(text: string, field: string): string {
-  const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
-  if (match === null || Number(match[2]) > 65535 || Number(match[2]) === 0) {
+  const port = text === text.trim() ? portOf(text) : undefined;
+  if (port === undefined || port === 0) {
     throw new InvalidArgumentError(`${field} must be host:port, got "${text}"`);
   }
   return text;
