@@ -57,6 +57,11 @@ export class MemberProcess {
     this.command = command;
   }
 
+  /** A stopped twin of this member: the same spec and argv, with `env` added for the child. */
+  withEnv(env: Readonly<Record<string, string>>): MemberProcess {
+    return new MemberProcess(this.spec, this.command, { ...this.env, ...env });
+  }
+
   get stdoutPath(): string {
     return join(this.spec.logDir, `member-${this.spec.id}.stdout.log`);
   }

@@ -9,8 +9,7 @@
 // sampled throughout the transfer. The leader sends the snapshot at its log's compaction
 // point (Status's snapshot_index, about 24 MB here); the follower must end with its bytes.
 // 1. Loopback cannot break a stream honestly (SIGSTOP would stall it until the 120 s stream
-//    deadline), so the follower is restarted (through /usr/bin/env, since the harness
-//    passes no environment) with the test-only failpoint
+//    deadline), so the follower is restarted with the test-only failpoint
 //    RAFTKV_FAILPOINT_SNAPSHOT_DROP_AT_BYTES (src/transport/grpc-peer-server.ts): it drops
 //    every stream that started at offset 0 once the partial copy holds that many bytes, and
 //    prints one line when it does. A sender that did not resume would be dropped forever,
@@ -27,7 +26,6 @@ import { join } from "node:path";
 import { DEFAULT_PEER_CLIENT_LIMITS } from "../../src/transport/grpc-peer-client.js";
 import { describeExit, ClusterHarness, type Timing } from "./cluster-harness.js";
 import { MemberProcess } from "./member-process.js";
-import { raftkvBinary } from "./repo-paths.js";
 import { forEachParallel } from "./write-load.js";
 import { waitUntil } from "./wait-until.js";
 
@@ -93,28 +91,6 @@ function expectEveryManifestIntact(directory: string): void {
     expect([manifest.name, bytes.byteLength, createHash("sha256").update(bytes).digest("hex")])
       .toEqual([manifest.name, manifest.sizeBytes, manifest.sha256]);
   }
-}
-
-/** The argv the harness gives member `id`, behind `env` setting `variables`. */
-function commandWithEnv(
-  cluster: ClusterHarness, id: number, variables: Record<string, string>,
-): string[] {
-  const spec = cluster.member(id).spec;
-  const initialCluster = cluster.ids()
-    .map((other) => `${other}=${cluster.member(other).spec.peerAddress}`).join(",");
-  return [
-    "/usr/bin/env", ...Object.entries(variables).map(([name, value]) => `${name}=${value}`),
-    process.execPath, "--enable-source-maps", raftkvBinary(),
-    "--id", String(id),
-    "--listen-client", spec.clientAddress,
-    "--listen-peer", spec.peerAddress,
-    "--data-dir", spec.dataDir,
-    "--initial-cluster", initialCluster,
-    "--tick-ms", String(TIMING.tickMs),
-    "--election-ticks", String(TIMING.electionTicks),
-    "--heartbeat-ticks", String(TIMING.heartbeatTicks),
-    ...FLAGS,
-  ];
 }
 
 /**
@@ -240,8 +216,7 @@ describe("snapshot transfer", () => {
       expect(dropAtBytes).toBeGreaterThanOrEqual(4 * CHUNK_BYTES);
 
       const sampler = sampleStatus(c, lagging);
-      extra = new MemberProcess(c.member(lagging).spec,
-        commandWithEnv(c, lagging, { [FAILPOINT]: String(dropAtBytes) }));
+      extra = c.member(lagging).withEnv({ [FAILPOINT]: String(dropAtBytes) });
       extra.start();
       try {
         await waitForCatchUp(c, leader, lagging);
