@@ -1,12 +1,11 @@
 import * as grpc from "@grpc/grpc-js";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { injectTraceContext } from "../observability/grpc-trace-context.js";
-import { ClusterClientPool } from "./cluster-client-pool.js";
+import { clusterClientPool, kvClientPool, type ClientPool } from "./client-pool.js";
 import type { ClusterClient } from "../gen/raftkv/cluster/v1/Cluster.js";
 import type { KVClient } from "../gen/raftkv/kv/v1/KV.js";
 import type { NodeId } from "../core/ids.js";
 import { NotLeaderError } from "../node/errors.js";
-import { raftkvProtos } from "../transport/proto-loading.js";
 
 /** Marks a call forwarded by a follower: the receiver serves it or fails, never forwards. */
 export const FORWARDED_KEY = "raftkv-forwarded";
@@ -26,15 +25,16 @@ type AnyClient = KVClient | ClusterClient;
  * certificate.
  */
 export class LeaderForwarder {
-  private readonly clients = new Map<string, KVClient>();
-  private readonly clusterClients: ClusterClientPool;
+  private readonly kvClients: ClientPool<KVClient>;
+  private readonly clusterClients: ClientPool<ClusterClient>;
 
   constructor(
     private readonly peerAddressOf: (id: NodeId) => string | undefined,
-    private readonly messageBytesMax: number,
-    private readonly credentials: grpc.ChannelCredentials,
+    messageBytesMax: number,
+    credentials: grpc.ChannelCredentials,
   ) {
-    this.clusterClients = new ClusterClientPool(credentials);
+    this.kvClients = kvClientPool(credentials, messageBytesMax);
+    this.clusterClients = clusterClientPool(credentials);
   }
 
   forward<Response>(
@@ -42,7 +42,7 @@ export class LeaderForwarder {
   ): Promise<Response> {
     const address = this.peerAddressOf(leader);
     if (address === undefined) return Promise.reject(new NotLeaderError(leader, "the leader's address is unknown"));
-    return this.call(this.kvClient(address), method, request, deadlineMs);
+    return this.call(this.kvClients.get(address), method, request, deadlineMs);
   }
 
   /** A Cluster call only the leader serves, to the leader's peer port (which serves Cluster). */
@@ -82,22 +82,7 @@ export class LeaderForwarder {
   }
 
   close(): void {
-    for (const client of this.clients.values()) client.close();
-    this.clients.clear();
+    this.kvClients.close();
     this.clusterClients.close();
   }
-
-  private kvClient(address: string): KVClient {
-    let client = this.clients.get(address);
-    if (client === undefined) {
-      const { grpcObject } = raftkvProtos();
-      client = new grpcObject.raftkv.kv.v1.KV(address, this.credentials, {
-        "grpc.max_send_message_length": this.messageBytesMax,
-        "grpc.max_receive_message_length": this.messageBytesMax,
-      });
-      this.clients.set(address, client);
-    }
-    return client;
-  }
-
 }

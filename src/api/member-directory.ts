@@ -1,7 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import type { MemberAddress, MembershipConfig } from "../core/entry.js";
 import type { NodeId } from "../core/ids.js";
-import { ClusterClientPool } from "./cluster-client-pool.js";
+import type { ClusterClient } from "../gen/raftkv/cluster/v1/Cluster.js";
+import { clusterClientPool, type ClientPool } from "./client-pool.js";
 
 /** How long a lookup of another member's client address may take. */
 const LOOKUP_DEADLINE_MS = 500;
@@ -16,7 +17,7 @@ const LOOKUP_DEADLINE_MS = 500;
 export class MemberDirectory {
   private readonly clientAddresses = new Map<NodeId, string>();
   private readonly lookups = new Map<NodeId, Promise<void>>();
-  private readonly clients: ClusterClientPool;
+  private readonly clients: ClientPool<ClusterClient>;
   private records = new Map<NodeId, MemberAddress>();
 
   constructor(
@@ -26,7 +27,7 @@ export class MemberDirectory {
     private readonly credentials: grpc.ChannelCredentials,
   ) {
     this.clientAddresses.set(self.id, self.clientAddress);
-    this.clients = new ClusterClientPool(credentials);
+    this.clients = clusterClientPool(credentials);
   }
 
   /** Adopts the address records of the configuration now in force. */

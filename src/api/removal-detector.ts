@@ -4,7 +4,8 @@ import { isMember } from "../core/membership-config.js";
 import type { MemberListResponse__Output } from "../gen/raftkv/cluster/v1/MemberListResponse.js";
 import type { StatusResponse__Output } from "../gen/raftkv/cluster/v1/StatusResponse.js";
 import type { RaftNode } from "../node/raft-node.js";
-import { ClusterClientPool } from "./cluster-client-pool.js";
+import type { ClusterClient } from "../gen/raftkv/cluster/v1/Cluster.js";
+import { clusterClientPool, type ClientPool } from "./client-pool.js";
 
 /** How long one question to a peer may take. */
 const ASK_DEADLINE_MS = 1000;
@@ -37,11 +38,11 @@ export class RemovalDetector {
   private leaderSeenMs: number;
   private asking = false;
   private removed = false;
-  private readonly clients: ClusterClientPool;
+  private readonly clients: ClientPool<ClusterClient>;
 
   constructor(private readonly options: RemovalDetectorOptions) {
     this.leaderSeenMs = options.nowMs();
-    this.clients = new ClusterClientPool(options.credentials ?? grpc.credentials.createInsecure());
+    this.clients = clusterClientPool(options.credentials ?? grpc.credentials.createInsecure());
   }
 
   /** Called periodically. */
