@@ -5,6 +5,7 @@ Built only from the stubs that protoc generates from proto/ (examples/python/REA
 how) and Debian's python3-grpcio; nothing generated is checked in.
 
 Usage: PYTHONPATH=gen raftkv_example.py ADDRESS[,ADDRESS...] [--timeout SECONDS]
+       [--cacert FILE [--cert FILE --key FILE]]
 Prints what it does, then one JSON object on the last line. Exits 1 on a failed call and 2
 when grpc or the stubs cannot be imported.
 """
@@ -45,9 +46,12 @@ class Members:
     and go round again, or follow the raftkv-leader-address trailing metadata.
     """
 
-    def __init__(self, addresses, timeout_s):
+    def __init__(self, addresses, timeout_s, credentials=None):
         self.addresses = addresses
-        self.channels = [grpc.insecure_channel(address) for address in addresses]
+        self.channels = [
+            grpc.insecure_channel(address) if credentials is None
+            else grpc.secure_channel(address, credentials)
+            for address in addresses]
         self.current = 0
         self.timeout_s = timeout_s
         self.unavailable = []  # the addresses we moved away from, for the report
@@ -138,8 +142,13 @@ def main():
     parser = argparse.ArgumentParser(description="Put, Get, Txn and Watch against raftkv.")
     parser.add_argument("addresses", help="member client addresses, comma-separated")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per call")
+    parser.add_argument("--cacert", help="PEM bundle of the CA that signed the members' "
+                        "--client-cert (turns TLS on)")
+    parser.add_argument("--cert", help="this client's PEM certificate, for members started "
+                        "with --client-ca (mutual TLS)")
+    parser.add_argument("--key", help="the PEM private key of --cert")
     args = parser.parse_args()
-    members = Members(args.addresses.split(","), args.timeout)
+    members = Members(args.addresses.split(","), args.timeout, channel_credentials(parser, args))
     session = Session()
     try:
         report = run(members, session, args.timeout)
@@ -149,6 +158,30 @@ def main():
     finally:
         members.close()
     print(json.dumps(report))
+
+
+def channel_credentials(parser, args):
+    """TLS credentials from the PEM files named by --cacert, --cert and --key; None for
+    plaintext. raftkv members verify a client certificate only when given --client-ca."""
+    if args.cacert is None:
+        if args.cert is not None or args.key is not None:
+            parser.error("--cert and --key need --cacert (TLS)")
+        return None
+    if (args.cert is None) != (args.key is None):
+        parser.error("--cert and --key go together")
+
+    def read(path):
+        if path is None:
+            return None
+        try:
+            with open(path, "rb") as file:
+                return file.read()
+        except OSError as error:
+            parser.error(f"cannot read {path}: {error.strerror}")
+
+    return grpc.ssl_channel_credentials(
+        root_certificates=read(args.cacert), private_key=read(args.key),
+        certificate_chain=read(args.cert))
 
 
 def run(members, session, timeout_s):

@@ -12,12 +12,17 @@
 // generated directory on PYTHONPATH, parse its last line (JSON), then read the swapped key
 // from both running members with the Node client. If /usr/bin/python3 lacks grpc the test
 // fails (it does not skip) and says which packages to install.
+// Over TLS: three members with mutual TLS (certificates made by openssl at test time); the
+// example with --cacert, --cert and --key runs every step, and without a client certificate
+// every member refuses it.
 
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import * as grpc from "@grpc/grpc-js";
+import { makeTestCertificates, type TestCertificates } from "../tls/make-certs.js";
 import { ClusterHarness } from "./cluster-harness.js";
 import { repoRoot } from "./repo-paths.js";
 
@@ -91,9 +96,10 @@ async function generateStubsAsDocumented(dir: string): Promise<string> {
 
 /** Runs the example against `addresses`; returns its JSON report and stderr. */
 async function runExample(
-  addresses: readonly string[], stubsDir: string,
+  addresses: readonly string[], stubsDir: string, flags: readonly string[] = [],
 ): Promise<{ report: ExampleReport; stdout: string; stderr: string }> {
-  const { stdout, stderr } = await run(PYTHON, [join(repoRoot(), SCRIPT), addresses.join(",")], {
+  const args = [join(repoRoot(), SCRIPT), addresses.join(","), ...flags];
+  const { stdout, stderr } = await run(PYTHON, args, {
     timeout: 60_000, env: { ...process.env, PYTHONPATH: stubsDir },
   }).catch((error: unknown) => {
     const output = error as { stdout?: string; stderr?: string };
@@ -163,4 +169,63 @@ describe("the Python example client", () => {
       }
     });
   });
+});
+
+describe("the Python example client over TLS", () => {
+  let certs: TestCertificates | undefined;
+  let cluster: ClusterHarness | undefined;
+  let workDir: string | undefined;
+  let stubsDir = "";
+
+  beforeAll(async () => {
+    await requirePythonGrpc();
+    workDir = mkdtempSync(join(tmpdir(), "raftkv-py-tls-"));
+    stubsDir = await generateStubsAsDocumented(workDir);
+    const made = makeTestCertificates();
+    certs = made;
+    const { server, ca, client } = made;
+    const tls = [
+      "--peer-cert", server.certFile, "--peer-key", server.keyFile, "--peer-ca", ca.certFile,
+      "--client-cert", server.certFile, "--client-key", server.keyFile,
+      "--client-ca", ca.certFile,
+    ];
+    cluster = await ClusterHarness.start({
+      size: 3, extraFlags: tls,
+      clientCredentials: grpc.credentials.createSsl(readFileSync(ca.certFile),
+        readFileSync(client.keyFile), readFileSync(client.certFile)),
+    });
+  });
+
+  afterAll(async () => {
+    await cluster?.destroy();
+    certs?.remove();
+    if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  test("with --cacert, --cert and --key it runs every step; without --cert it is refused",
+    async () => {
+      if (cluster === undefined || certs === undefined) throw new Error("see beforeAll");
+      const c = cluster;
+      const { ca, client } = certs;
+      await c.withLogs(async () => {
+        await c.waitForLeader();
+        const addresses = c.ids().map((id) => c.member(id).spec.clientAddress);
+        const { report, stderr } = await runExample(addresses, stubsDir,
+          ["--cacert", ca.certFile, "--cert", client.certFile, "--key", client.keyFile]);
+        expect({ stderr: stderr.trim(), health: report.health, unavailable: report.unavailable })
+          .toEqual({ stderr: "", health: "SERVING", unavailable: [] });
+        expect(report.txns.map((txn) => txn.succeeded)).toEqual([true, false]);
+        expect(report.watch.events).toHaveLength(3);
+
+        // Members started with --client-ca want a client certificate: the handshake fails,
+        // which grpcio reports as UNAVAILABLE on every member.
+        const refused = await run(PYTHON, [join(repoRoot(), SCRIPT), addresses.join(","),
+          "--cacert", ca.certFile, "--timeout", "3"], {
+          timeout: 60_000, env: { ...process.env, PYTHONPATH: stubsDir },
+        }).then(() => undefined, (error: unknown) => error as { code?: number; stderr?: string });
+        expect(refused?.code).toBe(1);
+        // grpcio logs the handshake failures itself before the example's last line.
+        expect(refused?.stderr).toMatch(/^raftkv_example\.py: UNAVAILABLE: .*\n$/m);
+      });
+    });
 });
