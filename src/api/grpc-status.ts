@@ -11,6 +11,11 @@ import { InvalidArgumentError, PreconditionError } from "./errors.js";
 /** Trailing metadata keys a client can use to find the leader after UNAVAILABLE. */
 export const LEADER_ID_KEY = "raftkv-leader-id";
 export const LEADER_ADDRESS_KEY = "raftkv-leader-address";
+/**
+ * Trailing metadata on an UNAVAILABLE that was refused before anything reached the log
+ * (value "1"): the request, a write too, may be sent again as it is.
+ */
+export const NOT_PROPOSED_KEY = "raftkv-not-proposed";
 
 export interface GrpcStatus {
   readonly code: GrpcCode;
@@ -46,6 +51,7 @@ export function toGrpcStatus(
       const address = leaderAddress(error.leaderHint);
       if (address !== undefined) metadata.set(LEADER_ADDRESS_KEY, address);
     }
+    if (error.notProposed) metadata.set(NOT_PROPOSED_KEY, "1");
     return status(GrpcCode.UNAVAILABLE, error.message);
   }
   if (error instanceof LeadershipLostError || error instanceof ProposalDroppedError ||

@@ -16,7 +16,7 @@ import { rangeAt } from "../state-machine/kv-read-at.js";
 import type { KvCommand, KvReader, KvResult } from "../state-machine/kv-types.js";
 import { status as grpcStatus } from "@grpc/grpc-js";
 import { InvalidArgumentError, PreconditionError } from "./errors.js";
-import { isServiceError, LEADER_ID_KEY } from "./grpc-status.js";
+import { isServiceError, LEADER_ID_KEY, NOT_PROPOSED_KEY } from "./grpc-status.js";
 import {
   decodeDelete, decodeGet, decodePut, decodeRange, encodeHeader, encodeKeyValue,
   encodeRangeResult, type ReadConsistency,
@@ -42,6 +42,12 @@ const READ_RETRY_PAUSE_MS = 10;
 
 /** How long before a call's deadline a leaderless member gives up and answers UNAVAILABLE. */
 const ANSWER_MARGIN_MAX_MS = 200;
+/**
+ * A write refused before it was proposed is routed again only while this much of the deadline
+ * remains: more than a member keeps back to answer "no leader in time", so that answer still
+ * reaches the client before its deadline rather than being routed round again.
+ */
+const ROUTE_AGAIN_MARGIN_MS = ANSWER_MARGIN_MAX_MS + FORWARD_RETRY_MARGIN_MS;
 
 /** Per-call facts the gRPC layer extracts: the absolute deadline and whether it was forwarded. */
 export interface CallContext {
@@ -148,12 +154,31 @@ export class KvService {
   ): Promise<Response> {
     for (;;) {
       const leader = await this.waitForLeader(call);
-      if (leader === this.deps.node.id) return local();
-      if (call.forwarded) throw new NotLeaderError(leader);
+      if (leader === this.deps.node.id) {
+        try {
+          return await local();
+        } catch (error: unknown) {
+          // Leadership moved between the check and the proposal: nothing was proposed.
+          if (!this.mayRouteAgain(error, call)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, FORWARD_RETRY_PAUSE_MS));
+          continue;
+        }
+      }
+      if (call.forwarded) throw new NotLeaderError(leader, undefined, { notProposed: true });
       const forwarded = await this.forward(leader, method, request, call);
       // The leader runs this same service: its answer is this method's Response.
       if (forwarded !== undefined) return forwarded.response as Response;
     }
+  }
+
+  /**
+   * Whether a write that failed this way may be routed again: a refusal before anything
+   * reached the log, with enough of the call's deadline left. A forwarded call is not
+   * routed again here; the member that forwarded it decides.
+   */
+  private mayRouteAgain(error: unknown, call: CallContext): boolean {
+    return !call.forwarded && error instanceof NotLeaderError && error.notProposed &&
+      this.remainingMs(call) > ROUTE_AGAIN_MARGIN_MS;
   }
 
   private async routeRead<Response>(
@@ -166,7 +191,7 @@ export class KvService {
     for (;;) {
       const leader = await this.waitForLeader(call);
       if (leader !== this.deps.node.id) {
-        if (call.forwarded) throw new NotLeaderError(leader);
+        if (call.forwarded) throw new NotLeaderError(leader, undefined, { notProposed: true });
         const forwarded = await this.forward(leader, method, request, call);
         if (forwarded !== undefined) return forwarded.response as Response;
         continue;
@@ -197,7 +222,8 @@ export class KvService {
     return new Promise<NodeId>((resolve, reject) => {
       const timer = setTimeout(() => {
         unsubscribe();
-        reject(new NotLeaderError(node.lastKnownLeader(), "no leader was elected in time"));
+        reject(new NotLeaderError(node.lastKnownLeader(), "no leader was elected in time",
+          { notProposed: true }));
       }, remainingMs - answerMarginMs);
       const unsubscribe = node.subscribe((event) => {
         if (event.type !== "leader-changed" || event.leader === NO_NODE) return;
@@ -226,10 +252,15 @@ export class KvService {
         leader, method, request, remainingMs);
       return { response };
     } catch (error: unknown) {
-      if (!isServiceError(error) || error.code !== grpcStatus.UNAVAILABLE ||
-          error.metadata.get(LEADER_ID_KEY).length > 0) {
-        throw error;
+      if (!isServiceError(error) || error.code !== grpcStatus.UNAVAILABLE) throw error;
+      // The leader named was not the leader any more (or not yet) and proposed nothing:
+      // route again once this member learns who leads, while the deadline allows.
+      if (error.metadata.get(NOT_PROPOSED_KEY).length > 0 &&
+          this.remainingMs(call) > ROUTE_AGAIN_MARGIN_MS) {
+        await new Promise((resolve) => setTimeout(resolve, FORWARD_RETRY_PAUSE_MS));
+        return undefined;
       }
+      if (error.metadata.get(LEADER_ID_KEY).length > 0) throw error;
       if (neverSent(error.details) && this.remainingMs(call) > FORWARD_RETRY_MARGIN_MS) {
         await new Promise((resolve) => setTimeout(resolve, FORWARD_RETRY_PAUSE_MS));
         return undefined;

@@ -9,11 +9,20 @@ export class NodeError extends Error {
   override readonly name: string = "NodeError";
 }
 
-/** This member does not lead; `leaderHint` names the leader it knows (NO_NODE if none). */
+/**
+ * This member does not lead; `leaderHint` names the leader it knows (NO_NODE if none).
+ * `notProposed` says the request was refused before anything reached the log, so even a
+ * write may be sent again as it is; without it, a write may or may not have been applied.
+ */
 export class NotLeaderError extends NodeError {
   override readonly name = "NotLeaderError";
-  constructor(readonly leaderHint: NodeId, detail = "this member is not the leader") {
+  readonly notProposed: boolean;
+  constructor(
+    readonly leaderHint: NodeId, detail = "this member is not the leader",
+    options: { readonly notProposed?: boolean } = {},
+  ) {
     super(leaderHint === NO_NODE ? `${detail}; no leader is known` : `${detail}; leader is ${String(leaderHint)}`);
+    this.notProposed = options.notProposed ?? false;
   }
 }
 
@@ -59,9 +68,10 @@ export class NodeStoppedError extends NodeError {
 export function refusalToError(refusal: Refusal): NodeError {
   switch (refusal.reason) {
     case "not-leader":
-      return new NotLeaderError(refusal.leaderHint);
+      return new NotLeaderError(refusal.leaderHint, undefined, { notProposed: true });
     case "transfer-in-progress":
-      return new NotLeaderError(refusal.leaderHint, "a leadership transfer is in progress");
+      return new NotLeaderError(refusal.leaderHint, "a leadership transfer is in progress",
+        { notProposed: true });
     case "uncommitted-bytes-full":
       return new QueueFullError("too much proposed data is not yet committed; retry later");
     case "pending-reads-full":
