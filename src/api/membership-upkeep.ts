@@ -31,15 +31,16 @@ export interface MembershipUpkeepOptions {
 }
 
 /**
- * The periodic membership duties of a member, on one timer: follow configuration changes
- * (addresses), promote caught-up learners (leader), keep this member's own address record
- * true, and notice that this member was removed.
+ * The membership duties of a member: follow configuration changes (addresses) as they
+ * happen, and on one timer promote caught-up learners (leader), keep this member's own
+ * address record true, and notice that this member was removed.
  */
 export class MembershipUpkeep {
   private readonly promoter: AutoPromoter;
   private readonly registration: AddressRegistration;
   private readonly detector: RemovalDetector;
   private readonly timer: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
   private configSeen: MembershipConfig | undefined;
   private stopped = false;
 
@@ -65,12 +66,18 @@ export class MembershipUpkeep {
       },
     });
     this.followConfig();
+    // At once, not on the next check: a member promoted and then asked to campaign
+    // (TransferLeadership) within one interval would otherwise send its votes nowhere.
+    this.unsubscribe = node.subscribe((event) => {
+      if (event.type === "membership-changed") this.followConfig();
+    });
     this.timer = setInterval(() => this.check(), options.intervalMs);
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.unsubscribe();
     clearInterval(this.timer);
     this.detector.close();
   }

@@ -6,7 +6,12 @@ import type { Role } from "../core/ready.js";
 export type NodeEvent =
   | { readonly type: "leader-changed"; readonly leader: NodeId; readonly term: Term }
   | { readonly type: "role-changed"; readonly role: Role; readonly term: Term }
-  | { readonly type: "membership-applied"; readonly config: MembershipConfig }
+  /**
+   * The configuration in force changed: on append, as Raft's single-server changes take
+   * effect (thesis 4.1), on truncation, or from a snapshot. Emitted before the member-added
+   * and member-removed events it implies.
+   */
+  | { readonly type: "membership-changed"; readonly config: MembershipConfig }
   | { readonly type: "member-added"; readonly member: NodeId; readonly learner: boolean }
   | { readonly type: "member-removed"; readonly member: NodeId }
   | { readonly type: "heartbeat-failure"; readonly peer: NodeId }

@@ -445,6 +445,9 @@ export class RaftNode<Result> implements InboundHandler {
   }
 
   private handleReady(ready: Ready): void {
+    // Observers first, so the transport knows a member added by this Ready before its
+    // messages go out.
+    this.observeMembership();
     for (const message of ready.messages) this.send(message);
     const write = ready.write;
     if (write !== undefined) {
@@ -575,6 +578,7 @@ export class RaftNode<Result> implements InboundHandler {
   private observeMembership(): void {
     const config = this.core.membership();
     if (config === this.membershipSeen) return;
+    this.events.emit({ type: "membership-changed", config });
     for (const event of diffMembers(this.membershipSeen, config)) this.events.emit(event);
     this.membershipSeen = config;
   }
