@@ -24,6 +24,11 @@ import type { MemberDirectory } from "./member-directory.js";
 
 /** How long a change waits before trying again while another one is in flight. */
 const CHANGE_RETRY_PAUSE_MS = 50;
+/**
+ * A transfer won by another member than the target is asked of the new leader only while
+ * this much of the call's deadline remains; the new leader's handoff needs an election.
+ */
+const TRANSFER_AGAIN_MARGIN_MS = 200;
 
 /** The answer of every membership change: the configuration after it. */
 type MembersResponse = MemberAddResponse;
@@ -144,6 +149,18 @@ export class MembershipService {
       "TransferLeadershipRequest.target_id");
     return this.onLeader("TransferLeadership", request, call, async () => {
       const leader = await this.handOver(requested, call);
+      if (requested !== NO_NODE && leader !== requested) {
+        // Another member won the election the transfer started (the target's votes were
+        // lost, say). The new leader can try again; the caller asked for `requested`.
+        if (this.remainingMs(call) <= TRANSFER_AGAIN_MARGIN_MS) {
+          throw new NotLeaderError(leader, `member ${String(leader)} was elected instead of ` +
+            `member ${String(requested)}; retry`);
+        }
+        this.deps.logger.info("leadership went to another member than the one asked; " +
+          "asking it to hand over", { leader, target: requested });
+        return this.deps.forwarder.forwardCluster<TransferLeadershipResponse>(
+          leader, "TransferLeadership", request, this.remainingMs(call));
+      }
       return {
         cluster_id: String(this.deps.clusterId), member_id: String(this.deps.node.id),
         leader_id: String(leader),
