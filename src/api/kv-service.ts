@@ -41,7 +41,7 @@ const READ_RETRY_MARGIN_MS = 50;
 const READ_RETRY_PAUSE_MS = 10;
 
 /** How long before a call's deadline a leaderless member gives up and answers UNAVAILABLE. */
-const ANSWER_MARGIN_MAX_MS = 200;
+const ANSWER_MARGIN_MAX_MS = 500;
 /**
  * A write refused before it was proposed is routed again only while this much of the deadline
  * remains: more than a member keeps back to answer "no leader in time", so that answer still
