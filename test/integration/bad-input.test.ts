@@ -16,6 +16,8 @@
 import { credentials, Client, Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import type { Consistency } from "../../src/gen/raftkv/kv/v1/Consistency.js";
 import { ClusterHarness } from "./cluster-harness.js";
+import { RetriedWrites } from "./retried-write.js";
+import { waitUntil } from "./wait-until.js";
 import { isGrpcError, type GrpcError, type RaftkvClient } from "./raftkv-client.js";
 
 const KEY_BYTES_MAX = 4096;
@@ -54,8 +56,12 @@ function bytesField(field: number, bytes: readonly number[]): number[] {
   return [(field << 3) | 2, bytes.length, ...bytes];
 }
 
+/**
+ * The member still serves: a write through it is acknowledged (retried with its session
+ * while a leader change settles; a crashed member never acknowledges) and readable.
+ */
 async function expectStillServing(client: RaftkvClient, tag: string): Promise<void> {
-  await client.put({ key: `alive/${tag}`, value: Buffer.from(tag) });
+  await new RetriedWrites(() => client).put({ key: `alive/${tag}`, value: Buffer.from(tag) });
   const got = await client.get({ key: `alive/${tag}` });
   expect(got.kv?.value.toString()).toBe(tag);
 }
@@ -244,9 +250,10 @@ describe("bad input on the client port", () => {
       const stopped = c.ids().filter((id) => id !== survivor);
       for (const id of stopped) c.signal(id, "SIGSTOP");
       try {
-        // Past the largest randomized election timeout (2 x 10 ticks x 10 ms), several times
-        // over: the survivor has noticed that the leader is silent.
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        // The survivor notices the leader's silence after an election timeout (at most
+        // 2 x 10 ticks x 10 ms) and forgets it as its leader.
+        await waitUntil("the survivor to know no leader", 10_000, async () =>
+          (await c.client(survivor).status()).leader_id === "0" ? true : undefined);
         for (const [method, call] of [
           ["Put", (deadlineMs: number) =>
             c.client(survivor).put({ key: "no-leader", value: Buffer.from("x") }, { deadlineMs })],

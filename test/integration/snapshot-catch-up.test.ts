@@ -12,6 +12,8 @@
 
 import { readFileSync } from "node:fs";
 import { ClusterHarness } from "./cluster-harness.js";
+import type { RaftkvClient } from "./raftkv-client.js";
+import { RetriedWrites } from "./retried-write.js";
 import { forEachParallel } from "./write-load.js";
 import { waitUntil } from "./wait-until.js";
 
@@ -32,17 +34,20 @@ describe("snapshot catch-up", () => {
     if (cluster === undefined) throw new Error("the cluster did not start (see beforeAll)");
     const c = cluster;
     await c.withLogs(async () => {
-      const leader = await c.waitForLeader();
+      let leader = await c.waitForLeader();
       const lagging = c.ids().find((id) => id !== leader)!;
       await c.kill(lagging);
       const keys = Array.from({ length: 200 }, (_, i) => `snap/${String(i).padStart(3, "0")}`);
+      // Through the leader, retried (with a session) should leadership move meanwhile.
+      const toLeader = (): RaftkvClient => c.client(leader);
       await forEachParallel(keys, 8, async (key) => {
-        await c.client(leader).put({ key, value: Buffer.from(`value-of-${key}`) });
+        await new RetriedWrites(toLeader).put({ key, value: Buffer.from(`value-of-${key}`) });
       });
+      leader = await c.waitForLeader();
       const leaderStatus = await c.client(leader).status();
       expect(Number(leaderStatus.snapshot_index)).toBeGreaterThan(40);
       c.restart(lagging);
-      const target = Number((await c.client(leader).status()).commit_index);
+      const target = Number(leaderStatus.commit_index);
       await waitUntil(`member ${String(lagging)} to install a snapshot and catch up`, 20_000,
         async () => {
           const status = await c.client(lagging).status();
@@ -56,7 +61,7 @@ describe("snapshot catch-up", () => {
         const got = await c.client(lagging).get({ key, consistency: SERIALIZABLE });
         expect([key, got.kv?.value.toString()]).toEqual([key, `value-of-${key}`]);
       }
-      await c.client(leader).put({ key: "snap/after", value: Buffer.from("later") });
+      await new RetriedWrites(toLeader).put({ key: "snap/after", value: Buffer.from("later") });
       await waitUntil("a write after the install to reach the follower", 10_000, async () => {
         const got = await c.client(lagging).get({ key: "snap/after", consistency: SERIALIZABLE });
         return got.kv?.value.toString() === "later" ? true : undefined;
