@@ -133,11 +133,15 @@ async function scenario(
   const { peerAddress, clientAddress } = member4.spec;
   expect(await ok(founders, "member", "add", "4", "--peer-urls", peerAddress,
     "--client-urls", clientAddress)).toMatch(/^Member 4 added to cluster \d+\n$/);
-  const learner = JSON.parse(await ok(founders, "member", "list", "-w", "json")) as {
-    members: MemberJson[];
-  };
-  expect(learner.members.find((m) => m.id === 4))
-    .toMatchObject({ is_learner: true, auto_promote: false });
+  // member list is answered by the first endpoint, which may append the change a moment
+  // after the leader answered.
+  const learner = await waitUntil("member 1 to list learner 4", 10_000, async () => {
+    const list = JSON.parse(await ok(founders, "member", "list", "-w", "json")) as {
+      members: MemberJson[];
+    };
+    return list.members.find((m) => m.id === 4);
+  });
+  expect(learner).toMatchObject({ is_learner: true, auto_promote: false });
 
   member4.start();
   started(member4);
@@ -165,12 +169,20 @@ async function scenario(
   };
   expect(status.status).toMatchObject({ role: "leader", leader_id: 4, removed: false });
 
+  // Every founder has heard from leader 4, so the forwards below reach it.
+  await waitUntil("members 1, 2 and 3 to follow member 4", 10_000, async () => {
+    const statuses = await Promise.all([1, 2, 3].map((id) => c.client(id).status()));
+    return statuses.every((s) => s.leader_id === "4") ? true : undefined;
+  });
   const removed = 3; // A founder that is neither the join target nor the new leader.
   const remaining = [1, 2, 3].filter((id) => id !== removed);
   const survivors = [...remaining.map(address), clientAddress].join(",");
   expect(await ok(survivors, "member", "remove", String(removed)))
     .toMatch(new RegExp(`^Member ${removed} removed from cluster \\d+\\n$`));
-  const rows = (await ok(survivors, "member", "list")).trim().split("\n").sort();
+  const rows = await waitUntil(`member 1 to list ${removed} no more`, 10_000, async () => {
+    const listed = (await ok(survivors, "member", "list")).trim().split("\n").sort();
+    return listed.some((row) => row.startsWith(`${removed}, `)) ? undefined : listed;
+  });
   expect(rows).toEqual([
     ...remaining.map((id) =>
       `${id}, ${c.member(id).spec.peerAddress}, ${address(id)}, false, false`),

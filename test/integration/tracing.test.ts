@@ -62,6 +62,12 @@ function collect(body: string, received: ReceivedSpan[]): void {
   }
 }
 
+/** The spans of one Put sent to a follower, and how many of each (two followers replicate). */
+const EXPECTED_SPANS: Readonly<Record<string, number>> = {
+  "raftkv/Put": 2, "raftkv.forward/Put": 1, "raft.propose": 1, "raft.log_write": 1,
+  "raft.commit": 1, "raft.apply": 1, "raft.replicate": 2,
+};
+
 describe("a write traced end to end", () => {
   const received: ReceivedSpan[] = [];
   let collector: { server: Server; address: string } | undefined;
@@ -96,9 +102,12 @@ describe("a write traced end to end", () => {
           received.some((other) => other.traceId === span.traceId &&
             other.name === "raftkv/Put" && other.member === String(follower)));
         if (apply === undefined) return Promise.resolve(undefined);
+        // Every span the checks below name: each member exports on its own schedule, so
+        // the leader's may arrive after the follower's, or the other way round.
         const trace = received.filter((span) => span.traceId === apply.traceId);
-        const replicas = trace.filter((span) => span.name === "raft.replicate");
-        return Promise.resolve(replicas.length >= 2 ? trace : undefined);
+        const count = (name: string): number => trace.filter((span) => span.name === name).length;
+        const complete = Object.entries(EXPECTED_SPANS).every(([name, n]) => count(name) >= n);
+        return Promise.resolve(complete ? trace : undefined);
       });
       const byId = new Map(spans.map((span) => [span.spanId, span]));
       const parentName = (span: ReceivedSpan): string | undefined =>
