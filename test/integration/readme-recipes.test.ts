@@ -17,7 +17,8 @@ import { ClusterHarness } from "./cluster-harness.js";
 import { repoRoot } from "./repo-paths.js";
 
 const README_ADDRESSES = ["127.0.0.1:7379", "127.0.0.1:7479", "127.0.0.1:7579"];
-const WATCH_SECONDS = 3;
+// Long enough for a loaded machine to start the tool, connect and replay the history.
+const WATCH_SECONDS = 6;
 
 /** Every line of the README's ```sh blocks for which `wanted` holds, in order. */
 function readmeLines(wanted: (line: string) => boolean): string[] {
