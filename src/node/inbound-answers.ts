@@ -24,6 +24,13 @@ export class InboundAnswers {
   private current: OpenAnswer | undefined;
   private readonly waiting: OpenAnswer[] = [];
   private readonly claimed = new Set<Message>();
+  /**
+   * The newest write released so far (writes are released in id order). A write can be
+   * durable before its request's Ready loop ends: one with nothing to store completes
+   * inside that loop. An answer waiting for it must then leave at close(), not wait for the
+   * next write's release (which may be a heartbeat interval away).
+   */
+  private releasedThroughWriteId = Number.NEGATIVE_INFINITY;
 
   /** A request from `from` is about to be stepped; `answer` receives its responses. */
   open(from: NodeId, answer: AnswerRequest): void {
@@ -62,12 +69,17 @@ export class InboundAnswers {
     this.current = undefined;
     const previous = this.waiting[this.waiting.length - 1];
     current.waitForWriteId ??= previous?.waitForWriteId;
-    if (current.waitForWriteId === undefined) current.answer(current.out);
-    else this.waiting.push(current);
+    const writeId = current.waitForWriteId;
+    if (writeId === undefined || writeId <= this.releasedThroughWriteId) {
+      current.answer(current.out);
+    } else {
+      this.waiting.push(current);
+    }
   }
 
   /** `writeId` is durable and its messages left: answers waiting for it (or earlier) go. */
   released(writeId: number): void {
+    this.releasedThroughWriteId = Math.max(this.releasedThroughWriteId, writeId);
     while (this.waiting.length > 0 && this.waiting[0]!.waitForWriteId! <= writeId) {
       const next = this.waiting.shift()!;
       next.answer(next.out);
