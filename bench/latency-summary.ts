@@ -2,12 +2,14 @@
 export interface LatencySummary {
   readonly label: string;
   readonly api: "raftkv" | "etcd";
+  /** What each call was: a Put, or a linearizable read of one key. */
+  readonly op: "put" | "get";
   readonly targets: readonly string[];
   readonly concurrency: number;
   readonly valueBytes: number;
   /** Length of the measured window (the warm-up excluded), in seconds. */
   readonly durationS: number;
-  /** Puts acknowledged inside the measured window. */
+  /** Calls (Puts, or reads with op "get") answered inside the measured window. */
   readonly writes: number;
   readonly writesPerS: number;
   /** Failed Puts inside the window (any status); they count in no percentile. */
@@ -51,8 +53,9 @@ export function summarizeLatencies(latenciesMs: Float64Array): {
 /** The one-line human form of a summary. */
 export function formatSummary(summary: LatencySummary): string {
   const ms = (value: number): string => `${value.toFixed(2)}ms`;
-  return `${summary.label}: C=${summary.concurrency} ${summary.writesPerS.toFixed(0)} writes/s ` +
+  const unit = summary.op === "put" ? "writes" : "reads";
+  return `${summary.label}: C=${summary.concurrency} ${summary.writesPerS.toFixed(0)} ${unit}/s ` +
     `p50=${ms(summary.p50Ms)} p99=${ms(summary.p99Ms)} p999=${ms(summary.p999Ms)} ` +
-    `max=${ms(summary.maxMs)} (${summary.writes} writes, ${summary.errors} errors, ` +
+    `max=${ms(summary.maxMs)} (${summary.writes} ${unit}, ${summary.errors} errors, ` +
     `${summary.durationS}s, ${summary.valueBytes} B values)`;
 }

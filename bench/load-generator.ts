@@ -1,12 +1,13 @@
 // A closed-loop gRPC load generator, run as its own process so that its CPU use is not the
 // servers' and its event loop does not share timers with them. C workers each keep exactly
 // one Put in flight (a new one starts when the last is answered), with 256-byte values and
-// distinct keys, for a warm-up and then a measured window. Every latency in the window is
+// distinct keys, for a warm-up and then a measured window; with --op get, one linearizable
+// read of a single key instead (raftkv's Get, etcd's Range). Every latency in the window is
 // kept, and the percentiles are exact (nearest rank over the sorted array, no histogram).
 //
 //   node dist/bench/load-generator.js --targets 127.0.0.1:7379[,host:port...]
 //     [--api raftkv|etcd] [--concurrency 64] [--duration-s 10] [--warmup-s 2]
-//     [--value-bytes 256] [--connections 1] [--label name]
+//     [--value-bytes 256] [--connections 1] [--label name] [--op put|get]
 //
 // With several targets the Puts go round-robin over them. Prints one human line, then the
 // LatencySummary as one JSON line (the last line of stdout).
@@ -21,6 +22,7 @@ import { formatSummary, summarizeLatencies, type LatencySummary } from "./latenc
 
 interface GeneratorOptions {
   readonly api: "raftkv" | "etcd";
+  readonly op: "put" | "get";
   readonly targets: readonly string[];
   readonly concurrency: number;
   readonly durationS: number;
@@ -45,15 +47,19 @@ function parseOptions(argv: readonly string[]): GeneratorOptions {
       targets: { type: "string" }, api: { type: "string" }, concurrency: { type: "string" },
       "duration-s": { type: "string" }, "warmup-s": { type: "string" },
       "value-bytes": { type: "string" }, connections: { type: "string" }, label: { type: "string" },
+      op: { type: "string" },
     },
     strict: true,
   });
   const api = values.api ?? "raftkv";
   if (api !== "raftkv" && api !== "etcd") throw new Error(`--api must be raftkv or etcd, got ${api}`);
+  const op = values.op ?? "put";
+  if (op !== "put" && op !== "get") throw new Error(`--op must be put or get, got ${op}`);
   const targets = (values.targets ?? "").split(",").filter((t) => t !== "");
   if (targets.length === 0) throw new Error("--targets host:port[,host:port...] is required");
   return {
     api,
+    op,
     targets,
     concurrency: Math.floor(positive(values.concurrency, 1, "concurrency")),
     durationS: positive(values["duration-s"], 10, "duration-s"),
@@ -64,19 +70,27 @@ function parseOptions(argv: readonly string[]): GeneratorOptions {
   };
 }
 
-/** The Put method (path and codecs) of the API under test, loaded from its .proto file. */
-function putMethod(api: "raftkv" | "etcd"): grpc.MethodDefinition<object, object> {
+/** The method (path and codecs) of the API under test for `op`, loaded from its .proto file. */
+function methodOf(api: "raftkv" | "etcd", op: "put" | "get"): grpc.MethodDefinition<object, object> {
   const root = repoRoot();
   const [file, includeDir, service] = api === "raftkv"
     ? ["raftkv/kv/v1/kv.proto", join(root, "proto"), "raftkv.kv.v1.KV"]
     : ["etcd-kv.proto", join(root, "bench"), "etcdserverpb.KV"];
+  const name = op === "put" ? "Put" : api === "raftkv" ? "Get" : "Range";
   const definition = protoLoader.loadSync(file, {
     includeDirs: [includeDir], keepCase: true, longs: String, defaults: false,
   });
   const serviceDefinition = definition[service] as grpc.ServiceDefinition | undefined;
-  const put = serviceDefinition?.Put as grpc.MethodDefinition<object, object> | undefined;
-  if (put === undefined) throw new Error(`${file} defines no ${service}/Put`);
-  return put;
+  const method = serviceDefinition?.[name] as grpc.MethodDefinition<object, object> | undefined;
+  if (method === undefined) throw new Error(`${file} defines no ${service}/${name}`);
+  return method;
+}
+
+/** The request of one call: a Put of a distinct key, or a read of the run's one key. */
+function requestOf(options: GeneratorOptions, key: string, readKey: string, value: Buffer): object {
+  const wireKey = (text: string): string | Buffer =>
+    options.api === "raftkv" ? text : Buffer.from(text);
+  return options.op === "put" ? { key: wireKey(key), value } : { key: wireKey(readKey) };
 }
 
 /** `connections` channels per target; a distinct option value keeps grpc-js from sharing. */
@@ -87,7 +101,7 @@ function makeChannels(options: GeneratorOptions): grpc.Client[] {
       new grpc.Client(target, credentials, { "raftkv.bench.connection": i })));
 }
 
-function callPut(
+function callUnary(
   client: grpc.Client, method: grpc.MethodDefinition<object, object>, request: object,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -105,7 +119,7 @@ function callPut(
  * window closed, so the window's throughput is not inflated by warm-up stragglers.
  */
 async function runLoad(options: GeneratorOptions): Promise<LatencySummary> {
-  const method = putMethod(options.api);
+  const method = methodOf(options.api, options.op);
   const clients = makeChannels(options);
   const runId = randomBytes(4).toString("hex");
   const value = Buffer.alloc(options.valueBytes, 0x78);
@@ -122,10 +136,10 @@ async function runLoad(options: GeneratorOptions): Promise<LatencySummary> {
       if (sentNs >= windowEndNs) return;
       const client = clients[nextClient++ % clients.length]!;
       const key = `bench/${runId}/${id}/${sequence}`;
-      const request = options.api === "raftkv" ? { key, value } : { key: Buffer.from(key), value };
+      const request = requestOf(options, key, `bench/${runId}/read`, value);
       let failed = false;
       try {
-        await callPut(client, method, request);
+        await callUnary(client, method, request);
       } catch (error: unknown) {
         failed = true;
         lastError = error instanceof Error ? error.message : String(error);
@@ -138,11 +152,13 @@ async function runLoad(options: GeneratorOptions): Promise<LatencySummary> {
   };
   await Promise.all(Array.from({ length: options.concurrency }, (_, id) => worker(id)));
   for (const client of clients) client.close();
-  if (errors > 0) process.stderr.write(`load-generator: ${errors} failed Puts; last: ${lastError}\n`);
+  if (errors > 0) {
+    process.stderr.write(`load-generator: ${errors} failed ${options.op}s; last: ${lastError}\n`);
+  }
 
   const stats = summarizeLatencies(Float64Array.from(latenciesMs));
   return {
-    label: options.label, api: options.api, targets: options.targets,
+    label: options.label, api: options.api, op: options.op, targets: options.targets,
     concurrency: options.concurrency, valueBytes: options.valueBytes,
     durationS: options.durationS, writes: latenciesMs.length,
     writesPerS: latenciesMs.length / options.durationS, errors, ...stats,

@@ -3,13 +3,15 @@
 // generator in a separate process at several concurrencies, with the results in one table;
 // then the cost of a Txn and of a watch event (txn-watch-bench.ts).
 // When Debian's etcd is installed, the same generator drives a 3-member etcd on loopback
-// (etcd's defaults) right after, for a side-by-side row. These are measurements, not tests:
-// nothing here passes or fails on a number.
+// (etcd's defaults) right after, for a side-by-side row. Each system also serves linearizable
+// one-key reads at --read-concurrency (raftkv's Get, etcd's Range). These are measurements,
+// not tests: nothing here passes or fails on a number.
 //
 //   npm run bench                                   (builds first; make bench does the same)
 //   npm run bench -- --concurrency 1,64 --duration-s 5 --target all --etcd off
 //
-// Options: --concurrency (list, default 1,64,256), --duration-s (10), --warmup-s (2),
+// Options: --concurrency (list, default 1,64,256), --read-concurrency (list, default 1,64;
+// 0 for none), --duration-s (10), --warmup-s (2),
 // --target leader|all (default leader: every Put goes to the leader; all: round-robin over
 // the members, so two thirds are forwarded), --etcd auto|on|off (default auto: if installed).
 
@@ -28,6 +30,7 @@ const run = promisify(execFile);
 
 interface BenchOptions {
   readonly concurrencies: readonly number[];
+  readonly readConcurrencies: readonly number[];
   readonly durationS: number;
   readonly warmupS: number;
   readonly target: "leader" | "all";
@@ -38,7 +41,8 @@ function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      concurrency: { type: "string" }, "duration-s": { type: "string" },
+      concurrency: { type: "string" }, "read-concurrency": { type: "string" },
+      "duration-s": { type: "string" },
       "warmup-s": { type: "string" }, target: { type: "string" }, etcd: { type: "string" },
     },
     strict: true,
@@ -47,12 +51,17 @@ function parseOptions(argv: readonly string[]): BenchOptions {
   if (concurrencies.some((c) => !Number.isInteger(c) || c < 1)) {
     throw new Error(`--concurrency must list positive integers, got ${String(values.concurrency)}`);
   }
+  const readText = values["read-concurrency"] ?? "1,64";
+  const readConcurrencies = readText === "0" ? [] : readText.split(",").map(Number);
+  if (readConcurrencies.some((c) => !Number.isInteger(c) || c < 1)) {
+    throw new Error(`--read-concurrency must list positive integers or be 0, got ${readText}`);
+  }
   const target = values.target ?? "leader";
   if (target !== "leader" && target !== "all") throw new Error("--target must be leader or all");
   const etcd = values.etcd ?? "auto";
   if (etcd !== "auto" && etcd !== "on" && etcd !== "off") throw new Error("--etcd must be auto, on or off");
   return {
-    concurrencies, target, etcd,
+    concurrencies, readConcurrencies, target, etcd,
     durationS: Number(values["duration-s"] ?? "10"),
     warmupS: Number(values["warmup-s"] ?? "2"),
   };
@@ -61,10 +70,12 @@ function parseOptions(argv: readonly string[]): BenchOptions {
 /** Runs dist/bench/load-generator.js once and returns the JSON summary it printed last. */
 async function generate(
   api: "raftkv" | "etcd", targets: readonly string[], concurrency: number, options: BenchOptions,
+  op: "put" | "get" = "put",
 ): Promise<LatencySummary> {
   const generator = join(repoRoot(), "dist", "bench", "load-generator.js");
   const { stdout } = await run(process.execPath, [
-    generator, "--api", api, "--targets", targets.join(","), "--concurrency", String(concurrency),
+    generator, "--api", api, "--op", op, "--targets", targets.join(","),
+    "--concurrency", String(concurrency),
     "--duration-s", String(options.durationS), "--warmup-s", String(options.warmupS),
     "--label", api,
   ], { timeout: (options.durationS + options.warmupS + 60) * 1000 });
@@ -84,6 +95,9 @@ async function benchRaftkv(options: BenchOptions): Promise<LatencySummary[]> {
     for (const concurrency of options.concurrencies) {
       results.push(await generate("raftkv", targets, concurrency, options));
     }
+    for (const concurrency of options.readConcurrencies) {
+      results.push(await generate("raftkv", targets, concurrency, options, "get"));
+    }
     return results;
   } finally {
     await cluster.destroy();
@@ -100,6 +114,9 @@ async function benchEtcd(options: BenchOptions): Promise<LatencySummary[]> {
     for (const concurrency of options.concurrencies) {
       results.push(await generate("etcd", targets, concurrency, options));
     }
+    for (const concurrency of options.readConcurrencies) {
+      results.push(await generate("etcd", targets, concurrency, options, "get"));
+    }
     return results;
   } finally {
     await cluster.destroy();
@@ -107,9 +124,9 @@ async function benchEtcd(options: BenchOptions): Promise<LatencySummary[]> {
 }
 
 function table(results: readonly LatencySummary[]): string {
-  const header = ["system", "C", "writes/s", "p50 ms", "p99 ms", "p999 ms", "max ms", "errors"];
+  const header = ["system", "op", "C", "ops/s", "p50 ms", "p99 ms", "p999 ms", "max ms", "errors"];
   const rows = results.map((r) => [
-    r.label, String(r.concurrency), r.writesPerS.toFixed(0), r.p50Ms.toFixed(2),
+    r.label, r.op, String(r.concurrency), r.writesPerS.toFixed(0), r.p50Ms.toFixed(2),
     r.p99Ms.toFixed(2), r.p999Ms.toFixed(2), r.maxMs.toFixed(2), String(r.errors),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
