@@ -3,7 +3,8 @@
  * and every failure is a typed error: not leader (with a hint), a full queue, a deadline,
  * leadership lost, a stopped node; plus the operator verbs (state, barrier, verifyLeader,
  * stats, events, takeSnapshot), snapshots triggered by applied bytes, produced
- * asynchronously, and log compaction that keeps a tail of entries behind the applied index.
+ * asynchronously, and log compaction that keeps a tail of entries behind the applied index;
+ * and answers to inbound requests (the gRPC transport's path) that leave on their own call.
  * Method: three RaftNodes over a MemoryNetwork with in-memory stores (log writes complete on
  * a later macrotask) and a TickScheduler each, so Raft time only moves when the test ticks;
  * `settle()` lets the network's and the stores' macrotasks run.
@@ -432,5 +433,36 @@ describe("RaftNode review fixes", () => {
     await settle();
     expect(served).toEqual([]);
     await second.node.stop();
+  });
+  test("a follower answers each heartbeat on its own call, not when the next one arrives", async () => {
+    // Member 2, a follower of a leader (member 1) played by the test through the
+    // request/answer path the gRPC transport uses (ReadIndex rounds ride on heartbeats).
+    const ticker = new TickScheduler(() => 0);
+    const node = new RaftNode<number>({
+      raftConfig: {
+        ...DEFAULT_RAFT_CONFIG, nodeId: nodeId(2), electionTicks: 10, heartbeatTicks: 1,
+      },
+      logStore: asyncLog(new MemoryLogStore(bootstrapEntries(makeConfig([1, 2, 3])))),
+      stateMachine: new CounterStateMachine(), snapshotStore: new MemorySnapshotStore(),
+      transport: {
+        attach: () => undefined, send: () => undefined,
+        setPeerAddress: () => undefined, close: () => Promise.resolve(),
+      },
+      scheduler: ticker, tickIntervalMs: 10, writesInFlightMax: 16, random: new SeededRandom(2),
+      pendingProposalsMax: 10, pendingReadsMax: 10, snapshotEveryEntries: 0,
+    });
+    node.start();
+    const answered: number[] = [];
+    for (const readRound of [1, 2, 3]) {
+      node.receive({
+        type: "heartbeat-request", from: nodeId(1), to: nodeId(2), term: term(1),
+        commit: logIndex(1), readRound,
+      }, (responses) => {
+        for (const r of responses) if (r.type === "heartbeat-response") answered.push(r.readRound);
+      });
+      await settle(); // Any write the heartbeat needs completes; nothing else arrives.
+      expect(answered).toEqual([1, 2, 3].filter((round) => round <= readRound));
+    }
+    await node.stop();
   });
 });
