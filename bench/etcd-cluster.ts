@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { freePorts } from "../test/integration/cluster-harness.js";
+import { freePorts } from "../test/integration/free-ports.js";
 import { MemberProcess } from "../test/integration/member-process.js";
 import { waitUntil } from "../test/integration/wait-until.js";
 

@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type * as grpc from "@grpc/grpc-js";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePorts } from "./free-ports.js";
 import { MemberProcess, type ExitStatus } from "./member-process.js";
 import { HEALTH_SERVING, RaftkvClient, ROLE } from "./raftkv-client.js";
 import { raftkvBinary } from "./repo-paths.js";
@@ -317,26 +317,4 @@ export class ClusterHarness {
 export function describeExit(status: ExitStatus | undefined): string {
   if (status === undefined) return "still running";
   return status.signal !== null ? `signal ${status.signal}` : `code ${String(status.code)}`;
-}
-
-/** `count` distinct free TCP ports on 127.0.0.1, found by binding port 0 (then released). */
-export async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => {
-        if (port > 0) resolve(port);
-        else reject(new Error("could not read the port the OS chose"));
-      });
-    });
-  });
 }

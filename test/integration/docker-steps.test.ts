@@ -20,7 +20,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { promisify } from "node:util";
-import { freePorts } from "./cluster-harness.js";
+import { freePorts } from "./free-ports.js";
 import { repoRoot } from "./repo-paths.js";
 import { waitUntil } from "./wait-until.js";
 import {

@@ -10,7 +10,8 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ClusterHarness, freePorts } from "./cluster-harness.js";
+import { ClusterHarness } from "./cluster-harness.js";
+import { freePorts } from "./free-ports.js";
 import { repoRoot } from "./repo-paths.js";
 
 interface CtlResult {

@@ -15,7 +15,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FLAG_DOCS, FLAG_GROUPS } from "../../src/cli-flags.js";
-import { freePorts } from "./cluster-harness.js";
+import { freePorts } from "./free-ports.js";
 import { raftkvBinary, repoRoot } from "./repo-paths.js";
 
 interface Outcome {
