@@ -48,7 +48,12 @@ export type PlantedBug =
    * The driver's stall watchdog never fires: a leader whose log writes stall keeps leading
    * (heartbeats still flow) while it can apply nothing, holding every client's write.
    */
-  | "ignore-stalls";
+  | "ignore-stalls"
+  /**
+   * InboundAnswers holds an answer whose write was already durable until the next write's
+   * release, as it once did: a follower answered each heartbeat one heartbeat late.
+   */
+  | "hold-released-answers";
 
 /** Raft tuning for one core. Validated by validateRaftConfig(); all limits are explicit. */
 export interface RaftConfig {

@@ -32,6 +32,9 @@ export class InboundAnswers {
    */
   private releasedThroughWriteId = Number.NEGATIVE_INFINITY;
 
+  /** `holdReleased` plants the old bug (RaftConfig "hold-released-answers"); tests only. */
+  constructor(private readonly holdReleased = false) {}
+
   /** A request from `from` is about to be stepped; `answer` receives its responses. */
   open(from: NodeId, answer: AnswerRequest): void {
     assert(this.current === undefined, "one request is stepped at a time");
@@ -70,7 +73,9 @@ export class InboundAnswers {
     const previous = this.waiting[this.waiting.length - 1];
     current.waitForWriteId ??= previous?.waitForWriteId;
     const writeId = current.waitForWriteId;
-    if (writeId === undefined || writeId <= this.releasedThroughWriteId) {
+    const released = !this.holdReleased && writeId !== undefined &&
+      writeId <= this.releasedThroughWriteId;
+    if (writeId === undefined || released) {
       current.answer(current.out);
     } else {
       this.waiting.push(current);

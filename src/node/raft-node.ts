@@ -97,7 +97,7 @@ const READ_IDS_PER_INCARNATION = 2 ** 21;
 export class RaftNode<Result> implements InboundHandler {
   private readonly core: RaftCore;
   private readonly writes: WritePipeline;
-  private readonly answers = new InboundAnswers();
+  private readonly answers: InboundAnswers;
   private readonly proposals: WaiterTable<Applied<Result>, { term: Term }>;
   private readonly reads: WaiterTable<LogIndex, { index: LogIndex | undefined }>;
   private readonly events = new NodeEventHub();
@@ -144,6 +144,7 @@ export class RaftNode<Result> implements InboundHandler {
       options.logStore, options.writesInFlightMax, (write) => this.onWriteDurable(write),
       () => this.scheduler.nowMs(),
     );
+    this.answers = new InboundAnswers(options.raftConfig.plantedBugs.has("hold-released-answers"));
     this.watchdog = new StallWatchdog(
       options.raftConfig.plantedBugs.has("ignore-stalls") ? 0 : options.stallStepDownMs ?? 0);
     this.lastTickMs = this.scheduler.nowMs();

@@ -330,6 +330,11 @@ export class SafetyChecker {
     return record;
   }
 
+  /** The driver held a peer call's answer after its write was released (see SimMember). */
+  answerHeld(id: NodeId, detail: string): void {
+    this.fail(true, id, detail);
+  }
+
   private fail(condition: boolean, id: NodeId, message: string): void {
     if (condition) throw new SafetyViolation(`node ${id}: ${message}`);
   }

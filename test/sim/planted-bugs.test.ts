@@ -164,6 +164,13 @@ const CASES: Readonly<Record<BugName, BugCase>> = {
     why: "a voter must miss the entries adding a member that then leads; the random nemesis " +
       "seldom makes a new member leader while one voter is cut off",
   },
+  "hold-released-answers": {
+    seedsMax: 3,
+    run: { kind: "random", shape: { plantedBugs: ["hold-released-answers"] } },
+    why: "the answer path of peer calls (three in four requests in the simulator): a heartbeat " +
+      "answer waits for the next write although its own needed none; SimMember checks that " +
+      "no answer is held once every write it can wait for was released",
+  },
   "lying-disk": {
     seedsMax: 10,
     run: { kind: "random", shape: { diskLiesAboutDurability: true } },

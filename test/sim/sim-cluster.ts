@@ -421,6 +421,7 @@ export class SimCluster {
         const drawn = min + diskRandom.intBelow(max - min + 1); // Drawn always: determinism.
         return Math.max(drawn, slot.diskStalledUntilMicros - ctx.nowMicros);
       },
+      answerHeld: (detail) => this.ctx.checker.answerHeld(slot.id, detail),
       persisted: (batch, lastIndexBefore) => this.persisted(slot, batch, lastIndexBefore),
       compacted: (snapshot) => this.compacted(slot, snapshot),
       applied: (entry, result) => this.applied(slot, entry, result),

@@ -28,6 +28,8 @@ export interface SimDiskOptions {
    * between loses a write the driver already answered for.
    */
   readonly liesAboutDurability: boolean;
+  /** Called after each write's durability report returned (the driver released it). */
+  readonly afterReport?: () => void;
 }
 
 /**
@@ -41,6 +43,9 @@ export class SimDisk implements AsyncLogStore {
   /** The end of the queue of writes, in virtual time from now: writes complete in order. */
   private busyUntilMicros = 0;
   private closed = false;
+  /** Writes handed to persist() and writes reported durable, by this incarnation. */
+  persistsStarted = 0;
+  persistsReported = 0;
   /** Entries handed out by entries(), for the simulator's startup-read check. */
   entriesRead = 0;
 
@@ -81,6 +86,7 @@ export class SimDisk implements AsyncLogStore {
   persist(batch: PersistBatch, onDurable: () => void): void {
     assert(!this.closed, "a closed disk takes no writes");
     this.options.crash.check("before-write");
+    this.persistsStarted += 1;
     const land = (): void => {
       const lastIndexBefore = this.durable.lastIndex();
       this.durable.persist(batch);
@@ -88,7 +94,9 @@ export class SimDisk implements AsyncLogStore {
     };
     const report = (): void => {
       this.view.persist(batch);
+      this.persistsReported += 1;
       onDurable();
+      this.options.afterReport?.();
     };
     const delay = this.nextCompletionMicros();
     if (this.options.liesAboutDurability) {

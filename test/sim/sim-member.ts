@@ -1,5 +1,5 @@
 import type { LogIndex, NodeId } from "../../src/core/ids.js";
-import type { Message } from "../../src/core/message.js";
+import { isResponse, type Message } from "../../src/core/message.js";
 import type { SnapshotStatus } from "../../src/core/progress.js";
 import type { RaftConfig } from "../../src/core/raft-config.js";
 import type { SeededRandom } from "../../src/core/random.js";
@@ -39,6 +39,8 @@ export interface MemberHost extends DiskObserver, KvObserver {
   send(message: Message, snapshot: StoredSnapshot | undefined): void;
   /** Draws one write's duration. */
   writeMicros(): number;
+  /** The driver held a call's answer past the writes it waited for (a checker violation). */
+  answerHeld(detail: string): void;
 }
 
 /**
@@ -73,6 +75,13 @@ export class SimMember {
   readonly disk: SimDisk;
   readonly crash = new CrashSwitch();
   private handler: InboundHandler | undefined;
+  private requestsDelivered = 0;
+  /**
+   * Requests answered on their call whose answer has not left yet, each with how many writes
+   * the disk had been given when its handling ended: every write it can wait for is among
+   * them (the driver starts a Ready's write in the Ready, or the Ready is not made).
+   */
+  private readonly heldAnswers = new Map<number, { request: string; persistsStarted: number }>();
 
   constructor(readonly options: SimMemberOptions) {
     const host = options.host;
@@ -83,6 +92,7 @@ export class SimMember {
       writeMicros: () => host.writeMicros(),
       crash: this.crash, observer: host,
       liesAboutDurability: options.diskLiesAboutDurability,
+      afterReport: () => this.checkNoAnswerHeld(),
     });
     const transport: PeerTransport = {
       attach: (handler) => { this.handler = handler; },
@@ -133,7 +143,52 @@ export class SimMember {
     if (chunks !== undefined) {
       handler.receiveSnapshotData(receiveSnapshotChunks(chunks, message.to, handler));
     }
-    handler.receive(message);
+    if (isResponse(message) || !this.answersThisRequest()) {
+      handler.receive(message);
+      return;
+    }
+    // The gRPC transport answers each request on its own call (InboundAnswers); the answer's
+    // responses cross the network back like any message (host.send drops them once this
+    // incarnation is gone, as a closed connection would).
+    const answerId = this.requestsDelivered;
+    const held = {
+      request: `${message.type} ${String(message.from)}->${String(message.to)} t${String(message.term)}`,
+      persistsStarted: Number.POSITIVE_INFINITY, // Set once the request's handling ends.
+    };
+    this.heldAnswers.set(answerId, held);
+    handler.receive(message, (responses) => {
+      this.heldAnswers.delete(answerId);
+      for (const response of responses) this.options.host.send(response, undefined);
+    });
+    held.persistsStarted = this.disk.persistsStarted;
+    this.checkNoAnswerHeld();
+  }
+
+  /**
+   * Ready rule 5 on the answer path, checked when a request's handling ends and after each
+   * write's release: once every write an answer can wait for is durable and released, the
+   * answer has left. One that stays held is late by at least one more write,
+   * which for a follower's heartbeat answer is a heartbeat interval (the bug of
+   * "hold-released-answers").
+   */
+  private checkNoAnswerHeld(): void {
+    for (const held of this.heldAnswers.values()) {
+      if (held.persistsStarted <= this.disk.persistsReported) {
+        this.options.host.answerHeld(`the answer to ${held.request} is held after all ` +
+          `${String(held.persistsStarted)} writes started before it were durable`);
+      }
+    }
+  }
+
+  /**
+   * Whether the request being delivered is answered on its call (as the gRPC transport does
+   * with every request) or one-way (as the in-memory transport does): three in four on the
+   * call, by a counter rather than a draw, so the run's random streams are unchanged. Mixing
+   * both lets a one-way response overtake an answer still waiting for its write.
+   */
+  private answersThisRequest(): boolean {
+    this.requestsDelivered += 1;
+    return this.requestsDelivered % 4 !== 0;
   }
 
   reportUnreachable(peer: NodeId): void {
