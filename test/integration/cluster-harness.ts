@@ -117,9 +117,9 @@ export class ClusterHarness {
 
   /**
    * Starts the cluster and waits until every member reports SERVING (it knows a leader and
-   * has applied what it learned was committed). Free ports are found by binding port 0; if
-   * another process takes one before a member binds it, the whole cluster is started again
-   * on fresh ports (peer addresses are part of every member's --initial-cluster).
+   * has applied what it learned was committed). Ports come from freePorts(); if another
+   * process still takes one before a member binds it, the whole cluster is started again on
+   * fresh ports (peer addresses are part of every member's --initial-cluster).
    */
   static async start(options: ClusterOptions): Promise<ClusterHarness> {
     for (let attempt = 1; ; attempt++) {
@@ -128,8 +128,9 @@ export class ClusterHarness {
         await cluster.waitForReady(cluster.ids(), options.readyTimeoutMs ?? 20_000);
         return cluster;
       } catch (error: unknown) {
-        const portTaken = cluster.members.some((member) => /EADDRINUSE/.test(
-          readFileSync(member.stderrPath, "utf8")));
+        // The member says "address already in use" (main.ts); Node's own text is EADDRINUSE.
+        const portTaken = cluster.members.some((member) => /EADDRINUSE|address already in use/
+          .test(readFileSync(member.stderrPath, "utf8")));
         await cluster.destroy();
         if (!portTaken || attempt >= START_ATTEMPTS_MAX) throw error;
       }
