@@ -490,21 +490,42 @@ function eventFromRow(row: EventRow): KvEvent {
   };
 }
 
-/** Checks a snapshot database file before it replaces anything: readable, ours, at `index`. */
-function checkImage(path: string, index: number): void {
+/** What a state-machine image (a snapshot or backup file) says about itself. */
+export interface KvImageInfo {
+  /** The last log index whose effects the image holds. */
+  readonly appliedIndex: number;
+  /** The key-value revision at that index. */
+  readonly revision: number;
+}
+
+/**
+ * Reads a state-machine image without changing it: throws unless it is a SQLite database
+ * with our tables and a schema no newer than ours (an image from a newer raftkv may hold
+ * what this one cannot read).
+ */
+export function readKvImage(path: string): KvImageInfo {
   const probe = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    assert(currentSchemaVersion(probe) <= KV_MIGRATIONS.length, "snapshot schema is newer");
-    const row = probe.prepare("SELECT applied_index FROM kv_meta WHERE id = 1").get() as
-      | { applied_index: number }
+    const schema = currentSchemaVersion(probe);
+    if (schema > KV_MIGRATIONS.length) {
+      throw new Error(`its schema version ${String(schema)} is newer than this raftkv's ` +
+        `(${String(KV_MIGRATIONS.length)})`);
+    }
+    const row = probe.prepare("SELECT applied_index, revision FROM kv_meta WHERE id = 1").get() as
+      | { applied_index: number; revision: number }
       | undefined;
-    assert(
-      row?.applied_index === index,
-      `snapshot image is at ${String(row?.applied_index)}, its metadata at ${String(index)}`,
-    );
+    if (row === undefined) throw new Error("its kv_meta table has no row");
+    return { appliedIndex: row.applied_index, revision: row.revision };
   } finally {
     probe.close();
   }
+}
+
+/** Checks a snapshot database file before it replaces anything: readable, ours, at `index`. */
+function checkImage(path: string, index: number): void {
+  const { appliedIndex } = readKvImage(path);
+  assert(appliedIndex === index,
+    `snapshot image is at ${String(appliedIndex)}, its metadata at ${String(index)}`);
 }
 
 /**
