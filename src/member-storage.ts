@@ -81,16 +81,8 @@ export async function openStorage(
       process.exit(1);
     },
   });
-  const stateMachine = SqliteKvStateMachine.open({
-    // NORMAL: after power loss the state machine may come back behind the log and is
-    // re-applied from it (docs/decisions/0005-sqlite-durability.md, decision 3).
-    path: join(settings.dataDir, "kv.db"), synchronous: "NORMAL", sessionsMax: CLIENT_SESSIONS_MAX,
-    historyRevisionsMax: settings.historyRevisions,
-    busyTimeoutMs: 5000, walAutocheckpointPages: 1000,
-  });
-  const snapshotStore = FileSnapshotStore.open({
-    directory: join(settings.dataDir, "snapshots"), retainCount: 2,
-  });
+  const stateMachine = openStateMachine(settings);
+  const snapshotStore = openSnapshotStore(settings.dataDir);
   const slowWrites = slowWriteReporter(logger);
   const logStore = withWriteTiming(
     withLogWriteFailpoint(asyncLogStore, process.env, settings.dataDir),
@@ -100,6 +92,24 @@ export async function openStorage(
     },
     () => performance.now());
   return { logStore, stateMachine, snapshotStore, fresh };
+}
+
+/** The member's key-value state machine: `kv.db` in its data directory. */
+export function openStateMachine(
+  settings: Pick<Settings, "dataDir" | "historyRevisions">,
+): SqliteKvStateMachine {
+  return SqliteKvStateMachine.open({
+    // NORMAL: after power loss the state machine may come back behind the log and is
+    // re-applied from it (docs/decisions/0005-sqlite-durability.md, decision 3).
+    path: join(settings.dataDir, "kv.db"), synchronous: "NORMAL", sessionsMax: CLIENT_SESSIONS_MAX,
+    historyRevisionsMax: settings.historyRevisions,
+    busyTimeoutMs: 5000, walAutocheckpointPages: 1000,
+  });
+}
+
+/** The member's snapshots: `snapshots/` in its data directory. */
+export function openSnapshotStore(dataDir: string): FileSnapshotStore {
+  return FileSnapshotStore.open({ directory: join(dataDir, "snapshots"), retainCount: 2 });
 }
 
 /** A log write slower than this is worth an operator's attention. */
