@@ -23,11 +23,18 @@ export function helpText(version: string): string {
     "      when a majority of members is lost for good; run it while the member is stopped,",
     "      then start it with its usual flags (raftkv recover --help; README, Operations)",
   ].join("\n");
+  const restore = [
+    "Restoring a backup:",
+    `  ${"restore --from <file> [member flags]".padEnd(FLAG_COLUMN_CHARS)}found a new cluster from`,
+    "      a backup (raftkvctl snapshot save) in an empty --data-dir; run it for every member",
+    "      of --initial-cluster, then start them (raftkv restore --help; README, Operations)",
+  ].join("\n");
   return [
     `raftkv ${version}: one member of a raftkv cluster (Raft, gRPC, SQLite).`,
     "",
     "Usage: raftkv [flags]",
     "       raftkv recover --data-dir <dir>",
+    "       raftkv restore --from <file> [member flags]",
     "",
     "Every flag can also be set by its environment variable; a flag wins over its variable.",
     "With no flags, raftkv runs a single-member cluster: clients on 127.0.0.1:7379, peers on",
@@ -38,6 +45,8 @@ export function helpText(version: string): string {
     other,
     "",
     recover,
+    "",
+    restore,
     "",
   ].join("\n");
 }

@@ -9,6 +9,7 @@ import { packageVersion } from "./cli-version.js";
 import { startMember, type Member } from "./member.js";
 import { JsonLogger, type Logger } from "./observability/logger.js";
 import { runRecoverCommand } from "./recover-command.js";
+import { runRestoreCommand } from "./restore-command.js";
 import { loadSettings, type Settings } from "./settings.js";
 import { StartupError } from "./startup-error.js";
 import { SchemaVersionError } from "./storage/sqlite/migrations.js";
@@ -26,6 +27,12 @@ async function main(): Promise<void> {
   // shares none of a running member's settings (src/recover-command.ts).
   if (process.argv[2] === "recover") {
     process.exitCode = runRecoverCommand(process.argv.slice(3), process);
+    return;
+  }
+  // Likewise `restore`: it prepares a data directory from a backup offline, reading the
+  // member's own flags so that the member started with them finds what it expects.
+  if (process.argv[2] === "restore") {
+    process.exitCode = runRestoreCommand(process.argv.slice(3), process, process.env);
     return;
   }
   const commandLine = parseCommandLine(process.argv.slice(2));
