@@ -39,6 +39,11 @@ export interface ClusterOptions {
   readonly clientCredentials?: grpc.ChannelCredentials;
   /** How long start() waits for every member to report SERVING. */
   readonly readyTimeoutMs?: number;
+  /**
+   * Runs before any member starts, once per member, with the flags it will be started with
+   * (after the binary): e.g. `raftkv restore` preparing its data directory.
+   */
+  readonly beforeStart?: (id: number, memberFlags: readonly string[]) => Promise<void>;
 }
 
 const START_ATTEMPTS_MAX = 3;
@@ -160,20 +165,28 @@ export class ClusterHarness {
     ];
     const binary = raftkvBinary();
     const commonFlags = [...timingFlags, ...(options.extraFlags ?? [])];
+    const flagsOf = (spec: (typeof specs)[number]): string[] => [
+      "--id", String(spec.id),
+      "--listen-client", spec.clientAddress,
+      "--listen-peer", spec.peerAddress,
+      "--data-dir", spec.dataDir,
+      "--initial-cluster", initialCluster,
+      ...commonFlags,
+      ...(options.memberFlags?.(spec.id) ?? []),
+    ];
     const members = specs.map((spec) => {
       mkdirSync(spec.dataDir, { recursive: true });
       return new MemberProcess(spec, [
-        process.execPath, "--enable-source-maps", binary,
-        "--id", String(spec.id),
-        "--listen-client", spec.clientAddress,
-        "--listen-peer", spec.peerAddress,
-        "--data-dir", spec.dataDir,
-        "--initial-cluster", initialCluster,
-        ...commonFlags,
-        ...(options.memberFlags?.(spec.id) ?? []),
+        process.execPath, "--enable-source-maps", binary, ...flagsOf(spec),
       ], options.env);
     });
     const cluster = new ClusterHarness(rootDir, members, commonFlags, options.clientCredentials);
+    try {
+      for (const spec of specs) await options.beforeStart?.(spec.id, flagsOf(spec));
+    } catch (error: unknown) {
+      await cluster.destroy();
+      throw error;
+    }
     for (const member of members) member.start();
     return cluster;
   }
