@@ -28,6 +28,8 @@ export type NemesisAction =
   | { readonly type: "add-learner"; readonly node: NodeId }
   | { readonly type: "promote"; readonly node: NodeId; readonly attempts: number }
   | { readonly type: "remove"; readonly node: NodeId }
+  /** A member moves (a pod with a new IP): its address record changes through the log. */
+  | { readonly type: "set-address"; readonly node: NodeId }
   /** Several changes proposed back to back; the core must refuse all but the first. */
   | { readonly type: "reconfigure"; readonly changes: readonly ConfigChange[] }
   | { readonly type: "transfer"; readonly target: NodeId }
@@ -91,6 +93,9 @@ export interface ClusterView {
   /** A node id never used so far, for add-learner; undefined when none is left. */
   freshNodeId(): NodeId | undefined;
 }
+
+/** The share of membership decisions that move a member instead of adding or removing one. */
+const MOVE_SHARE = 0.2;
 
 /**
  * The fault schedule. It decides at seeded intervals what to break next, looking at the
@@ -206,6 +211,10 @@ export class Nemesis {
     const fresh = this.cluster.freshNodeId();
     if (this.random.chance(this.profile.reconfigureBurstProbability)) {
       return this.burst(config, fresh);
+    }
+    if (this.random.chance(MOVE_SHARE)) {
+      const members = [...config.voters, ...config.learners];
+      return { type: "set-address", node: members[this.random.intBelow(members.length)]! };
     }
     // Short-circuit order matters: the coin is tossed only when a learner could be added.
     const canGrow = fresh !== undefined && memberCount < 7;

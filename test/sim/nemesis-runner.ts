@@ -18,6 +18,8 @@ const CONFIG_CHANGE_TIMEOUT_MS = 2000;
 export class NemesisRunner implements ClusterView {
   private readonly nemesis: Nemesis;
   private readonly spares: NodeId[];
+  /** Addresses handed out by set-address actions, so that each move names a new one. */
+  private moves = 0;
 
   constructor(
     private readonly ctx: SimContext,
@@ -85,6 +87,17 @@ export class NemesisRunner implements ClusterView {
       case "remove":
         this.changeConfig({ type: "remove", node: action.node }, () => undefined);
         return;
+      case "set-address": {
+        // Addresses the simulated network never dials: what matters is the change's path
+        // through the log, the configuration guard and every member's tracker.
+        this.moves += 1;
+        const host = `sim-${String(action.node)}-${String(this.moves)}`;
+        const address = {
+          peerAddress: `${host}:7380`, clientAddress: `${host}:7379`, autoPromote: false,
+        };
+        this.changeConfig({ type: "set-address", node: action.node, address }, () => undefined);
+        return;
+      }
       case "reconfigure":
         for (const change of action.changes) this.reconfigure(change);
         return;
@@ -235,6 +248,7 @@ export function describeAction(action: NemesisAction): string {
     case "resume":
     case "add-learner":
     case "remove":
+    case "set-address":
       return `${action.type} ${action.node}`;
   }
 }
