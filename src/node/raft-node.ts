@@ -142,7 +142,7 @@ export class RaftNode<Result> implements InboundHandler {
     this.clock = new TickClock(options.tickIntervalMs, catchUpTicksMax, this.scheduler.nowMs());
     this.writes = new WritePipeline(
       options.logStore, options.writesInFlightMax, (write) => this.onWriteDurable(write),
-      () => this.scheduler.nowMs(),
+      () => this.scheduler.nowMs(), (snapshot, done) => { this.prepareRestore(snapshot, done); },
     );
     this.answers = new InboundAnswers(options.raftConfig.plantedBugs.has("hold-released-answers"));
     this.watchdog = new StallWatchdog(
@@ -494,6 +494,21 @@ export class RaftNode<Result> implements InboundHandler {
     this.answers.released(write.id);
     this.afterReady();
     this.drain();
+  }
+
+  /**
+   * Lets the state machine prepare installing a received snapshot (copying its file off the
+   * event loop) while the log write that names it is on its way; onWriteDurable() installs
+   * it once both are done. The snapshot's bytes were committed to the store in this Ready.
+   */
+  private prepareRestore(snapshot: SnapshotMeta, done: () => void): void {
+    const machine = this.options.stateMachine;
+    const stored = this.options.snapshotStore.get(snapshot.index);
+    if (machine.prepareRestore === undefined || stored?.meta.term !== snapshot.term) {
+      done(); // onWriteDurable() finds the snapshot missing, or restores it the slow way.
+      return;
+    }
+    machine.prepareRestore(stored, done);
   }
 
   /**

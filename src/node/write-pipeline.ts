@@ -1,4 +1,5 @@
 import { assert } from "../core/assert.js";
+import type { SnapshotMeta } from "../core/entry.js";
 import { isEmptyWrite, type StorageWrite } from "../core/ready.js";
 import type { AsyncLogStore } from "../storage/async-log-store.js";
 
@@ -28,6 +29,11 @@ export class WritePipeline {
     /** Called once per write, in order, when it and every earlier write are durable. */
     private readonly onDurable: (write: StorageWrite) => void,
     private readonly nowMs: () => number,
+    /**
+     * Work a write that carries a snapshot also waits for (the state machine preparing its
+     * restore); `done` once, possibly at once. Absent: nothing.
+     */
+    private readonly prepareSnapshot?: (snapshot: SnapshotMeta, done: () => void) => void,
   ) {
     assert(Number.isSafeInteger(writesInFlightMax) && writesInFlightMax > 0,
       "writesInFlightMax must be a positive integer");
@@ -50,10 +56,17 @@ export class WritePipeline {
     this.pending.push(pending);
     if (pending.durable) return;
     const { snapshot, entries, hardState } = write;
-    this.logStore.persist({ snapshot, entries, hardState }, () => {
+    // The log write, and for a snapshot the preparation of its restore, run side by side.
+    let outstanding = snapshot !== undefined && this.prepareSnapshot !== undefined ? 2 : 1;
+    const finished = (): void => {
+      outstanding -= 1;
+      assert(outstanding >= 0, "each part of a write finishes once");
+      if (outstanding > 0) return;
       pending.durable = true;
       this.flush();
-    });
+    };
+    this.logStore.persist({ snapshot, entries, hardState }, finished);
+    if (snapshot !== undefined) this.prepareSnapshot?.(snapshot, finished);
   }
 
   /** How long the oldest write not yet durable has been in flight; 0 when none is. */

@@ -46,6 +46,14 @@ export interface StateMachine<Result> {
    * never loading it whole; afterwards appliedIndex() === snapshot.meta.index.
    */
   restoreFrom(snapshot: StoredSnapshot): void;
+  /**
+   * Optional: does the slow part of restoreFrom(snapshot) ahead, off the event loop (copying
+   * the file), and calls `done` exactly once, possibly before returning. The driver calls it
+   * while the log write that names the snapshot is on its way, and restores only when both
+   * are done, so restoreFrom() no longer stalls the member. It never fails: a preparation that
+   * went wrong leaves restoreFrom() to do the whole work itself, and to report any error.
+   */
+  prepareRestore?(snapshot: StoredSnapshot, done: () => void): void;
 }
 
 /**
@@ -69,5 +77,10 @@ export function withChangeListener<Result>(
       machine.restoreFrom(snapshot);
       changed();
     },
+    ...(machine.prepareRestore === undefined ? {} : {
+      prepareRestore: (snapshot: StoredSnapshot, done: () => void) => {
+        machine.prepareRestore?.(snapshot, done);
+      },
+    }),
   };
 }

@@ -55,7 +55,9 @@ export class SimKvStore {
     readonly crash: CrashSwitch;
     readonly checkpointEveryApplies: number;
     readonly later?: (task: () => void) => void;
-  }): StateMachine<KvResult> {
+    /** Called after each restore preparation reported done to the driver. */
+    readonly afterPreparation?: () => void;
+  }): SimStateMachine {
     return new AttachedKv(this, options);
   }
 
@@ -114,7 +116,17 @@ function metaAt(index: number): SnapshotMeta {
   return { index: logIndex(index), term: term(0), config: makeConfig([]) };
 }
 
-class AttachedKv implements StateMachine<KvResult> {
+/** An incarnation's state machine, with what the answer check needs to know of it. */
+export interface SimStateMachine extends StateMachine<KvResult> {
+  /** Restore preparations started, and reported done, by this incarnation. */
+  readonly preparationsStarted: number;
+  readonly preparationsFinished: number;
+}
+
+class AttachedKv implements SimStateMachine {
+  preparationsStarted = 0;
+  preparationsFinished = 0;
+
   constructor(
     private readonly store: SimKvStore,
     private readonly options: Parameters<SimKvStore["attach"]>[0],
@@ -142,6 +154,21 @@ class AttachedKv implements StateMachine<KvResult> {
     const outcome: SnapshotOutcome = { ok: true, index: this.store.appliedIndex };
     const later = this.options.later ?? ((task: () => void) => { task(); });
     later(() => { done(outcome); });
+  }
+
+  /**
+   * The production SQLite machine copies the file off the event loop; here the copy is
+   * nothing, but `done` comes after the same production time (`later`), so the driver's
+   * write that installs a snapshot waits for it and its log write in either order.
+   */
+  prepareRestore(_snapshot: StoredSnapshot, done: () => void): void {
+    const later = this.options.later ?? ((task: () => void) => { task(); });
+    this.preparationsStarted += 1;
+    later(() => {
+      this.preparationsFinished += 1;
+      done();
+      this.options.afterPreparation?.();
+    });
   }
 
   restoreFrom(snapshot: StoredSnapshot): void {

@@ -15,7 +15,14 @@ import type { InboundHandler, PeerTransport } from "../../src/transport/peer-tra
 import { CrashSwitch } from "./crash-points.js";
 import { receiveSnapshotChunks } from "./sim-codec.js";
 import { SimDisk, type DiskObserver } from "./sim-disk.js";
-import type { KvObserver, SimKvStore } from "./sim-kv.js";
+import type { KvObserver, SimKvStore, SimStateMachine } from "./sim-kv.js";
+
+/** An answer the driver holds, and what it may wait for (see SimMember.heldAnswers). */
+interface HeldAnswer {
+  readonly request: string;
+  persistsStarted: number;
+  preparationsStarted: number;
+}
 
 /** Everything of one node that survives a crash. */
 export interface DurableState {
@@ -44,8 +51,9 @@ export interface MemberHost extends DiskObserver, KvObserver {
 }
 
 /**
- * How long a state machine takes to produce a snapshot, in virtual time: a few disk writes,
- * fixed so that it draws nothing from the run's random streams.
+ * How long a state machine takes to produce a snapshot, or to prepare restoring one, in
+ * virtual time: a few disk writes, fixed so that it draws nothing from the run's random
+ * streams.
  */
 const SNAPSHOT_PRODUCTION_MICROS = 5_000;
 
@@ -74,14 +82,16 @@ export class SimMember {
   readonly node: RaftNode<KvResult>;
   readonly disk: SimDisk;
   readonly crash = new CrashSwitch();
+  private readonly stateMachine: SimStateMachine;
   private handler: InboundHandler | undefined;
   private requestsDelivered = 0;
   /**
    * Requests answered on their call whose answer has not left yet, each with how many writes
-   * the disk had been given when its handling ended: every write it can wait for is among
-   * them (the driver starts a Ready's write in the Ready, or the Ready is not made).
+   * the disk, and how many restore preparations the state machine, had been given when its
+   * handling ended: every part of every write it can wait for is among them (the driver
+   * starts a Ready's write in the Ready, or the Ready is not made).
    */
-  private readonly heldAnswers = new Map<number, { request: string; persistsStarted: number }>();
+  private readonly heldAnswers = new Map<number, HeldAnswer>();
 
   constructor(readonly options: SimMemberOptions) {
     const host = options.host;
@@ -93,6 +103,12 @@ export class SimMember {
       crash: this.crash, observer: host,
       liesAboutDurability: options.diskLiesAboutDurability,
       afterReport: () => this.checkNoAnswerHeld(),
+    });
+    this.stateMachine = options.durable.kv.attach({
+      observer: host, crash: this.crash,
+      checkpointEveryApplies: options.kvCheckpointEveryApplies,
+      later: (task) => host.schedule(SNAPSHOT_PRODUCTION_MICROS, task),
+      afterPreparation: () => this.checkNoAnswerHeld(),
     });
     const transport: PeerTransport = {
       attach: (handler) => { this.handler = handler; },
@@ -111,11 +127,7 @@ export class SimMember {
     this.node = new RaftNode<KvResult>({
       raftConfig: options.raftConfig,
       logStore: this.disk,
-      stateMachine: options.durable.kv.attach({
-        observer: host, crash: this.crash,
-        checkpointEveryApplies: options.kvCheckpointEveryApplies,
-        later: (task) => host.schedule(SNAPSHOT_PRODUCTION_MICROS, task),
-      }),
+      stateMachine: this.stateMachine,
       snapshotStore: options.durable.snapshots,
       transport, scheduler, tickIntervalMs: options.tickIntervalMs, random: options.random,
       writesInFlightMax: 8, pendingProposalsMax: 64, pendingReadsMax: 64,
@@ -151,9 +163,10 @@ export class SimMember {
     // responses cross the network back like any message (host.send drops them once this
     // incarnation is gone, as a closed connection would).
     const answerId = this.requestsDelivered;
-    const held = {
+    const held: HeldAnswer = {
       request: `${message.type} ${String(message.from)}->${String(message.to)} t${String(message.term)}`,
-      persistsStarted: Number.POSITIVE_INFINITY, // Set once the request's handling ends.
+      // Both set once the request's handling ends.
+      persistsStarted: Number.POSITIVE_INFINITY, preparationsStarted: Number.POSITIVE_INFINITY,
     };
     this.heldAnswers.set(answerId, held);
     handler.receive(message, (responses) => {
@@ -161,19 +174,21 @@ export class SimMember {
       for (const response of responses) this.options.host.send(response, undefined);
     });
     held.persistsStarted = this.disk.persistsStarted;
+    held.preparationsStarted = this.stateMachine.preparationsStarted;
     this.checkNoAnswerHeld();
   }
 
   /**
    * Ready rule 5 on the answer path, checked when a request's handling ends and after each
-   * write's release: once every write an answer can wait for is durable and released, the
-   * answer has left. One that stays held is late by at least one more write,
-   * which for a follower's heartbeat answer is a heartbeat interval (the bug of
-   * "hold-released-answers").
+   * write's release or restore preparation: once every write an answer can wait for is
+   * durable (and prepared) and released, the answer has left. One that stays held is late
+   * by at least one more write, which for a follower's heartbeat answer is a heartbeat
+   * interval (the bug of "hold-released-answers").
    */
   private checkNoAnswerHeld(): void {
     for (const held of this.heldAnswers.values()) {
-      if (held.persistsStarted <= this.disk.persistsReported) {
+      const prepared = held.preparationsStarted <= this.stateMachine.preparationsFinished;
+      if (prepared && held.persistsStarted <= this.disk.persistsReported) {
         this.options.host.answerHeld(`the answer to ${held.request} is held after all ` +
           `${String(held.persistsStarted)} writes started before it were durable`);
       }
