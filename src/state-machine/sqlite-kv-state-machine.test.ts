@@ -512,6 +512,45 @@ describe("SqliteKvStateMachine on disk", () => {
     expect(dump(openSqlite(100, path))).toMatchObject({ applied: 3, count: 3 });
   });
 
+  it("restores from the copy prepareRestore() made ahead, and clears its debris", async () => {
+    const source = openSqlite();
+    source.apply([command(1, put("a", "1")), command(2, put("b", "2"))]);
+    const older = await snapshotOf(source); // Prepared, then passed over.
+    source.apply([noop(3)]);
+    const image = await snapshotOf(source);
+    const mislabelled = await snapshotOf(source, 7);
+    const target = openSqlite();
+    const directory = directories[directories.length - 1]!;
+    const path = join(directory, "kv.db");
+    target.apply([command(1, put("z", "9"))]);
+    await new Promise<void>((done) => { target.prepareRestore(older, done); });
+    await new Promise<void>((done) => { target.prepareRestore(image, done); });
+    const prepared = `${path}.restore-3-1.tmp`;
+    expect(existsSync(prepared)).toBe(true);
+    expect(existsSync(`${path}.restore-2-1.tmp`)).toBe(true);
+    // The prepared copy is what gets renamed into place: the store's file may go meanwhile.
+    rmSync(image.path!);
+    target.restoreFrom(image);
+    expect(dump(target)).toEqual(dump(source));
+    expect(existsSync(prepared)).toBe(false);
+    expect(existsSync(`${path}.restore-2-1.tmp`)).toBe(false); // At or below the restore.
+
+    // A preparation that fails (its file is gone, or holds another index than its label)
+    // still calls done and keeps nothing: restoreFrom would do the work itself and refuse.
+    const missing = { ...image, path: join(directory, "gone.bin") };
+    await new Promise<void>((done) => { target.prepareRestore(missing, done); });
+    expect(existsSync(prepared)).toBe(false);
+    await new Promise<void>((done) => { target.prepareRestore(mislabelled, done); });
+    expect(existsSync(`${path}.restore-7-1.tmp`)).toBe(false);
+    expect(() => target.restoreFrom(mislabelled)).toThrow(AssertionError);
+    expect(target.appliedIndex()).toBe(3);
+    // The open after a crash removes a copy left half made.
+    writeFileSync(`${path}.restore-9-2.tmp`, "half a copy");
+    target.close();
+    openSqlite(100, path);
+    expect(existsSync(`${path}.restore-9-2.tmp`)).toBe(false);
+  });
+
   it("refuses a snapshot image for another index and keeps serving the current state", async () => {
     const m = openSqlite();
     m.apply([command(1, put("a", "1"))]);

@@ -17,6 +17,7 @@ import type { SnapshotDraft, StoredSnapshot } from "../storage/snapshot-store.js
 import { applyKvWrite, type KvApplyStore } from "./kv-apply.js";
 import { decodeKvResult, decodeOrReason, encodeKvResult } from "./kv-command.js";
 import { applyWithSession, expireSessions, type SessionTable } from "./kv-sessions.js";
+import { RestorePreparations } from "./restore-preparation.js";
 import { produceSqliteSnapshot } from "./sqlite-snapshot-producer.js";
 import type { SnapshotOutcome } from "./state-machine.js";
 import {
@@ -151,7 +152,8 @@ const EMPTY = new Uint8Array(0);
  *
  * Snapshots are database files made by VACUUM INTO on a worker thread (snapshotTo);
  * restoreFrom() copies one file to file and swaps it in atomically (temp file, fsync,
- * rename, fsync directory) and reopens it. Neither holds a snapshot in memory.
+ * rename, fsync directory) and reopens it; prepareRestore() makes that copy ahead, off the
+ * event loop, and restoreFrom() then uses it. None holds a snapshot in memory.
  */
 export class SqliteKvStateMachine implements KvStateMachine {
   private db: SqliteDatabase;
@@ -164,6 +166,7 @@ export class SqliteKvStateMachine implements KvStateMachine {
   private sessions: number;
   /** Invariant: equals kv_meta.history_start; no kv_event row is older. */
   private firstHistoryRevision: number;
+  private readonly preparations: RestorePreparations;
 
   private constructor(private readonly options: SqliteKvStateMachineOptions) {
     assert(
@@ -175,6 +178,7 @@ export class SqliteKvStateMachine implements KvStateMachine {
       "historyRevisionsMax must be a positive integer",
     );
     rmSync(restoreTemporaryPath(options.path), { force: true }); // debris of a crashed restore
+    this.preparations = new RestorePreparations(options.path);
     this.db = openKvDatabase(options);
     this.statements = prepareStatements(this.db);
     const state = loadState(this.statements);
@@ -295,16 +299,18 @@ export class SqliteKvStateMachine implements KvStateMachine {
   }
 
   /**
-   * Replaces the state with a snapshot's database, copied file to file (never loaded whole).
-   * The copy is checked before it replaces anything (schema not newer than ours, applied
-   * index === the snapshot's), so a bad snapshot leaves the current state untouched. Then:
+   * Replaces the state with a snapshot's database, copied file to file (never loaded whole),
+   * or taken from prepareRestore() when it finished one. The copy is checked before it
+   * replaces anything (schema not newer than ours, applied index === the snapshot's), so a
+   * bad snapshot leaves the current state untouched. Then:
    * fsync the copy, close, delete the old WAL (already checkpointed), rename over, fsync the
    * directory, reopen. A crash before the rename leaves the old state, after it the new one.
    */
   restoreFrom(snapshot: StoredSnapshot): void {
     const path = this.options.path;
-    const temporary = restoreTemporaryPath(path);
-    copySnapshotFile(snapshot, temporary);
+    const prepared = this.preparations.take(snapshot.meta);
+    const temporary = prepared ?? restoreTemporaryPath(path);
+    if (prepared === undefined) copySnapshotFile(snapshot, temporary);
     try {
       checkImage(temporary, snapshot.meta.index);
     } catch (error) {
@@ -317,7 +323,9 @@ export class SqliteKvStateMachine implements KvStateMachine {
     rmSync(`${path}-shm`, { force: true });
     renameSync(temporary, path);
     fsyncDirectory(dirname(path));
-    this.db = openKvDatabase(this.options);
+    this.preparations.discardThrough(snapshot.meta.index);
+    // A prepared copy was quick_check-ed on the worker; scanning it again here would stall.
+    this.db = openKvDatabase(this.options, prepared === undefined ? "quick" : "none");
     this.statements = prepareStatements(this.db);
     const state = loadState(this.statements);
     assert(state.applied === snapshot.meta.index,
@@ -326,6 +334,14 @@ export class SqliteKvStateMachine implements KvStateMachine {
     this.currentRevision = state.revision;
     this.sessions = state.sessions;
     this.firstHistoryRevision = state.historyStart;
+  }
+
+  /**
+   * Copies the snapshot's file beside the database off the event loop (RestorePreparations),
+   * so that restoreFrom(snapshot) only checks it and renames it into place.
+   */
+  prepareRestore(snapshot: StoredSnapshot, done: () => void): void {
+    this.preparations.prepare(snapshot, done);
   }
 
   /** Closes the database. The state machine must not be used afterwards. */
@@ -454,12 +470,14 @@ function prepareStatements(db: SqliteDatabase) {
   };
 }
 
-function openKvDatabase(options: SqliteKvStateMachineOptions): SqliteDatabase {
+function openKvDatabase(
+  options: SqliteKvStateMachineOptions, integrityCheck: "quick" | "none" = "quick",
+): SqliteDatabase {
   return openDatabase(options.path, {
     synchronous: options.synchronous,
     busyTimeoutMs: options.busyTimeoutMs,
     walAutocheckpointPages: options.walAutocheckpointPages,
-    integrityCheck: "quick",
+    integrityCheck,
     migrations: KV_MIGRATIONS,
   });
 }

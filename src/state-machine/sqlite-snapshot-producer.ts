@@ -18,29 +18,61 @@ export function produceSqliteSnapshot(
   options: { readonly source: string; readonly target: string; readonly busyTimeoutMs: number },
   done: (outcome: SnapshotOutcome) => void,
 ): void {
-  const data: SqliteSnapshotWorkerData = { role: SQLITE_SNAPSHOT_WORKER_ROLE, ...options };
+  runWorkerJob({ role: SQLITE_SNAPSHOT_WORKER_ROLE, job: "snapshot", ...options }, (reply) => {
+    if (reply instanceof Error) done({ ok: false, error: reply });
+    else if (reply.kind === "done") {
+      done({ ok: true, index: logIndex(reply.appliedIndex), sha256: reply.sha256 });
+    } else done({ ok: false, error: new Error(`the snapshot copy failed: ${failure(reply)}`) });
+  });
+}
+
+/** How a restore's preparation ended: the applied index inside the checked copy, or why not. */
+export type RestorePreparationOutcome =
+  | { readonly ok: true; readonly appliedIndex: number }
+  | { readonly ok: false; readonly error: Error };
+
+/**
+ * Copies the snapshot file `source` to `target` on a worker thread, checks the copy
+ * (quick_check, the applied index inside) and fsyncs it (sqlite-snapshot-worker.ts), and
+ * calls `done` once, on a later turn.
+ */
+export function prepareSqliteRestore(
+  options: { readonly source: string; readonly target: string },
+  done: (outcome: RestorePreparationOutcome) => void,
+): void {
+  runWorkerJob({ role: SQLITE_SNAPSHOT_WORKER_ROLE, job: "prepare-restore", ...options }, (reply) => {
+    if (reply instanceof Error) done({ ok: false, error: reply });
+    else if (reply.kind === "prepared") done({ ok: true, appliedIndex: reply.appliedIndex });
+    else done({ ok: false, error: new Error(`preparing the restore failed: ${failure(reply)}`) });
+  });
+}
+
+/** Runs one job on a new worker; `done` once, on a later turn, with its reply or the error. */
+function runWorkerJob(
+  data: SqliteSnapshotWorkerData, done: (reply: SqliteSnapshotReply | Error) => void,
+): void {
   let settled = false;
-  const settle = (outcome: SnapshotOutcome): void => {
+  const settle = (reply: SqliteSnapshotReply | Error): void => {
     if (settled) return;
     settled = true;
-    done(outcome);
+    done(reply);
   };
   let worker: Worker;
   try {
     worker = startSnapshotWorker(data);
   } catch (error) {
-    queueMicrotask(() => settle({ ok: false, error: asError(error) }));
+    queueMicrotask(() => settle(asError(error)));
     return;
   }
-  worker.once("message", (reply: SqliteSnapshotReply) => {
-    settle(reply.kind === "done"
-      ? { ok: true, index: logIndex(reply.appliedIndex), sha256: reply.sha256 }
-      : { ok: false, error: new Error(`the snapshot copy failed: ${reply.message}`) });
-  });
-  worker.once("error", (error) => settle({ ok: false, error }));
+  worker.once("message", (reply: SqliteSnapshotReply) => settle(reply));
+  worker.once("error", (error) => settle(error));
   worker.once("exit", (code) => {
-    settle({ ok: false, error: new Error(`the snapshot worker exited (code ${String(code)})`) });
+    settle(new Error(`the snapshot worker exited (code ${String(code)})`));
   });
+}
+
+function failure(reply: SqliteSnapshotReply): string {
+  return reply.kind === "failed" ? reply.message : `unexpected reply ${reply.kind}`;
 }
 
 function asError(error: unknown): Error {

@@ -1,14 +1,15 @@
 import { isMainThread, parentPort, workerData, type MessagePort } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { fsyncFile, sha256OfFile } from "../storage/sqlite/snapshot-files.js";
-import { statSync } from "node:fs";
+import { copyFileSync, rmSync, statSync } from "node:fs";
 
 /**
  * The snapshot worker: a worker thread that copies the KV database into a snapshot file,
- * so that a copy of any size never stalls the main event loop (SqliteKvStateMachine
- * starts one per snapshot). This file is the worker's entry point and the protocol both
- * sides speak; it starts the worker only when loaded as one (see the end of the file), so
- * the main thread imports it for the types without side effects.
+ * or a received snapshot file into a checked copy ready to replace the database, so that a
+ * copy of any size never stalls the main event loop (SqliteKvStateMachine starts one per
+ * snapshot and per restore it prepares). This file is the worker's entry point and the
+ * protocol both sides speak; it starts the worker only when loaded as one (see the end of
+ * the file), so the main thread imports it for the types without side effects.
  *
  * The copy is `VACUUM INTO` on the worker's own read-only connection: one read transaction,
  * so under WAL it is the database at one point in time while the main connection keeps
@@ -20,18 +21,29 @@ import { statSync } from "node:fs";
 /** Marks workerData as a snapshot worker's, so that no other thread starts one. */
 export const SQLITE_SNAPSHOT_WORKER_ROLE = "raftkv-sqlite-snapshot-worker";
 
-export interface SqliteSnapshotWorkerData {
-  readonly role: typeof SQLITE_SNAPSHOT_WORKER_ROLE;
-  /** The live KV database (WAL mode). */
-  readonly source: string;
-  /** Where the copy goes; must not exist yet (VACUUM INTO's rule). */
-  readonly target: string;
-  readonly busyTimeoutMs: number;
-}
+export type SqliteSnapshotWorkerData =
+  | {
+    readonly role: typeof SQLITE_SNAPSHOT_WORKER_ROLE;
+    readonly job: "snapshot";
+    /** The live KV database (WAL mode). */
+    readonly source: string;
+    /** Where the copy goes; must not exist yet (VACUUM INTO's rule). */
+    readonly target: string;
+    readonly busyTimeoutMs: number;
+  }
+  | {
+    readonly role: typeof SQLITE_SNAPSHOT_WORKER_ROLE;
+    readonly job: "prepare-restore";
+    /** A stored snapshot's file (its SHA-256 verified by the store). */
+    readonly source: string;
+    /** Where the checked copy goes (replaced if it exists). */
+    readonly target: string;
+  };
 
 /** Worker to main thread, once. */
 export type SqliteSnapshotReply =
   | { readonly kind: "done"; readonly appliedIndex: number; readonly sha256: string }
+  | { readonly kind: "prepared"; readonly appliedIndex: number }
   | { readonly kind: "failed"; readonly message: string };
 
 /**
@@ -39,7 +51,7 @@ export type SqliteSnapshotReply =
  * main thread's commit reads nothing); returns the applied index inside it and its SHA-256.
  */
 export function copyKvDatabase(
-  data: SqliteSnapshotWorkerData,
+  data: SqliteSnapshotWorkerData & { readonly job: "snapshot" },
 ): { readonly appliedIndex: number; readonly sha256: string } {
   const source = new Database(data.source, { readonly: true, fileMustExist: true });
   try {
@@ -48,25 +60,51 @@ export function copyKvDatabase(
   } finally {
     source.close();
   }
-  let appliedIndex: number;
-  const copy = new Database(data.target, { readonly: true, fileMustExist: true });
+  const appliedIndex = readCopy(data.target, false);
+  fsyncFile(data.target);
+  return { appliedIndex, sha256: sha256OfFile(data.target, statSync(data.target).size) };
+}
+
+/**
+ * Copies a snapshot file to `target`, runs SQLite's quick_check over the copy (what opening
+ * a database checks; done here so that the restore's reopen need not scan it on the event
+ * loop), reads the applied index inside it, and fsyncs it.
+ */
+export function prepareRestoreCopy(
+  data: SqliteSnapshotWorkerData & { readonly job: "prepare-restore" },
+): { readonly appliedIndex: number } {
+  rmSync(data.target, { force: true });
+  copyFileSync(data.source, data.target);
+  const appliedIndex = readCopy(data.target, true);
+  fsyncFile(data.target);
+  return { appliedIndex };
+}
+
+/** The applied index inside the database copy at `path`, after SQLite's quick_check if asked. */
+function readCopy(path: string, quickCheck: boolean): number {
+  const copy = new Database(path, { readonly: true, fileMustExist: true });
   try {
+    if (quickCheck) {
+      const problems = (copy.pragma("quick_check") as { quick_check: string }[])
+        .map((row) => row.quick_check).filter((text) => text !== "ok");
+      if (problems.length > 0) throw new Error(`quick_check: ${problems.slice(0, 3).join("; ")}`);
+    }
     const row = copy.prepare("SELECT applied_index FROM kv_meta WHERE id = 1").get() as
       | { applied_index: number }
       | undefined;
     if (row === undefined) throw new Error("the copy has no kv_meta row");
-    appliedIndex = row.applied_index;
+    return row.applied_index;
   } finally {
     copy.close();
   }
-  fsyncFile(data.target);
-  return { appliedIndex, sha256: sha256OfFile(data.target, statSync(data.target).size) };
 }
 
 function runSnapshotWorker(port: MessagePort, data: SqliteSnapshotWorkerData): void {
   let reply: SqliteSnapshotReply;
   try {
-    reply = { kind: "done", ...copyKvDatabase(data) };
+    reply = data.job === "snapshot"
+      ? { kind: "done", ...copyKvDatabase(data) }
+      : { kind: "prepared", ...prepareRestoreCopy(data) };
   } catch (error) {
     reply = { kind: "failed", message: error instanceof Error ? error.message : String(error) };
   }
