@@ -66,6 +66,11 @@ export interface IncomingSnapshot {
   intact(): boolean;
   /** Makes it a stored snapshot, durably and atomically. Precondition: intact(). */
   commit(meta: SnapshotMeta): StoredSnapshot;
+  /**
+   * Optional: writes what was received to disk (fsync) off the event loop, so that commit(),
+   * which fsyncs on it, has nothing left to wait for. An in-memory store has none.
+   */
+  flush?(): Promise<void>;
   /** Deletes what was received; idempotent. */
   discard(): void;
 }

@@ -262,15 +262,30 @@ class PeerServer {
         settle(() => callback({ code: grpc.status.UNAVAILABLE, details: FAILPOINT_DETAILS }));
       }
     });
-    call.on("end", () => settle(() => {
-      const { message, snapshot } = receiver.finish();
-      this.options.handler.receiveSnapshotData(snapshot);
-      this.options.handler.receive(message, (responses) => {
-        const answer = this.answerTo(responses, message.from, isAppendResponse);
-        callback(null, encodeAppendResponse(answer ?? this.appendRejection(message.from),
-          this.options.clusterId));
+    call.on("end", () => {
+      if (settled) return;
+      let finished: ReturnType<SnapshotReceiver["finish"]>;
+      try {
+        finished = receiver.finish();
+      } catch (error) {
+        settle(() => { throw error; });
+        return;
+      }
+      const { message, snapshot } = finished;
+      // The bytes go to disk off the event loop first, so that the commit's own fsync, on
+      // the loop, finds nothing left to write (a large snapshot would stall the member). A
+      // failed flush is left to the commit, which fsyncs again and fails loudly.
+      void (snapshot.flush?.() ?? Promise.resolve()).catch(() => undefined).then(() => {
+        settle(() => {
+          this.options.handler.receiveSnapshotData(snapshot);
+          this.options.handler.receive(message, (responses) => {
+            const answer = this.answerTo(responses, message.from, isAppendResponse);
+            callback(null, encodeAppendResponse(answer ?? this.appendRejection(message.from),
+              this.options.clusterId));
+          });
+        });
       });
-    }));
+    });
     call.on("error", () => { // Cancelled or broken: nothing to answer; the partial copy stays.
       settled = true;
       this.receivers.delete(receiver);

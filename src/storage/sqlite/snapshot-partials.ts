@@ -1,5 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { readdirSync, rmSync, statSync, truncateSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { assert } from "../../core/assert.js";
 import type { SnapshotMeta } from "../../core/entry.js";
@@ -95,6 +96,14 @@ export class SnapshotPartials {
           "an incoming snapshot is committed with its own index and term");
         hashes.delete(name);
         return commitFile(path, meta, key.sha256);
+      },
+      async flush() {
+        const handle = await open(path, "r+");
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
       },
       discard() {
         if (!live()) return;

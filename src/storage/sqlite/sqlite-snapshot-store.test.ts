@@ -208,6 +208,16 @@ describe.each(factories)("incoming snapshots: %s", (_name, makeStore) => {
     expect(store.receivedBytes(key)).toBe(0);
   });
 
+  it("flushes what arrived (where it can) and commits it after the flush", async () => {
+    const store = makeStore(2);
+    const data = bytes(8, 3000);
+    const incoming = store.receive(keyOf(70, 2, data));
+    incoming.append(data);
+    await incoming.flush?.();
+    expect(incoming.intact()).toBe(true);
+    expect(bytesOf(incoming.commit(meta(70, 2)))).toEqual(Array.from(data));
+  });
+
   it("refuses to commit bytes that do not hash to the announced SHA-256", () => {
     const store = makeStore(2);
     const data = bytes(6, 300);
