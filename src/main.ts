@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   const settings = loadSettings(commandLine.flags, process.env);
   const logger = new JsonLogger(settings.logLevel, { member: settings.id });
   const grpcLog = routeGrpcLog(logger);
+  routeProcessWarnings(logger);
   // Handlers go in before anything starts: a supervisor may stop the member the moment it
   // reports ready, or even while it is starting, and either way it must drain, not die.
   const state: { stopSignal?: string; member?: Member } = {};
@@ -100,6 +101,22 @@ function routeGrpcLog(logger: Logger): { started: boolean } {
     debug: write("debug"),
   });
   return state;
+}
+
+/**
+ * Node's process warnings (deprecations, listener leaks, ...) go to our logger as JSON lines
+ * instead of free text on stderr; removing the listeners drops Node's own printer. One is
+ * expected, so it is logged at debug level: grpc-js names the TLS server after the target
+ * host, and Node warns (DEP0123) when that is an IP address, as members on bare IPs are
+ * (the certificate is still checked against the address).
+ */
+function routeProcessWarnings(logger: Logger): void {
+  process.removeAllListeners("warning");
+  process.on("warning", (warning: Error & { code?: string }) => {
+    const fields = { name: warning.name, code: warning.code, detail: warning.message };
+    if (warning.code === "DEP0123") logger.debug("node warning (TLS to an IP address)", fields);
+    else logger.warn("node warning", fields);
+  });
 }
 
 function drain(member: Member, signal: string, logger: JsonLogger): void {
