@@ -54,5 +54,15 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   for (const listener of stdoutGone) listener();
 });
 
+// grpc-js names the TLS server after the endpoint's host, and Node warns (DEP0123) on every
+// run when that is an IP address. Expected, so not printed; other warnings are printed as
+// Node prints them (removing the listeners drops Node's own printer).
+process.removeAllListeners("warning");
+process.on("warning", (warning: Error & { code?: string }) => {
+  if (warning.code === "DEP0123") return;
+  const code = warning.code === undefined ? "" : `[${warning.code}] `;
+  process.stderr.write(`(node:${String(process.pid)}) ${code}${warning.name}: ${warning.message}\n`);
+});
+
 const version = raftkvVersion(fileURLToPath(new URL(".", import.meta.url)));
 process.exitCode = await runCtl(process.argv.slice(2), process.env, terminal, version);
