@@ -277,6 +277,13 @@ class PeerServer {
       // failed flush is left to the commit, which fsyncs again and fails loudly.
       void (snapshot.flush?.() ?? Promise.resolve()).catch(() => undefined).then(() => {
         settle(() => {
+          if (!snapshot.intact()) {
+            // Another stream's newer snapshot replaced this copy meanwhile (at most two
+            // partials are kept): nothing to hand over; the sender may try again.
+            callback({ code: grpc.status.UNAVAILABLE, details: "InstallSnapshot: the copy " +
+              "was replaced by a newer snapshot's while it was written to disk" });
+            return;
+          }
           this.options.handler.receiveSnapshotData(snapshot);
           this.options.handler.receive(message, (responses) => {
             const answer = this.answerTo(responses, message.from, isAppendResponse);
