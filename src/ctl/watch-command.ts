@@ -122,7 +122,10 @@ async function runWatch(input: CommandInput, context: CommandContext): Promise<v
     }
     throw joinFailures(failures);
   } finally {
-    restoreInterrupt();
+    // Once interrupted, the listener stays for the moments until exit: a second SIGINT (as
+    // `timeout -s INT` sends to the command and then to its process group) must not kill
+    // a watch that is already ending cleanly (exit 0, not 130).
+    if (!interrupt.wasRequested()) restoreInterrupt();
   }
 }
 

@@ -27,8 +27,12 @@ interface CtlResult {
 /** A raftkvctl process still running (a watch), with what it printed so far. */
 interface RunningCtl {
   stdout(): string;
-  /** Sends SIGINT by PID, as Ctrl-C does, and waits for the process to end. */
-  interrupt(): Promise<CtlResult>;
+  /**
+   * Sends SIGINT by PID, as Ctrl-C does, and waits for the process to end; with `againAfterMs`
+   * a second SIGINT follows that long after (if the process still runs), as `timeout -s INT`
+   * signals the command and then its process group.
+   */
+  interrupt(againAfterMs?: number): Promise<CtlResult>;
   /** Waits for the process to end on its own. */
   ended(): Promise<CtlResult>;
 }
@@ -65,8 +69,11 @@ function startCtl(args: readonly string[], stdin = ""): RunningCtl {
   });
   return {
     stdout: () => Buffer.concat(stdout).toString(),
-    interrupt: () => {
+    interrupt: (againAfterMs) => {
       child.kill("SIGINT");
+      if (againAfterMs !== undefined) {
+        setTimeout(() => { if (child.exitCode === null) child.kill("SIGINT"); }, againAfterMs);
+      }
       return closed;
     },
     ended: () => closed,
@@ -201,6 +208,17 @@ describe("raftkvctl txn and watch against a three-member cluster", () => {
       const expected = "PUT\nwp/a\n1\nPUT\nwp/b\n2\nDELETE\nwp/a\n\n";
       await waitForOutput(watch, expected);
       expect(await watch.interrupt()).toEqual({ code: 0, stdout: expected, stderr: "" });
+    }));
+
+  test("a second SIGINT while the watch is ending still ends it with exit 0", () =>
+    theCluster().withLogs(async () => {
+      const start = (await put("wd/marker", "m")) + 1;
+      const watch = startCtl(["--endpoints", addresses().join(","), "watch", "wd/a",
+        "--rev", String(start)]);
+      await put("wd/a", "1");
+      const expected = "PUT\nwd/a\n1\n";
+      await waitForOutput(watch, expected);
+      expect(await watch.interrupt(2)).toEqual({ code: 0, stdout: expected, stderr: "" });
     }));
 
   test("watch --rev from the past replays history; --prev-kv adds the previous pairs; -w json", () =>
