@@ -116,9 +116,13 @@ function describeWith(tool: GrpcurlTool): void {
           README_ADDRESSES.forEach((address, i) => {
             command = command.replaceAll(address, addresses[i]!);
           });
-          // A watch runs until Ctrl-C: send it SIGINT after a few seconds.
+          // A watch runs until Ctrl-C: send it SIGINT after a few seconds. --foreground: once,
+          // as a terminal's Ctrl-C does. Without it timeout signals the command and then its
+          // whole process group; a second SIGINT after the watch stopped listening kills it.
           const watching = / watch /.test(line);
-          if (watching) command = `timeout --preserve-status -s INT ${WATCH_SECONDS} ${command}`;
+          if (watching) {
+            command = `timeout --foreground --preserve-status -s INT ${WATCH_SECONDS} ${command}`;
+          }
           const result = await runLine(command, env);
           const outcome = { line, code: result.code, stderr: result.stderr };
           expect(outcome).toEqual({ line, code: 0, stderr: "" });
