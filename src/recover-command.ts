@@ -228,7 +228,7 @@ export function describeConfig(config: MembershipConfig): string {
 }
 
 /** The message of an error, also of one from another realm (Node's own, under jest). */
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   const message = (error as { message?: unknown } | null)?.message;
   return typeof message === "string" ? message : String(error);
 }
@@ -240,7 +240,7 @@ export interface RecoverIo {
 }
 
 /** Command-line inputs are bounded (docs/style.md, Everything has a limit). */
-const ARGUMENT_CHARS_MAX = 4096;
+export const ARGUMENT_CHARS_MAX = 4096;
 
 export const RECOVER_USAGE =
   "Usage: raftkv recover --data-dir <dir> [--id <id> --cluster-id <n>]\n" +

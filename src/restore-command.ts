@@ -5,7 +5,7 @@ import type { MembershipConfig, SnapshotMeta } from "./core/entry.js";
 import { logIndex, NO_NODE, nodeId, term } from "./core/ids.js";
 import { makeConfig } from "./core/membership-config.js";
 import { openSnapshotStore, openStateMachine } from "./member-storage.js";
-import { describeConfig } from "./recover-command.js";
+import { ARGUMENT_CHARS_MAX, describeConfig, messageOf } from "./recover-command.js";
 import { loadSettings, type Settings } from "./settings.js";
 import { StartupError } from "./startup-error.js";
 import { prepareDataDirectory } from "./startup-data-dir.js";
@@ -175,9 +175,6 @@ export function runRestoreCommand(
   return 0;
 }
 
-/** Command-line inputs are bounded (docs/style.md, Everything has a limit). */
-const PATH_CHARS_MAX = 4096;
-
 /** `--from FILE` (or `--from=FILE`) and the member's own flags, read as the member reads them. */
 function parseRestoreArgs(argv: readonly string[], env: NodeJS.ProcessEnv): RestoreOptions | "help" {
   const rest: string[] = [];
@@ -202,18 +199,12 @@ function parseRestoreArgs(argv: readonly string[], env: NodeJS.ProcessEnv): Rest
   if (backupPath === undefined || backupPath === "") {
     throw new RestoreRefusal("--from is required (raftkv restore --help shows the usage)");
   }
-  if (backupPath.length > PATH_CHARS_MAX) {
-    throw new RestoreRefusal(`--from: longer than ${String(PATH_CHARS_MAX)} characters`);
+  if (backupPath.length > ARGUMENT_CHARS_MAX) {
+    throw new RestoreRefusal(`--from: longer than ${String(ARGUMENT_CHARS_MAX)} characters`);
   }
   if (!commandLine.flags.has("--data-dir") && (env.RAFTKV_DATA_DIR ?? "") === "") {
     // A member's default is ./data/<id>; a restore writes, so the directory is named on purpose.
     throw new RestoreRefusal("--data-dir is required (raftkv restore --help shows the usage)");
   }
   return { settings: loadSettings(commandLine.flags, env), backupPath };
-}
-
-/** The message of an error, also of one from another realm (Node's own, under jest). */
-function messageOf(error: unknown): string {
-  const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === "string" ? message : String(error);
 }
