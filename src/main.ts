@@ -8,6 +8,7 @@ import { helpText } from "./cli-help.js";
 import { packageVersion } from "./cli-version.js";
 import { startMember, type Member } from "./member.js";
 import { JsonLogger, type Logger } from "./observability/logger.js";
+import { onProcessWarning } from "./process-warnings.js";
 import { runRecoverCommand } from "./recover-command.js";
 import { runRestoreCommand } from "./restore-command.js";
 import { loadSettings, type Settings } from "./settings.js";
@@ -104,17 +105,13 @@ function routeGrpcLog(logger: Logger): { started: boolean } {
 }
 
 /**
- * Node's process warnings (deprecations, listener leaks, ...) go to our logger as JSON lines
- * instead of free text on stderr; removing the listeners drops Node's own printer. One is
- * expected, so it is logged at debug level: grpc-js names the TLS server after the target
- * host, and Node warns (DEP0123) when that is an IP address, as members on bare IPs are
- * (the certificate is still checked against the address).
+ * Node's process warnings go to our logger as JSON lines instead of free text on stderr;
+ * the expected one about TLS to an IP address at debug level (process-warnings.ts).
  */
 function routeProcessWarnings(logger: Logger): void {
-  process.removeAllListeners("warning");
-  process.on("warning", (warning: Error & { code?: string }) => {
+  onProcessWarning((warning, tlsToIp) => {
     const fields = { name: warning.name, code: warning.code, detail: warning.message };
-    if (warning.code === "DEP0123") logger.debug("node warning (TLS to an IP address)", fields);
+    if (tlsToIp) logger.debug("node warning (TLS to an IP address)", fields);
     else logger.warn("node warning", fields);
   });
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { onProcessWarning } from "../process-warnings.js";
 import type { Terminal } from "./output.js";
 import { runCtl } from "./run-ctl.js";
 import { raftkvVersion } from "./version.js";
@@ -54,12 +55,10 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   for (const listener of stdoutGone) listener();
 });
 
-// grpc-js names the TLS server after the endpoint's host, and Node warns (DEP0123) on every
-// run when that is an IP address. Expected, so not printed; other warnings are printed as
-// Node prints them (removing the listeners drops Node's own printer).
-process.removeAllListeners("warning");
-process.on("warning", (warning: Error & { code?: string }) => {
-  if (warning.code === "DEP0123") return;
+// The warning about TLS to an IP address would come on every run against an endpoint given
+// by IP: expected, so not printed; others are printed as Node prints them.
+onProcessWarning((warning, tlsToIp) => {
+  if (tlsToIp) return;
   const code = warning.code === undefined ? "" : `[${warning.code}] `;
   process.stderr.write(`(node:${String(process.pid)}) ${code}${warning.name}: ${warning.message}\n`);
 });
