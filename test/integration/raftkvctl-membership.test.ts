@@ -17,19 +17,13 @@ import { join } from "node:path";
 import { ClusterHarness, FAST_TIMING } from "./cluster-harness.js";
 import { freePorts } from "./free-ports.js";
 import { MemberProcess } from "./member-process.js";
-import { raftkvBinary, repoRoot } from "./repo-paths.js";
+import { ctlBinary, raftkvBinary } from "./repo-paths.js";
 import { waitUntil } from "./wait-until.js";
 
 interface CtlResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
-}
-
-function ctlBinary(): string {
-  const binary = join(repoRoot(), "dist", "src", "ctl", "main.js");
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run build first`);
-  return binary;
 }
 
 /** Runs raftkvctl with `args`, never with the caller's RAFTKVCTL_ENDPOINTS. */

@@ -12,10 +12,8 @@
 // every watch starts at a known revision (--rev).
 
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { ClusterHarness } from "./cluster-harness.js";
-import { repoRoot } from "./repo-paths.js";
+import { ctlBinary } from "./repo-paths.js";
 import { waitUntil } from "./wait-until.js";
 
 interface CtlResult {
@@ -39,12 +37,6 @@ interface RunningCtl {
 
 const WAIT_MS = 20_000;
 const live = new Set<ChildProcessWithoutNullStreams>();
-
-function ctlBinary(): string {
-  const binary = join(repoRoot(), "dist", "src", "ctl", "main.js");
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run build first`);
-  return binary;
-}
 
 /** Starts raftkvctl with `args` (no RAFTKVCTL_ENDPOINTS from the caller); writes `stdin`. */
 function startCtl(args: readonly string[], stdin = ""): RunningCtl {

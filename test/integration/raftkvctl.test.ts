@@ -8,22 +8,14 @@
 // port nobody listens on; a stopped one is a follower frozen with SIGSTOP.
 
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { ClusterHarness } from "./cluster-harness.js";
 import { freePorts } from "./free-ports.js";
-import { repoRoot } from "./repo-paths.js";
+import { ctlBinary } from "./repo-paths.js";
 
 interface CtlResult {
   readonly code: number | null;
   readonly stdout: Buffer;
   readonly stderr: string;
-}
-
-function ctlBinary(): string {
-  const binary = join(repoRoot(), "dist", "src", "ctl", "main.js");
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run build first`);
-  return binary;
 }
 
 /** Runs raftkvctl with `args`; RAFTKVCTL_ENDPOINTS comes only from `env`, never the caller's. */

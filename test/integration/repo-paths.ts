@@ -53,3 +53,10 @@ export function raftkvBinary(): string {
 }
 
 let staleWarned = false;
+
+/** raftkvctl's entry point to spawn: dist/src/ctl/main.js, which `npm run build` writes. */
+export function ctlBinary(): string {
+  const binary = join(repoRoot(), "dist", "src", "ctl", "main.js");
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run build first`);
+  return binary;
+}

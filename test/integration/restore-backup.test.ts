@@ -11,12 +11,12 @@
 // linearizable through every member; the joiner is read serializably once it has applied.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClusterHarness } from "./cluster-harness.js";
 import { prefixEnd } from "./raftkv-client.js";
-import { raftkvBinary, repoRoot } from "./repo-paths.js";
+import { ctlBinary, raftkvBinary } from "./repo-paths.js";
 import { RetriedWrites } from "./retried-write.js";
 import { waitUntil } from "./wait-until.js";
 
@@ -47,12 +47,6 @@ function runNode(binary: string, args: readonly string[]): Promise<Run> {
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-function ctlBinary(): string {
-  const binary = join(repoRoot(), "dist", "src", "ctl", "main.js");
-  if (!existsSync(binary)) throw new Error(`${binary} is missing: run npm run build first`);
-  return binary;
 }
 
 const keyOf = (i: number): string => `${PREFIX}${String(i).padStart(3, "0")}`;
